@@ -1,0 +1,15 @@
+/**
+ * Registers every subcommand. Each module exports `register(program, io, wrap)`; `wrap` turns a
+ * CommandAction into a commander action that records the exit code.
+ */
+import type { Command } from 'commander';
+import type { CliIo, CommandAction } from '../program.js';
+
+export type Wrap = (action: CommandAction) => (...args: unknown[]) => Promise<void>;
+export type Register = (program: Command, io: CliIo, wrap: Wrap) => void;
+
+const commands: Register[] = [];
+
+export function registerCommands(program: Command, io: CliIo, wrap: Wrap): void {
+  for (const register of commands) register(program, io, wrap);
+}

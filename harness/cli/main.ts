@@ -1,0 +1,36 @@
+/**
+ * Process entry point: wires real stdio, signals and exit codes to runCli. A second Ctrl-C while
+ * cleanup runs exits immediately with 130.
+ */
+import { ExitCode } from '../core/errors.js';
+import { runCli } from './program.js';
+
+const controller = new AbortController();
+let interrupts = 0;
+const onSignal = (signal: NodeJS.Signals) => {
+  interrupts++;
+  if (interrupts > 1) {
+    process.stderr.write(`faultline: second ${signal}, exiting without cleanup\n`);
+    process.exit(ExitCode.interrupted);
+  }
+  controller.abort(signal);
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+
+const code = await runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  cwd: process.cwd(),
+  interrupt: controller.signal,
+});
+const exitCode = controller.signal.aborted && code === ExitCode.ok ? ExitCode.interrupted : code;
+// Exit explicitly once output is flushed: commands close what they opened, but a stray handle in
+// a user's target must never keep CI waiting.
+await Promise.all([flush(process.stdout), flush(process.stderr)]);
+process.exit(exitCode);
+
+function flush(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => (stream.writableNeedDrain ? stream.once('drain', () => resolve()) : resolve()));
+}

@@ -1,0 +1,83 @@
+/**
+ * The ledger: exact counts of what a proxy did, per proxy, direction and toxic. It is what lets a
+ * report attribute every anomaly a workload saw either to an injected fault or to something else
+ * ("incidental": a kernel buffer drop, a harness that fell behind, a real bug).
+ *
+ * Counters are open-ended maps so new toxics can add their own, but producers and consumers
+ * agree on the names below. All counts only ever grow; a toxic that is removed keeps its
+ * counters (a scenario reads the ledger after its faults are gone), and re-adding a toxic with
+ * the same name, type and stream continues the same entry.
+ */
+import type { Direction, Protocol } from './spec.js';
+
+/** Counter names. Units: `bytes_*` are bytes; everything else counts datagrams or chunks. */
+export const LedgerCounter = {
+  // proxy level (ProxyLedger.counters)
+  connectionsAccepted: 'connections_accepted',
+  connectionsOpen: 'connections_open',
+  /** TCP: the upstream refused or was unreachable; the client was reset. */
+  upstreamRefused: 'upstream_refused',
+  sessionsCreated: 'sessions_created',
+  sessionsExpired: 'sessions_expired',
+  sessionsOpen: 'sessions_open',
+  // direction level (ProxyLedger.directions[d]) and toxic level (ToxicLedger.counters)
+  /** UDP datagrams / TCP chunks that entered. */
+  seen: 'seen',
+  forwarded: 'forwarded',
+  bytesSeen: 'bytes_seen',
+  bytesForwarded: 'bytes_forwarded',
+  /** Dropped because the proxy was disabled. */
+  droppedDown: 'dropped_down',
+  droppedLoss: 'dropped_loss',
+  /** Dropped because a bandwidth queue was full. */
+  droppedQueue: 'dropped_queue',
+  /** Dropped by a timeout (blackhole) toxic. */
+  droppedBlackhole: 'dropped_blackhole',
+  droppedLimit: 'dropped_limit',
+  duplicated: 'duplicated',
+  reordered: 'reordered',
+  corrupted: 'corrupted',
+  delayed: 'delayed',
+  /** TCP `loss`: segments whose delivery was held back by an emulated retransmission timeout. */
+  retransmits: 'retransmits',
+  /** Times the toxic was active: per connection for TCP, per datagram for UDP. */
+  activations: 'activations',
+  /** TCP: connections reset by a toxic (reset_peer) / closed by one (timeout, limit_data). */
+  resets: 'resets',
+  closes: 'closes',
+} as const;
+
+export type Counters = Record<string, number>;
+
+export interface ToxicLedger {
+  name: string;
+  type: string;
+  stream: Direction;
+  counters: Counters;
+}
+
+/** One notable action, kept in a bounded log for timelines (not every datagram). */
+export interface LedgerEvent {
+  /** Monotonic ms on the proxy's clock. */
+  atMs: number;
+  direction: Direction;
+  /** The toxic responsible, absent for proxy-level events (down, refused). */
+  toxic?: string;
+  /** A counter name from LedgerCounter, e.g. `dropped_loss`. */
+  action: string;
+  /** UDP: per-direction index of the datagram (0-based, in arrival order). */
+  datagram?: number;
+  bytes?: number;
+}
+
+export interface ProxyLedger {
+  proxy: string;
+  protocol: Protocol;
+  /** Proxy-level counters: connections or sessions. */
+  counters: Counters;
+  directions: Record<Direction, Counters>;
+  toxics: ToxicLedger[];
+  /** The most recent notable events, oldest first; `eventsDropped` says how many fell off. */
+  events: LedgerEvent[];
+  eventsDropped: number;
+}

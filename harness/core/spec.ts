@@ -1,0 +1,80 @@
+/**
+ * The vocabulary shared by every layer: proxies and toxics in Toxiproxy's JSON shape (snake_case
+ * keys, Toxiproxy's units), plus `protocol`, which Toxiproxy does not have.
+ */
+
+export type Protocol = 'tcp' | 'udp';
+export const PROTOCOLS: readonly Protocol[] = ['tcp', 'udp'];
+
+/** `upstream` = client → server, `downstream` = server → client (Toxiproxy's meaning). */
+export type Direction = 'upstream' | 'downstream';
+export const DIRECTIONS: readonly Direction[] = ['upstream', 'downstream'];
+
+/** A toxic as stored and reported: every field resolved, attributes validated with defaults filled. */
+export interface ToxicSpec {
+  /** Unique across both directions of one proxy. Default `<type>_<stream>`. */
+  name: string;
+  /** Registered toxic type, e.g. `latency`, `loss`. */
+  type: string;
+  stream: Direction;
+  /**
+   * Probability in 0..1 that the toxic is active. TCP: decided once per connection and toxic.
+   * UDP: decided per datagram.
+   */
+  toxicity: number;
+  /** Toxic-specific attributes in Toxiproxy's keys and units (see docs/toxics.md). */
+  attributes: Record<string, number>;
+}
+
+/** A toxic as a user sends it: everything but `type` optional, nothing validated yet. */
+export interface ToxicInput {
+  name?: unknown;
+  type?: unknown;
+  stream?: unknown;
+  toxicity?: unknown;
+  attributes?: unknown;
+}
+
+/** A partial toxic update (POST/PATCH `/proxies/{p}/toxics/{t}`): attributes merge into the old ones. */
+export interface ToxicPatch {
+  toxicity?: unknown;
+  attributes?: unknown;
+}
+
+/** Default idle time after which a UDP session (one client address) is forgotten, in ms. */
+export const DEFAULT_SESSION_IDLE_TIMEOUT_MS = 60_000;
+
+/** A proxy as stored and reported. */
+export interface ProxyState {
+  name: string;
+  protocol: Protocol;
+  /**
+   * `host:port` the proxy listens on. When created with port 0 and enabled, this is the real
+   * port the system picked (as Toxiproxy does); a disabled proxy reports what was asked for.
+   */
+  listen: string;
+  /** `host:port` of the server behind the proxy. */
+  upstream: string;
+  enabled: boolean;
+  /** UDP only: idle ms after which a client's session and its upstream socket are dropped. */
+  session_idle_timeout?: number;
+  toxics: ToxicSpec[];
+}
+
+/** A proxy as a user sends it (POST `/proxies`, `/populate`, `--config`): unvalidated. */
+export interface ProxyInput {
+  name?: unknown;
+  listen?: unknown;
+  upstream?: unknown;
+  enabled?: unknown;
+  protocol?: unknown;
+  session_idle_timeout?: unknown;
+}
+
+/** A partial proxy update (POST/PATCH `/proxies/{p}`). */
+export interface ProxyPatch {
+  listen?: unknown;
+  upstream?: unknown;
+  enabled?: unknown;
+  session_idle_timeout?: unknown;
+}

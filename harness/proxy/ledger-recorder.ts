@@ -1,0 +1,83 @@
+/**
+ * Mutable side of the ledger (core/ledger.ts): the proxy engines count into it on the data path,
+ * so `count` is a couple of map operations and nothing else. `snapshot()` copies it out as plain
+ * JSON for the admin API, `/metrics` and results.
+ */
+import type { Clock } from '../core/clock.js';
+import type { Counters, LedgerEvent, ProxyLedger, ToxicLedger } from '../core/ledger.js';
+import type { Direction, Protocol } from '../core/spec.js';
+
+/** How many events the bounded log keeps (the oldest fall off and are counted). */
+export const DEFAULT_EVENT_CAPACITY = 10_000;
+
+export class LedgerRecorder {
+  readonly counters: Counters = {};
+  readonly directions: Record<Direction, Counters> = { upstream: {}, downstream: {} };
+  private readonly toxics = new Map<string, ToxicLedger>();
+  /** Ring buffer: `events[eventsHead]` is the oldest once the ring is full. */
+  private readonly events: LedgerEvent[] = [];
+  private eventsHead = 0;
+  private eventsDropped = 0;
+
+  constructor(
+    readonly proxy: string,
+    readonly protocol: Protocol,
+    private readonly clock: Clock,
+    private readonly eventCapacity = DEFAULT_EVENT_CAPACITY,
+  ) {}
+
+  /** Adds to a proxy-level counter (connections, sessions). Negative `n` for gauges like `*_open`. */
+  countProxy(counter: string, n = 1): void {
+    this.counters[counter] = (this.counters[counter] ?? 0) + n;
+  }
+
+  /** Adds to a direction-level counter (seen, forwarded, bytes_*, dropped_down). */
+  countDirection(direction: Direction, counter: string, n = 1): void {
+    const counters = this.directions[direction];
+    counters[counter] = (counters[counter] ?? 0) + n;
+  }
+
+  /**
+   * The counter table of one toxic, created on first use. Engines keep the returned object and
+   * increment it directly on hot paths; entries persist after the toxic is removed, and a toxic
+   * re-added with the same name, type and stream continues the same entry.
+   */
+  toxic(name: string, type: string, stream: Direction): Counters {
+    const key = `${name}\u0000${type}\u0000${stream}`;
+    let entry = this.toxics.get(key);
+    if (!entry) {
+      entry = { name, type, stream, counters: {} };
+      this.toxics.set(key, entry);
+    }
+    return entry.counters;
+  }
+
+  /** Appends to the bounded event log (for timelines; not for every datagram on a hot path). */
+  event(event: Omit<LedgerEvent, 'atMs'>): void {
+    const entry = { atMs: this.clock.now(), ...event };
+    if (this.events.length < this.eventCapacity) {
+      this.events.push(entry);
+      return;
+    }
+    this.events[this.eventsHead] = entry;
+    this.eventsHead = (this.eventsHead + 1) % this.eventCapacity;
+    this.eventsDropped++;
+  }
+
+  snapshot(): ProxyLedger {
+    return {
+      proxy: this.proxy,
+      protocol: this.protocol,
+      counters: { ...this.counters },
+      directions: { upstream: { ...this.directions.upstream }, downstream: { ...this.directions.downstream } },
+      toxics: [...this.toxics.values()].map((t) => ({ ...t, counters: { ...t.counters } })),
+      events: [...this.events.slice(this.eventsHead), ...this.events.slice(0, this.eventsHead)].map((e) => ({ ...e })),
+      eventsDropped: this.eventsDropped,
+    };
+  }
+}
+
+/** Increments `counters[counter]` by `n`; the one-liner every engine uses on its hot path. */
+export function bump(counters: Counters, counter: string, n = 1): void {
+  counters[counter] = (counters[counter] ?? 0) + n;
+}

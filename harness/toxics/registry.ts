@@ -1,0 +1,155 @@
+/**
+ * The toxic registry, and the one place where a user's toxic (from the admin API or a scenario
+ * file) becomes a validated ToxicSpec. Both front ends call resolveToxic/patchToxic, so a toxic
+ * the API rejects is rejected by `faultline validate` too, with the same words.
+ */
+import { FaultlineError, type Problem } from '../core/errors.js';
+import { DIRECTIONS, type Direction, type Protocol, type ToxicInput, type ToxicPatch, type ToxicSpec } from '../core/spec.js';
+import { describe, resolveAttributes } from './attributes.js';
+import { datagramToxicTypes } from './datagram/index.js';
+import { streamToxicTypes } from './stream/index.js';
+import type { DatagramToxicType, StreamToxicType, ToxicType } from './types.js';
+
+const byProtocol = {
+  tcp: new Map<string, StreamToxicType>(streamToxicTypes.map((t) => [t.type, t])),
+  udp: new Map<string, DatagramToxicType>(datagramToxicTypes.map((t) => [t.type, t])),
+};
+
+/** Toxic type names a protocol supports, in documentation order. */
+export function toxicTypeNames(protocol: Protocol): string[] {
+  return [...byProtocol[protocol].keys()];
+}
+
+export function listToxicTypes(protocol: Protocol): ToxicType[] {
+  return [...byProtocol[protocol].values()];
+}
+
+export function findStreamToxicType(type: string): StreamToxicType | undefined {
+  return byProtocol.tcp.get(type);
+}
+
+export function findDatagramToxicType(type: string): DatagramToxicType | undefined {
+  return byProtocol.udp.get(type);
+}
+
+export function findToxicType(protocol: Protocol, type: string): ToxicType | undefined {
+  return byProtocol[protocol].get(type);
+}
+
+/**
+ * Validates a toxic as a user sent it and fills defaults. `existingNames` are the names already
+ * used on the proxy (both directions). Throws a FaultlineError listing every problem:
+ * INVALID_TOXIC_TYPE for an unknown or unsupported type, ALREADY_EXISTS for a duplicate name,
+ * INVALID_TOXIC_ATTRIBUTE for everything else. `pathPrefix` locates fields in the user's document.
+ */
+export function resolveToxic(
+  protocol: Protocol,
+  input: ToxicInput,
+  existingNames: Iterable<string> = [],
+  pathPrefix = '',
+): ToxicSpec {
+  const at = (field: string) => (pathPrefix ? `${pathPrefix}.${field}` : field);
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new FaultlineError('INVALID_TOXIC_ATTRIBUTE', `expected a toxic object, got ${describe(input)}`, {
+      where: { path: pathPrefix || 'toxic' },
+    });
+  }
+  const type = requireType(protocol, input.type, at('type'));
+  const problems: Problem[] = [];
+
+  const stream = parseStream(input.stream, at('stream'), problems);
+  const toxicity = parseToxicity(input.toxicity, 1, at('toxicity'), problems);
+
+  let name = `${type.type}_${stream}`;
+  if (input.name !== undefined && input.name !== null && input.name !== '') {
+    if (typeof input.name !== 'string') problems.push({ path: at('name'), message: `expected a string, got ${describe(input.name)}` });
+    else name = input.name;
+  }
+
+  const { attributes, problems: attributeProblems } = resolveAttributes(type.attributes, input.attributes, undefined, at('attributes'));
+  problems.push(...attributeProblems);
+  if (attributeProblems.length === 0) problems.push(...crossCheck(type, attributes, at('attributes')));
+
+  if (problems.length > 0) throw attributeError(problems);
+  for (const existing of existingNames) {
+    if (existing === name) {
+      throw new FaultlineError('ALREADY_EXISTS', `toxic "${name}" already exists`, {
+        where: { path: at('name') },
+        hint: 'toxic names are unique across both directions of a proxy; give this one a "name"',
+      });
+    }
+  }
+  return { name, type: type.type, stream, toxicity, attributes };
+}
+
+/** Applies a partial update: attributes merge into the current ones, toxicity is kept if omitted. */
+export function patchToxic(protocol: Protocol, current: ToxicSpec, patch: ToxicPatch, pathPrefix = ''): ToxicSpec {
+  const at = (field: string) => (pathPrefix ? `${pathPrefix}.${field}` : field);
+  const type = findToxicType(protocol, current.type);
+  if (!type) throw new Error(`toxic "${current.name}" has unregistered type ${current.type}`);
+  const problems: Problem[] = [];
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) {
+    throw new FaultlineError('INVALID_TOXIC_ATTRIBUTE', `expected a toxic update object, got ${describe(patch)}`, {
+      where: { path: pathPrefix || 'toxic' },
+    });
+  }
+  const toxicity = parseToxicity(patch.toxicity, current.toxicity, at('toxicity'), problems);
+  const { attributes, problems: attributeProblems } = resolveAttributes(type.attributes, patch.attributes, current.attributes, at('attributes'));
+  problems.push(...attributeProblems);
+  if (attributeProblems.length === 0) problems.push(...crossCheck(type, attributes, at('attributes')));
+  if (problems.length > 0) throw attributeError(problems);
+  return { ...current, toxicity, attributes };
+}
+
+function requireType(protocol: Protocol, value: unknown, path: string): ToxicType {
+  const supported = toxicTypeNames(protocol);
+  if (typeof value !== 'string' || value === '') {
+    throw new FaultlineError('INVALID_TOXIC_TYPE', `invalid toxic type: expected one of ${supported.join(', ')}, got ${describe(value)}`, {
+      where: { path },
+    });
+  }
+  const type = findToxicType(protocol, value);
+  if (type) return type;
+  const other: Protocol = protocol === 'tcp' ? 'udp' : 'tcp';
+  const onOther = findToxicType(other, value) !== undefined;
+  throw new FaultlineError(
+    'INVALID_TOXIC_TYPE',
+    onOther
+      ? `invalid toxic type: "${value}" is a ${other.toUpperCase()} toxic; ${protocol.toUpperCase()} proxies support ${supported.join(', ')}`
+      : `invalid toxic type: "${value}"; ${protocol.toUpperCase()} proxies support ${supported.join(', ')}`,
+    { where: { path } },
+  );
+}
+
+function parseStream(value: unknown, path: string, problems: Problem[]): Direction {
+  if (value === undefined || value === null || value === '') return 'downstream';
+  if (typeof value === 'string') {
+    const lower = value.toLowerCase();
+    if ((DIRECTIONS as readonly string[]).includes(lower)) return lower as Direction;
+  }
+  problems.push({ path, message: `stream was invalid, can be either upstream or downstream; got ${describe(value)}` });
+  return 'downstream';
+}
+
+function parseToxicity(value: unknown, fallback: number, path: string, problems: Problem[]): number {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) {
+    problems.push({ path, message: `toxicity must be a number from 0 to 1, got ${describe(value)}` });
+    return fallback;
+  }
+  return value;
+}
+
+function crossCheck(type: ToxicType, attributes: Record<string, number>, pathPrefix: string): Problem[] {
+  return (type.check?.(attributes) ?? []).map((p) => ({ ...p, path: p.path ? `${pathPrefix}.${p.path}` : pathPrefix }));
+}
+
+function attributeError(problems: Problem[]): FaultlineError {
+  const first = problems[0]!;
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
+  return new FaultlineError('INVALID_TOXIC_ATTRIBUTE', `${first.path}: ${first.message}${more}`, {
+    problems,
+    where: { path: first.path },
+    ...(first.hint ? { hint: first.hint } : {}),
+  });
+}

@@ -1,0 +1,109 @@
+/**
+ * The contracts every toxic implements. Toxics are pure transforms: they never touch sockets,
+ * timers or Math.random; time and randomness come from their context, which is what makes them
+ * exact under a ManualClock and replayable from a seed.
+ *
+ * TCP — a stream toxic transforms one direction of one connection:
+ *
+ *   client ──▶ reader ──▶ [toxic 1] ──▶ [toxic 2] ──▶ writer ──▶ server      (upstream)
+ *
+ * Contract (learned from Toxiproxy):
+ *  - never lose, duplicate or reorder bytes unless that is the toxic's purpose;
+ *  - when `ctx.signal` aborts (the toxic is being removed or updated, or the connection is
+ *    closing), finish promptly: yield whatever you hold (in order), stop pulling input, return.
+ *    The engine passes unread input on to whatever replaces you, so nothing is lost;
+ *  - when the input ends without an abort, the source sent FIN: yield what you hold, return,
+ *    and the engine forwards the FIN (slow_close waits first);
+ *  - every wait uses `ctx.clock` with `ctx.signal`, so it is interruptible.
+ *
+ * UDP — a datagram toxic decides each datagram's fate on one direction of one proxy:
+ * emit it (now, later, several times, altered) or drop it (count why in the ledger).
+ */
+import type { Clock } from '../core/clock.js';
+import type { Rng } from '../core/rng.js';
+import type { Direction, Protocol } from '../core/spec.js';
+import type { AttributeSchema } from './attributes.js';
+import type { Problem } from '../core/errors.js';
+
+// ── TCP ─────────────────────────────────────────────────────────────────────
+
+export interface Chunk {
+  data: Buffer;
+  /** `clock.now()` when the proxy read it from the socket (latency counts queueing time). */
+  receivedAt: number;
+}
+
+export interface StreamToxicContext {
+  clock: Clock;
+  /** Per connection and toxic; the same stream across updates of the toxic. */
+  rng: Rng;
+  /** Aborts when the toxic must stop (removed, updated, connection closing). */
+  signal: AbortSignal;
+  /** Per connection and toxic; survives updates (e.g. limit_data's byte count). */
+  state: Record<string, unknown>;
+  direction: Direction;
+  /** Adds to this toxic's ledger counter (see LedgerCounter). */
+  count(counter: string, n?: number): void;
+  /** Connection-level actions a toxic may take. */
+  connection: {
+    /** Aborts both sides with a TCP RST: peers see ECONNRESET. */
+    reset(): void;
+    /** Closes both sides gracefully (FIN) after what was already written. */
+    close(): void;
+  };
+}
+
+export type StreamToxic = (input: AsyncIterable<Chunk>, ctx: StreamToxicContext) => AsyncIterable<Chunk>;
+
+// ── UDP ─────────────────────────────────────────────────────────────────────
+
+export interface Datagram {
+  data: Buffer;
+  /** `clock.now()` when the proxy received it. */
+  receivedAt: number;
+  /** 0-based arrival index on this proxy direction (the ledger refers to datagrams by it). */
+  index: number;
+  /** The client session it belongs to (`host:port` of the client). */
+  session: string;
+}
+
+/** Delivers a datagram to the next toxic (or the socket), optionally after `delayMs`. */
+export type Emit = (datagram: Datagram, delayMs?: number) => void;
+
+export interface DatagramToxicContext {
+  clock: Clock;
+  /** Per proxy direction and toxic; the same stream across updates of the toxic. */
+  rng: Rng;
+  /** Per proxy direction and toxic; survives updates (e.g. the loss model's state). */
+  state: Record<string, unknown>;
+  direction: Direction;
+  count(counter: string, n?: number): void;
+}
+
+/** Handles one datagram: call `emit` zero or more times. Must not throw. */
+export type DatagramToxic = (datagram: Datagram, emit: Emit) => void;
+
+// ── Types ───────────────────────────────────────────────────────────────────
+
+interface ToxicTypeBase {
+  /** Wire name: `latency`, `reset_peer`, `loss`, … */
+  type: string;
+  protocol: Protocol;
+  /** One line for docs and `faultline toxics`. */
+  summary: string;
+  attributes: AttributeSchema;
+  /** Cross-attribute checks (e.g. slicer size_variation < average_size); paths relative to attributes. */
+  check?(attributes: Record<string, number>): Problem[];
+}
+
+export interface StreamToxicType extends ToxicTypeBase {
+  protocol: 'tcp';
+  create(attributes: Record<string, number>): StreamToxic;
+}
+
+export interface DatagramToxicType extends ToxicTypeBase {
+  protocol: 'udp';
+  create(attributes: Record<string, number>, ctx: DatagramToxicContext): DatagramToxic;
+}
+
+export type ToxicType = StreamToxicType | DatagramToxicType;
