@@ -235,6 +235,11 @@ export interface RunResult {
     cpus: number;
     backend: string;
     shard?: { index: number; total: number };
+    /**
+     * Set by `faultline report merge` when the merged shards ran with different run seeds: every
+     * seed, ascending (`seed` is then the first). Each scenario's own `seed` and `replay` stay exact.
+     */
+    seeds?: number[];
     interrupted: boolean;
   };
   summary: RunSummary;
