@@ -78,6 +78,12 @@ export interface DatagramToxicContext {
   state: Record<string, unknown>;
   direction: Direction;
   count(counter: string, n?: number): void;
+  /**
+   * Accounts for a datagram this toxic drops on purpose (by not emitting it): adds 1 to the
+   * toxic's `reason` counter (a LedgerCounter drop name such as `dropped_loss`) and records a
+   * bounded ledger event naming the datagram, so a receiver's gaps can be attributed.
+   */
+  drop(datagram: Datagram, reason: string): void;
 }
 
 /** Handles one datagram: call `emit` zero or more times. Must not throw. */

@@ -1,0 +1,62 @@
+/**
+ * `bandwidth`: a link of `rate` KB/s with a drop-tail queue of `queue` datagrams.
+ *
+ *   arrival ──▶ [queue: ≤ `queue` waiting] ──▶ [on the wire: size / rate] ──▶ next toxic
+ *
+ * Datagrams are serialised one after another on an absolute schedule: each one finishes at
+ * `max(arrival, previous finish) + size / rate` and is emitted then (store and forward). Finish
+ * times are computed from the previous finish, never from when a timer happened to fire, so the
+ * long-run rate is exact whatever the timer lateness. A datagram that arrives while `queue`
+ * datagrams are already waiting behind the one on the wire is dropped (`dropped_queue`).
+ *
+ * Units: 1 KB/s = 1000 B/s, which is conveniently 1 byte per ms.
+ */
+import { LedgerCounter } from '../../core/ledger.js';
+import type { DatagramToxicType } from '../types.js';
+
+interface LinkState {
+  /** When the wire is free again (monotonic ms). */
+  busyUntilMs?: number;
+  /** Finish times of datagrams accepted and not yet emitted, oldest first, from `head`. */
+  finishMs?: number[];
+  head?: number;
+}
+
+export const bandwidth: DatagramToxicType = {
+  type: 'bandwidth',
+  protocol: 'udp',
+  summary: 'Serialises datagrams at rate KB/s behind a drop-tail queue of queue datagrams.',
+  attributes: {
+    rate: { kind: 'number', unit: 'KB/s', default: 1000, above: 0, description: 'Link rate (1 KB/s = 1000 bytes/s)' },
+    queue: { kind: 'int', unit: 'datagrams', default: 1000, min: 1, description: 'Datagrams that may wait behind the one being sent' },
+  },
+  create(attributes, ctx) {
+    const bytesPerMs = attributes.rate ?? 1000; // KB/s = B/ms
+    const queueLimit = attributes.queue ?? 1000;
+    const state = ctx.state as LinkState;
+    state.busyUntilMs ??= -Infinity;
+    state.finishMs ??= [];
+    state.head ??= 0;
+    return (datagram, emit) => {
+      const now = ctx.clock.now();
+      const finish = state.finishMs!;
+      let head = state.head!;
+      while (head < finish.length && finish[head]! <= now) head++;
+      if (head > 1024 && head * 2 > finish.length) {
+        finish.splice(0, head);
+        head = 0;
+      }
+      state.head = head;
+      // Held = one on the wire + those waiting behind it.
+      if (finish.length - head > queueLimit) {
+        ctx.drop(datagram, LedgerCounter.droppedQueue);
+        return;
+      }
+      const doneMs = Math.max(now, state.busyUntilMs!) + datagram.data.length / bytesPerMs;
+      state.busyUntilMs = doneMs;
+      finish.push(doneMs);
+      if (doneMs > now) ctx.count(LedgerCounter.delayed);
+      emit(datagram, doneMs - now);
+    };
+  },
+};

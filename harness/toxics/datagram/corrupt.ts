@@ -1,0 +1,31 @@
+/**
+ * `corrupt`: flips exactly one uniformly chosen bit in a `probability` fraction of datagrams.
+ * The payload is copied first, so a duplicate of the same datagram elsewhere stays intact.
+ * Empty datagrams have no bit to flip and pass unchanged.
+ */
+import { LedgerCounter } from '../../core/ledger.js';
+import type { DatagramToxicType } from '../types.js';
+
+export const corrupt: DatagramToxicType = {
+  type: 'corrupt',
+  protocol: 'udp',
+  summary: 'Flips one random bit in a fraction of datagrams.',
+  attributes: {
+    probability: { kind: 'number', unit: 'probability', default: 0, min: 0, max: 1, description: 'Fraction of datagrams corrupted' },
+  },
+  create(attributes, ctx) {
+    const probability = attributes.probability ?? 0;
+    return (datagram, emit) => {
+      const length = datagram.data.length;
+      if (length === 0 || !ctx.rng.chance(probability)) {
+        emit(datagram);
+        return;
+      }
+      const bit = ctx.rng.int(0, length * 8 - 1);
+      const data = Buffer.from(datagram.data);
+      data[bit >> 3]! ^= 1 << (bit & 7);
+      ctx.count(LedgerCounter.corrupted);
+      emit({ ...datagram, data });
+    };
+  },
+};

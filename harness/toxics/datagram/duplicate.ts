@@ -1,0 +1,23 @@
+/** `duplicate`: emits a `probability` fraction of datagrams twice, back to back. */
+import { LedgerCounter } from '../../core/ledger.js';
+import type { DatagramToxicType } from '../types.js';
+
+export const duplicate: DatagramToxicType = {
+  type: 'duplicate',
+  protocol: 'udp',
+  summary: 'Sends a fraction of datagrams twice.',
+  attributes: {
+    probability: { kind: 'number', unit: 'probability', default: 0, min: 0, max: 1, description: 'Fraction of datagrams sent twice' },
+  },
+  create(attributes, ctx) {
+    const probability = attributes.probability ?? 0;
+    return (datagram, emit) => {
+      emit(datagram);
+      if (ctx.rng.chance(probability)) {
+        ctx.count(LedgerCounter.duplicated);
+        // The same buffer is safe to share: toxics that alter data (corrupt) copy before writing.
+        emit(datagram);
+      }
+    };
+  },
+};

@@ -1,0 +1,27 @@
+/**
+ * `latency`: delays each datagram by `latency` ± a uniform `jitter`. Each datagram is delayed on
+ * its own, so jitter larger than the gap between datagrams reorders them, as a real path with
+ * variable delay does. The delay is clamped at 0 (a datagram is never sent before it arrived).
+ */
+import { LedgerCounter } from '../../core/ledger.js';
+import type { DatagramToxicType } from '../types.js';
+
+export const latency: DatagramToxicType = {
+  type: 'latency',
+  protocol: 'udp',
+  summary: 'Delays each datagram by latency ± uniform jitter (jitter may reorder).',
+  attributes: {
+    latency: { kind: 'number', unit: 'ms', default: 0, min: 0, description: 'Mean added delay per datagram' },
+    jitter: { kind: 'number', unit: 'ms', default: 0, min: 0, description: 'Half-width of the uniform spread around latency' },
+  },
+  create(attributes, ctx) {
+    const latencyMs = attributes.latency ?? 0;
+    const jitterMs = attributes.jitter ?? 0;
+    return (datagram, emit) => {
+      // One draw per datagram whenever jitter is on, so a seed replays the same delays.
+      const delayMs = jitterMs > 0 ? Math.max(0, latencyMs + (2 * ctx.rng.next() - 1) * jitterMs) : latencyMs;
+      if (delayMs > 0) ctx.count(LedgerCounter.delayed);
+      emit(datagram, delayMs);
+    };
+  },
+};

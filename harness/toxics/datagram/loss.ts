@@ -1,0 +1,32 @@
+/**
+ * `loss`: drops datagrams with a long-run `probability`, independently (`burst` 1) or in bursts
+ * of mean length `burst` (Gilbert–Elliott, see ../loss-model.ts). The chain's state lives in
+ * `ctx.state`, so updating the toxic's attributes continues a burst in progress.
+ */
+import { LedgerCounter } from '../../core/ledger.js';
+import { createLossModel, lossModelProblems } from '../loss-model.js';
+import type { DatagramToxicType } from '../types.js';
+
+export const loss: DatagramToxicType = {
+  type: 'loss',
+  protocol: 'udp',
+  summary: 'Drops datagrams: independently, or in bursts of mean length burst (Gilbert–Elliott).',
+  attributes: {
+    probability: { kind: 'number', unit: 'probability', default: 0, min: 0, max: 1, description: 'Long-run fraction of datagrams dropped' },
+    burst: {
+      kind: 'number',
+      unit: 'datagrams',
+      default: 1,
+      min: 1,
+      description: 'Mean length of a run of consecutive drops; 1 = independent drops',
+    },
+  },
+  check: (attributes) => lossModelProblems({ probability: attributes.probability ?? 0, burst: attributes.burst ?? 1 }),
+  create(attributes, ctx) {
+    const model = createLossModel({ probability: attributes.probability ?? 0, burst: attributes.burst ?? 1 }, ctx.rng, ctx.state);
+    return (datagram, emit) => {
+      if (model.next()) ctx.drop(datagram, LedgerCounter.droppedLoss);
+      else emit(datagram);
+    };
+  },
+};
