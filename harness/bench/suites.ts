@@ -1,4 +1,6 @@
 /** Every benchmark suite, in the order `npm run bench` runs them. */
+import { tcpProxySuite } from './tcp-proxy.js';
+import { udpProxySuite } from './udp-proxy.js';
 import type { BenchSuite } from './types.js';
 
-export const suites: BenchSuite[] = [];
+export const suites: BenchSuite[] = [tcpProxySuite, udpProxySuite];

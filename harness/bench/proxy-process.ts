@@ -1,0 +1,26 @@
+/** A typed handle on proxy-host.ts running in its own process (see there for why). */
+import type { ProxyLedger } from '../core/ledger.js';
+import type { ProxyInput, ProxyState, ToxicInput, ToxicSpec } from '../core/spec.js';
+import { startChild } from './ipc-child.js';
+import type { HostUsage } from './proxy-host.js';
+
+export interface ProxyProcess {
+  createProxy(input: ProxyInput): Promise<ProxyState>;
+  addToxic(proxy: string, toxic: ToxicInput): Promise<ToxicSpec>;
+  removeToxic(proxy: string, toxic: string): Promise<void>;
+  ledger(proxy: string): Promise<ProxyLedger>;
+  usage(): Promise<HostUsage>;
+  stop(): Promise<void>;
+}
+
+export async function startProxyProcess(seed = 1): Promise<ProxyProcess> {
+  const child = await startChild(new URL('./proxy-host.js', import.meta.url), { FAULTLINE_BENCH_SEED: String(seed) });
+  return {
+    createProxy: (input) => child.call('createProxy', input),
+    addToxic: (proxy, toxic) => child.call('addToxic', proxy, toxic),
+    removeToxic: (proxy, toxic) => child.call('removeToxic', proxy, toxic),
+    ledger: (proxy) => child.call('ledger', proxy),
+    usage: () => child.call('usage'),
+    stop: () => child.stop(),
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * The TCP proxy's performance targets (issue "Foundation and the embedded TCP fault proxy"),
+ * each measured against a baseline in the same run:
+ *
+ *   throughput, no toxics        proxied / direct               ≥ 0.6   (Toxiproxy 0.22–0.33)
+ *   64-byte ping-pong            added p50 RTT                   ≤ 30 µs
+ *   latency toxic, 50 ms         mean error ≤ 0.5 ms, p99 ≤ 1 ms, never early (Toxiproxy +0.7/+1.3)
+ *   bandwidth toxic, 100 MB/s    |achieved / asked − 1|          ≤ 3 %   (Toxiproxy −19.7 %)
+ *   backpressure, 1 MB/s limit   proxy RSS growth pushing 1 GiB for 5 s < 64 MiB
+ *
+ * The proxy runs in its own process (proxy-process.ts); client and servers share this one, as in
+ * the reference measurements of Toxiproxy.
+ */
+import { bulkTransfer, connectTo, mean, median, percentile, pingPong, startCountingSink, startEchoServer } from './loopback.js';
+import { startProxyProcess } from './proxy-process.js';
+import type { BenchContext, BenchFigure, BenchSuite, BenchSuiteResult } from './types.js';
+
+const MiB = 1024 * 1024;
+
+export const tcpProxySuite: BenchSuite = {
+  name: 'tcp-proxy',
+  async run(ctx: BenchContext): Promise<BenchSuiteResult> {
+    const figures: BenchFigure[] = [];
+    const notes: string[] = [];
+    const proxy = await startProxyProcess();
+    const sink = await startCountingSink();
+    const echo = await startEchoServer();
+    try {
+      const sinkProxy = await proxy.createProxy({ name: 'sink', listen: '127.0.0.1:0', upstream: `127.0.0.1:${sink.port}` });
+      const echoProxy = await proxy.createProxy({ name: 'echo', listen: '127.0.0.1:0', upstream: `127.0.0.1:${echo.port}` });
+      const sinkPort = portOf(sinkProxy.listen);
+      const echoPort = portOf(echoProxy.listen);
+
+      // ── throughput: alternate direct and proxied runs so drift hits both equally ──
+      const totalBytes = (ctx.quick ? 256 : 1024) * MiB;
+      const runs = ctx.quick ? 2 : 3;
+      const direct: number[] = [];
+      const proxied: number[] = [];
+      await bulkTransfer(sink.port, sink, 64 * MiB); // warm-up
+      await bulkTransfer(sinkPort, sink, 64 * MiB);
+      for (let i = 0; i < runs; i++) {
+        direct.push(await bulkTransfer(sink.port, sink, totalBytes));
+        proxied.push(await bulkTransfer(sinkPort, sink, totalBytes));
+        ctx.log(`throughput run ${i + 1}: direct ${mbps(direct.at(-1)!)} MiB/s, proxied ${mbps(proxied.at(-1)!)} MiB/s`);
+      }
+      const ratio = median(proxied) / median(direct);
+      figures.push({
+        name: 'throughput via proxy / direct (1 connection, 256 KiB writes)',
+        value: ratio,
+        unit: 'ratio',
+        target: '>= 0.6',
+        met: ratio >= 0.6,
+        detail: { directMiBps: mbps(median(direct)), proxiedMiBps: mbps(median(proxied)), bytes: totalBytes, runs },
+      });
+
+      // ── added round-trip time, 64-byte ping-pong ──
+      const samples = ctx.quick ? 2000 : 5000;
+      const directRtt = await pingPong(echo.port, samples, 500);
+      const proxiedRtt = await pingPong(echoPort, samples, 500);
+      const addedP50 = (median(proxiedRtt) - median(directRtt)) * 1000;
+      const addedP99 = (percentile(proxiedRtt, 99) - percentile(directRtt, 99)) * 1000;
+      figures.push({
+        name: 'RTT added by the proxy, p50 (64 B ping-pong)',
+        value: addedP50,
+        unit: 'µs',
+        target: '<= 30 µs',
+        met: addedP50 <= 30,
+        detail: { directP50us: median(directRtt) * 1000, proxiedP50us: median(proxiedRtt) * 1000, samples },
+      });
+      figures.push({ name: 'RTT added by the proxy, p99', value: addedP99, unit: 'µs', detail: { samples } });
+
+      // ── latency toxic accuracy ──
+      await proxy.addToxic('echo', { name: 'lat', type: 'latency', stream: 'downstream', attributes: { latency: 50, jitter: 0 } });
+      const errors: number[] = [];
+      for (let run = 0; run < 3; run++) {
+        for (const rtt of await pingPong(echoPort, ctx.quick ? 60 : 150, 2)) errors.push(rtt - 50);
+      }
+      await proxy.removeToxic('echo', 'lat');
+      const meanError = mean(errors);
+      const p99Error = percentile(errors, 99);
+      const minError = Math.min(...errors);
+      figures.push({ name: 'latency 50 ms: mean error', value: meanError, unit: 'ms', target: '<= 0.5 ms', met: meanError <= 0.5 });
+      figures.push({ name: 'latency 50 ms: p99 error', value: p99Error, unit: 'ms', target: '<= 1 ms', met: p99Error <= 1 });
+      figures.push({ name: 'latency 50 ms: min error (never early)', value: minError, unit: 'ms', target: '>= 0', met: minError >= 0, detail: { samples: errors.length } });
+
+      // ── bandwidth toxic accuracy at 100 MB/s ──
+      const rateKBps = 100_000;
+      await proxy.addToxic('sink', { name: 'bw', type: 'bandwidth', stream: 'upstream', attributes: { rate: rateKBps } });
+      const seconds = ctx.quick ? 1 : 2;
+      const achieved = await bulkTransfer(sinkPort, sink, seconds * rateKBps * 1000, 64 * 1024);
+      await proxy.removeToxic('sink', 'bw');
+      const bwError = (achieved / (rateKBps * 1000) - 1) * 100;
+      figures.push({
+        name: 'bandwidth 100 MB/s: achieved vs asked',
+        value: bwError,
+        unit: '%',
+        target: 'within ±3 %',
+        met: Math.abs(bwError) <= 3,
+        detail: { achievedMBps: achieved / 1e6, seconds },
+      });
+
+      // ── memory under backpressure ──
+      figures.push(await backpressureMemory(ctx, proxy, sinkPort));
+      notes.push('client and servers share the bench process; the proxy runs in its own process');
+    } finally {
+      await proxy.stop();
+      await sink.close();
+      await echo.close();
+    }
+    return { suite: 'tcp-proxy', figures, notes };
+
+    async function backpressureMemory(ctx: BenchContext, proc: typeof proxy, port: number): Promise<BenchFigure> {
+      await proc.addToxic('sink', { name: 'slow', type: 'bandwidth', stream: 'upstream', attributes: { rate: 1000 } });
+      const before = (await proc.usage()).rssBytes;
+      let peak = before;
+      const socket = await connectTo(port);
+      const block = Buffer.alloc(256 * 1024, 0x63);
+      const pushSeconds = ctx.quick ? 3 : 5;
+      const deadline = performance.now() + pushSeconds * 1000;
+      let offered = 0;
+      const sampler = setInterval(() => {
+        void proc.usage().then((u) => {
+          peak = Math.max(peak, u.rssBytes);
+        });
+      }, 100);
+      // Offer up to 1 GiB as fast as the socket accepts it; backpressure decides how much moves.
+      while (performance.now() < deadline && offered < 1024 * MiB) {
+        offered += block.length;
+        if (!socket.write(block)) {
+          const drained = await Promise.race([
+            new Promise<boolean>((resolve) => socket.once('drain', () => resolve(true))),
+            new Promise<boolean>((resolve) => setTimeout(() => resolve(false), deadline - performance.now())),
+          ]);
+          if (!drained) break;
+        }
+      }
+      clearInterval(sampler);
+      peak = Math.max(peak, (await proc.usage()).rssBytes);
+      socket.destroy();
+      await proc.removeToxic('sink', 'slow');
+      const growthMiB = (peak - before) / MiB;
+      ctx.log(`backpressure: offered ${(offered / MiB).toFixed(0)} MiB in ${pushSeconds}s, proxy RSS +${growthMiB.toFixed(1)} MiB`);
+      return {
+        name: `proxy memory growth pushing at a 1 MB/s connection for ${pushSeconds} s`,
+        value: growthMiB,
+        unit: 'MiB',
+        target: '< 64 MiB',
+        met: growthMiB < 64,
+        detail: { acceptedByKernelMiB: offered / MiB },
+      };
+    }
+  },
+};
+
+function portOf(listen: string): number {
+  return Number(listen.slice(listen.lastIndexOf(':') + 1));
+}
+
+function mbps(bytesPerSec: number): number {
+  return Math.round(bytesPerSec / MiB);
+}

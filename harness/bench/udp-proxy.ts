@@ -1,0 +1,157 @@
+/**
+ * The UDP proxy's performance targets (issue "UDP through the embedded proxy"), each against a
+ * baseline in the same run. Sender, receiver and proxy are three processes (udp-peer.ts,
+ * proxy-host.ts): a flat-out sender on the receiver's event loop would measure itself.
+ *
+ *   ceiling, 1200 B one way, no toxics   proxied / direct datagrams per second      ≥ 0.5
+ *   at half the proxied ceiling          datagrams lost that the ledger did not drop = 0
+ *   1000 client sessions for 30 s        proxy CPU per datagram and RSS stay flat
+ */
+import { startChild, type Child } from './ipc-child.js';
+import { startProxyProcess, type ProxyProcess } from './proxy-process.js';
+import type { BenchContext, BenchFigure, BenchSuite, BenchSuiteResult } from './types.js';
+import type { SendOptions } from './udp-peer.js';
+
+const PEER = new URL('./udp-peer.js', import.meta.url);
+const SIZE = 1200;
+const MiB = 1024 * 1024;
+
+interface Peers {
+  sender: Child;
+  receiver: Child;
+  receiverPort: number;
+}
+
+export const udpProxySuite: BenchSuite = {
+  name: 'udp-proxy',
+  async run(ctx: BenchContext): Promise<BenchSuiteResult> {
+    const figures: BenchFigure[] = [];
+    const notes: string[] = [];
+    const proxy = await startProxyProcess();
+    const sender = await startChild(PEER);
+    const receiver = await startChild(PEER);
+    try {
+      const { port: receiverPort } = await receiver.call<{ port: number }>('listen');
+      const peers: Peers = { sender, receiver, receiverPort };
+      const state = await proxy.createProxy({ name: 'udp', protocol: 'udp', listen: '127.0.0.1:0', upstream: `127.0.0.1:${receiverPort}` });
+      const proxyPort = Number(state.listen.slice(state.listen.lastIndexOf(':') + 1));
+
+      // ── ceiling: alternate direct and proxied runs ──
+      const blastMs = ctx.quick ? 1000 : 2000;
+      const direct: number[] = [];
+      const proxied: number[] = [];
+      for (let i = 0; i < (ctx.quick ? 1 : 3); i++) {
+        direct.push((await deliver(peers, { port: receiverPort, size: SIZE, durationMs: blastMs })).receivedPerSec);
+        proxied.push((await deliver(peers, { port: proxyPort, size: SIZE, durationMs: blastMs })).receivedPerSec);
+        ctx.log(`ceiling run ${i + 1}: direct ${Math.round(direct.at(-1)!)} dgram/s, proxied ${Math.round(proxied.at(-1)!)} dgram/s`);
+      }
+      const directCeiling = Math.max(...direct);
+      const proxiedCeiling = Math.max(...proxied);
+      const ratio = proxiedCeiling / directCeiling;
+      figures.push({
+        name: 'forwarded datagrams/s via proxy / direct (1200 B, one way)',
+        value: ratio,
+        unit: 'ratio',
+        target: '>= 0.5',
+        met: ratio >= 0.5,
+        detail: { directPerSec: Math.round(directCeiling), proxiedPerSec: Math.round(proxiedCeiling) },
+      });
+
+      // ── no unledgered loss at half the ceiling ──
+      const halfRate = Math.round(proxiedCeiling / 2);
+      const before = await proxy.ledger('udp');
+      const paced = await deliver(peers, { port: proxyPort, size: SIZE, durationMs: ctx.quick ? 2000 : 5000, rate: halfRate });
+      const after = await proxy.ledger('udp');
+      const ledgerDropped = sumDrops(after.directions.upstream) - sumDrops(before.directions.upstream);
+      const unledgered = paced.sent - paced.received - ledgerDropped;
+      figures.push({
+        name: `datagrams lost that the ledger did not drop, at ${halfRate}/s (half the ceiling)`,
+        value: unledgered,
+        unit: 'datagrams',
+        target: '= 0',
+        met: unledgered === 0,
+        detail: { sent: paced.sent, received: paced.received, ledgerDropped },
+      });
+
+      // ── 1000 sessions: CPU per datagram and memory flat over time ──
+      figures.push(...(await sessionsSoak(ctx, proxy, peers, proxyPort)));
+      notes.push('sender, receiver and proxy each run in their own process on a 2-core machine');
+    } finally {
+      await Promise.all([proxy.stop(), sender.stop(), receiver.stop()]);
+    }
+    return { suite: 'udp-proxy', figures, notes };
+  },
+};
+
+/** Sends through `port` and counts what the receiver got once the path has drained. */
+async function deliver(peers: Peers, options: SendOptions): Promise<{ sent: number; received: number; receivedPerSec: number }> {
+  const start = (await peers.receiver.call<{ count: number }>('count')).count;
+  const { sent, elapsedMs } = await peers.sender.call<{ sent: number; elapsedMs: number }>('send', options);
+  // Wait until the count stops moving: datagrams still in socket buffers are not lost.
+  let last = -1;
+  let count = 0;
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    count = (await peers.receiver.call<{ count: number }>('count')).count - start;
+    if (count === last) break;
+    last = count;
+  }
+  return { sent, received: count, receivedPerSec: count / (elapsedMs / 1000) };
+}
+
+function sumDrops(counters: Record<string, number>): number {
+  return Object.entries(counters)
+    .filter(([name]) => name.startsWith('dropped_'))
+    .reduce((sum, [, n]) => sum + n, 0);
+}
+
+async function sessionsSoak(ctx: BenchContext, proxy: ProxyProcess, peers: Peers, proxyPort: number): Promise<BenchFigure[]> {
+  const sessions = 1000;
+  const totalMs = ctx.quick ? 10_000 : 30_000;
+  const windows = 5;
+  const rate = 10_000;
+  const sending = peers.sender.call<{ sent: number }>('send', { port: proxyPort, size: 200, durationMs: totalMs, rate, sockets: sessions });
+  const samples: Array<{ cpuMs: number; rssMiB: number; forwarded: number }> = [];
+  let previous = await snapshot();
+  for (let i = 0; i < windows; i++) {
+    await new Promise((resolve) => setTimeout(resolve, totalMs / windows));
+    const now = await snapshot();
+    samples.push({ cpuMs: now.cpuMs - previous.cpuMs, rssMiB: now.rssMiB, forwarded: now.forwarded - previous.forwarded });
+    previous = now;
+  }
+  await sending;
+  const cpuPerK = samples.map((s) => (s.forwarded > 0 ? (s.cpuMs / s.forwarded) * 1000 : NaN));
+  ctx.log(`sessions soak: CPU ms per 1000 datagrams by window ${cpuPerK.map((v) => v.toFixed(1)).join(', ')}; RSS MiB ${samples.map((s) => s.rssMiB.toFixed(0)).join(', ')}`);
+  // The first window includes session creation; flatness is judged from the second on.
+  const steady = cpuPerK.slice(1);
+  const cpuDrift = Math.max(...steady) / Math.min(...steady);
+  const rssGrowth = samples.at(-1)!.rssMiB - samples[1]!.rssMiB;
+  return [
+    {
+      name: `CPU per datagram, max/min over ${windows - 1} steady windows (${sessions} sessions, ${rate}/s)`,
+      value: cpuDrift,
+      unit: 'ratio',
+      target: '<= 1.5 (flat)',
+      met: cpuDrift <= 1.5,
+      detail: { cpuMsPer1000: cpuPerK.map((v) => v.toFixed(2)).join(' ') },
+    },
+    {
+      name: `proxy RSS growth over the steady windows (${sessions} sessions)`,
+      value: rssGrowth,
+      unit: 'MiB',
+      target: '< 16 MiB (flat)',
+      met: rssGrowth < 16,
+      detail: { rssMiB: samples.map((s) => s.rssMiB.toFixed(0)).join(' ') },
+    },
+  ];
+
+  async function snapshot() {
+    const usage = await proxy.usage();
+    const ledger = await proxy.ledger('udp');
+    return {
+      cpuMs: (usage.cpuUserMicros + usage.cpuSystemMicros) / 1000,
+      rssMiB: usage.rssBytes / MiB,
+      forwarded: ledger.directions.upstream.forwarded ?? 0,
+    };
+  }
+}
