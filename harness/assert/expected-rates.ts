@@ -1,0 +1,323 @@
+/**
+ * What the faults on a workload's path should produce: the `configured` of `lost_ratio ~
+ * configured`. Computed from the fault timeline alone (never from what was observed), so a `~`
+ * check compares the observation with an independent prediction.
+ *
+ *   faults on the proxy ──▶ cut the workload's active time at every fault boundary
+ *                      ──▶ per segment: combine the toxics active on the directions the traffic
+ *                          crosses (echo: upstream and downstream; stream: upstream only)
+ *                      ──▶ time-weighted average over segments, plus the design effect
+ *
+ * Definitions (per message the workload sent; docs/assertions.md has the derivations):
+ * - lost: the message (echo: the request or its reply) was dropped by a `loss` toxic (each
+ *   datagram lost with probability × toxicity), a `timeout` (blackhole) toxic or a proxy that is
+ *   down. A round trip survives only if both legs do: lost = 1 − Π(1 − pᵢ).
+ * - duplicated: extra copies received per message received. A `duplicate` toxic sends a datagram
+ *   twice with probability d × toxicity; on an echo path the server answers every copy of a
+ *   request and each answer may be duplicated again, so extra = E[copies] − 1 = Π(1 + dᵢ) − 1.
+ * - reordered: a `reorder` toxic holds a datagram back with probability r × toxicity; it counts as
+ *   reordered if anything overtakes it, so this is the rate when traffic is dense enough (an echo
+ *   at rate `max` has nothing in flight to overtake it).
+ * - corrupted: a `corrupt` toxic flips a bit with probability c × toxicity on either leg.
+ * - delivered: 1 − lost.
+ * TCP workloads expect 0 loss, duplication, reordering and corruption: TCP delivers every byte
+ * once and in order, and faultline's TCP `loss` only delays (stream-level emulation).
+ */
+import type { FaultRecord, WorkloadKind } from '../core/result.js';
+import type { Direction, ToxicSpec } from '../core/spec.js';
+import { lossSource, survivalDesignEffect, type LossSource } from './statistics.js';
+
+export type RatioMetric = 'lost_ratio' | 'duplicated_ratio' | 'reordered_ratio' | 'corrupted_ratio' | 'delivered_ratio';
+
+export const RATIO_METRICS: readonly RatioMetric[] = ['lost_ratio', 'duplicated_ratio', 'reordered_ratio', 'corrupted_ratio', 'delivered_ratio'];
+
+export interface ExpectedRate {
+  /** The expected ratio (0..1 in practice; duplicated could exceed 1 only with several duplicate toxics at high rates). */
+  ratio: number;
+  /** Variance of the observed ratio relative to independent trials, ≥ 1 (burst loss, copies of copies). */
+  designEffect: number;
+  /** Set when the faults make this ratio unpredictable, saying why; `ratio` is then meaningless. */
+  unknown?: string;
+  /** What the prediction rests on, for messages: `faults[0]: loss 10% upstream, 100% of the time`. */
+  basis: string[];
+}
+
+export type ExpectedRates = Record<RatioMetric, ExpectedRate> & {
+  /** Caveats about the prediction (reordering needs dense traffic, a fault that failed to apply…). */
+  notes: string[];
+};
+
+export interface ExpectedRatesInput {
+  /** The scenario's whole fault timeline; only faults on `proxy` matter. */
+  faults: readonly FaultRecord[];
+  /** The proxy the workload's traffic went through; absent = straight to the target. */
+  proxy?: string;
+  kind: WorkloadKind;
+  /** When the workload started and how long it ran, ms relative to the scenario start. */
+  workloadStartMs: number;
+  workloadDurationMs: number;
+}
+
+/** Expected rates for a path without faults: all zero, delivered 1. */
+export function faultFreeRates(basis = 'no faults on the path'): ExpectedRates {
+  const rate = (ratio: number): ExpectedRate => ({ ratio, designEffect: 1, basis: [basis] });
+  return {
+    lost_ratio: rate(0),
+    duplicated_ratio: rate(0),
+    reordered_ratio: rate(0),
+    corrupted_ratio: rate(0),
+    delivered_ratio: rate(1),
+    notes: [],
+  };
+}
+
+interface Window {
+  fault: FaultRecord;
+  startMs: number;
+  endMs: number;
+}
+
+interface SegmentRates {
+  lost: number;
+  lostDeff: number;
+  duplicated: number;
+  duplicatedDeff: number;
+  reordered: number;
+  corrupted: number;
+}
+
+/** Toxics whose effect on delivery cannot be predicted from their attributes alone. */
+const UNPREDICTABLE_UDP_LOSS: Record<string, string> = {
+  limit_data: 'drops everything once its byte budget is spent, which depends on the traffic',
+  bandwidth: 'drops datagrams only when its queue overflows, which depends on the offered load',
+};
+const TCP_CONNECTION_KILLERS = new Set(['reset_peer', 'timeout', 'limit_data']);
+
+/** The configured rates for one workload (see the module comment for the definitions). */
+export function expectedRates(input: ExpectedRatesInput): ExpectedRates {
+  const { proxy, kind } = input;
+  if (proxy === undefined) return faultFreeRates('no proxy: traffic went straight to the target');
+  const notes: string[] = [];
+  const windowStart = input.workloadStartMs;
+  const windowEnd = input.workloadStartMs + Math.max(0, input.workloadDurationMs);
+  const windows: Window[] = [];
+  for (const fault of input.faults) {
+    if (fault.proxy !== proxy) continue;
+    if (fault.error && fault.appliedAtMs === undefined) {
+      notes.push(`${fault.id} failed to apply (${fault.error.message}); it is not counted`);
+      continue;
+    }
+    const startMs = fault.appliedAtMs ?? fault.plannedAtMs;
+    const endMs = fault.removedAtMs ?? fault.plannedUntilMs ?? Infinity;
+    const overlaps = windowEnd > windowStart ? startMs < windowEnd && endMs > windowStart : startMs <= windowStart && endMs > windowStart;
+    if (overlaps) windows.push({ fault, startMs, endMs });
+  }
+  if (windows.length === 0) return { ...faultFreeRates(`no faults on ${proxy} while the workload ran`), notes };
+
+  const roundTrip = kind !== 'tcp-stream' && kind !== 'udp-stream';
+  const directions: readonly Direction[] = roundTrip ? ['upstream', 'downstream'] : ['upstream'];
+  const share = (w: Window) => shareOfWindow(w, windowStart, windowEnd);
+  const describe = (w: Window) => `${w.fault.id}: ${describeFault(w.fault)}, ${percent(share(w))} of the workload's time`;
+  const relevant = windows.filter((w) => w.fault.kind === 'down' || directions.includes(w.fault.toxic!.stream));
+
+  if (kind.startsWith('tcp')) {
+    const rates = faultFreeRates('TCP delivers every byte once, intact and in order');
+    const killers = windows.filter((w) => w.fault.kind === 'down' || TCP_CONNECTION_KILLERS.has(w.fault.toxic?.type ?? ''));
+    if (killers.length > 0) {
+      const why = `${killers.map(describe).join('; ')} closes or refuses connections, so how many messages are cut off is not predictable`;
+      rates.lost_ratio.unknown = why;
+      rates.delivered_ratio.unknown = why;
+    }
+    if (windows.some((w) => w.fault.toxic?.type === 'loss')) {
+      notes.push('TCP loss toxics delay segments (an emulated retransmission) but never lose them: expected loss is 0');
+    }
+    rates.notes = notes;
+    return rates;
+  }
+
+  // ── UDP: one set of rates per segment between fault boundaries ────────
+  const cuts = new Set<number>([windowStart, windowEnd]);
+  for (const w of relevant) {
+    if (w.startMs > windowStart && w.startMs < windowEnd) cuts.add(w.startMs);
+    if (w.endMs > windowStart && w.endMs < windowEnd) cuts.add(w.endMs);
+  }
+  const points = [...cuts].sort((a, b) => a - b);
+  const segments: Array<{ weight: number; rates: SegmentRates }> = [];
+  const unknown: Partial<Record<RatioMetric, string>> = {};
+  if (windowEnd <= windowStart) {
+    segments.push({ weight: 1, rates: segmentRates(relevant, directions, unknown) });
+  } else {
+    for (let i = 0; i + 1 < points.length; i++) {
+      const from = points[i]!;
+      const to = points[i + 1]!;
+      const mid = (from + to) / 2;
+      const active = relevant.filter((w) => w.startMs <= mid && mid < w.endMs);
+      segments.push({ weight: (to - from) / (windowEnd - windowStart), rates: segmentRates(active, directions, unknown) });
+    }
+  }
+
+  const lost = weighted(segments, (r) => r.lost, (r) => r.lostDeff);
+  const duplicated = weighted(segments, (r) => r.duplicated, (r) => r.duplicatedDeff);
+  const basisFor = (types: readonly string[]) => relevant.filter((w) => w.fault.kind === 'down' ? types.includes('down') : types.includes(w.fault.toxic!.type)).map(describe);
+  const lossBasis = orNone(basisFor(['loss', 'timeout', 'down']), 'no loss-causing faults on the path');
+  const rates: ExpectedRates = {
+    lost_ratio: { ratio: lost.ratio, designEffect: lost.designEffect, basis: lossBasis },
+    delivered_ratio: { ratio: 1 - lost.ratio, designEffect: lost.designEffect, basis: lossBasis },
+    duplicated_ratio: { ...duplicated, basis: orNone(basisFor(['duplicate']), 'no duplicate toxics on the path') },
+    reordered_ratio: {
+      ratio: weighted(segments, (r) => r.reordered, () => 1).ratio,
+      designEffect: 1,
+      basis: orNone(basisFor(['reorder']), 'no reorder toxics on the path'),
+    },
+    corrupted_ratio: {
+      ratio: weighted(segments, (r) => r.corrupted, () => 1).ratio,
+      designEffect: 1,
+      basis: orNone(basisFor(['corrupt']), 'no corrupt toxics on the path'),
+    },
+    notes,
+  };
+  for (const metric of RATIO_METRICS) {
+    const why = unknown[metric];
+    if (why) rates[metric].unknown = why;
+  }
+  if (rates.reordered_ratio.ratio > 0) {
+    notes.push(
+      roundTrip
+        ? 'a held-back datagram counts as reordered only if another overtakes it: an echo workload needs several requests in flight (a rate, or connections > 1) for reordering to show'
+        : 'a held-back datagram counts as reordered only if another is sent within the reorder delay',
+    );
+  }
+  return rates;
+}
+
+/** Combines the toxics active during one segment. Records unpredictable metrics in `unknown`. */
+function segmentRates(active: readonly Window[], directions: readonly Direction[], unknown: Partial<Record<RatioMetric, string>>): SegmentRates {
+  const lossSources: LossSource[] = [];
+  const copies = new Map<Direction, { mean: number; meanSquare: number }>(directions.map((d) => [d, { mean: 1, meanSquare: 1 }]));
+  let reorderKept = 1;
+  let corruptKept = 1;
+  for (const { fault } of active) {
+    if (fault.kind === 'down') {
+      lossSources.push({ mean: 1, covariance: 0, decay: 0 });
+      continue;
+    }
+    const toxic = fault.toxic!;
+    const t = clamp01(toxic.toxicity);
+    const p = clamp01(toxic.attributes.probability ?? 0);
+    switch (toxic.type) {
+      case 'loss':
+        lossSources.push(lossSource(p, toxic.attributes.burst ?? 1, t));
+        break;
+      case 'timeout':
+        lossSources.push({ mean: t, covariance: 0, decay: 0 });
+        break;
+      case 'duplicate': {
+        const c = copies.get(toxic.stream)!;
+        c.mean *= 1 + t * p;
+        c.meanSquare *= 1 + 3 * t * p;
+        break;
+      }
+      case 'reorder':
+        reorderKept *= 1 - t * p;
+        break;
+      case 'corrupt':
+        corruptKept *= 1 - t * p;
+        break;
+      case 'latency':
+        if ((toxic.attributes.jitter ?? 0) > 0) {
+          unknown.reordered_ratio ??= `${fault.id}: latency jitter of ${toxic.attributes.jitter} ms reorders datagrams closer together than the jitter, which depends on the send rate`;
+        }
+        break;
+      default: {
+        const why = UNPREDICTABLE_UDP_LOSS[toxic.type];
+        if (why) {
+          const text = `${fault.id}: ${toxic.type} ${why}`;
+          unknown.lost_ratio ??= text;
+          unknown.delivered_ratio ??= text;
+        }
+      }
+    }
+  }
+  let survival = 1;
+  for (const s of lossSources) survival *= 1 - s.mean;
+
+  // Copies: T = Σ_{j=1}^{M_up} M_down,j (the server answers every copy of a request).
+  const up = copies.get('upstream')!;
+  const down = copies.get('downstream');
+  const varUp = up.meanSquare - up.mean ** 2;
+  let meanCopies = up.mean;
+  let varCopies = varUp;
+  if (down) {
+    const varDown = down.meanSquare - down.mean ** 2;
+    meanCopies = up.mean * down.mean;
+    varCopies = up.mean * varDown + varUp * down.mean ** 2;
+  }
+  const extra = meanCopies - 1;
+  const binomialVar = extra * (1 - extra);
+  return {
+    lost: 1 - survival,
+    lostDeff: survivalDesignEffect(lossSources),
+    duplicated: extra,
+    duplicatedDeff: extra > 0 && binomialVar > 0 ? Math.max(1, varCopies / binomialVar) : 1,
+    reordered: 1 - reorderKept,
+    corrupted: 1 - corruptKept,
+  };
+}
+
+/**
+ * Time-weighted mean of a per-segment ratio, and the variance-weighted mean of its design effect
+ * (conservative: the mixture of segments is treated as one process with the average inflation).
+ */
+function weighted(
+  segments: ReadonlyArray<{ weight: number; rates: SegmentRates }>,
+  ratio: (r: SegmentRates) => number,
+  deff: (r: SegmentRates) => number,
+): { ratio: number; designEffect: number } {
+  let mean = 0;
+  let varianceSum = 0;
+  let inflatedSum = 0;
+  for (const { weight, rates } of segments) {
+    const r = ratio(rates);
+    mean += weight * r;
+    const v = weight * Math.max(0, r * (1 - r));
+    varianceSum += v;
+    inflatedSum += v * deff(rates);
+  }
+  return { ratio: mean, designEffect: varianceSum > 0 ? Math.max(1, inflatedSum / varianceSum) : 1 };
+}
+
+function shareOfWindow(w: Window, start: number, end: number): number {
+  if (end <= start) return 1;
+  return Math.max(0, Math.min(w.endMs, end) - Math.max(w.startMs, start)) / (end - start);
+}
+
+/** `loss 10% (burst 4) upstream` / `proxy down`. */
+export function describeFault(fault: FaultRecord): string {
+  if (fault.kind === 'down' || !fault.toxic) return `${fault.proxy} down`;
+  return `${describeToxic(fault.toxic)} on ${fault.proxy}`;
+}
+
+function describeToxic(toxic: ToxicSpec): string {
+  const a = toxic.attributes;
+  const toxicity = toxic.toxicity < 1 ? `, toxicity ${toxic.toxicity}` : '';
+  const attrs =
+    a.probability !== undefined
+      ? `${percent(a.probability)}${a.burst !== undefined && a.burst > 1 ? ` (burst ${a.burst})` : ''}`
+      : Object.entries(a)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ');
+  return `${toxic.type}${attrs ? ` ${attrs}` : ''} ${toxic.stream}${toxicity}`;
+}
+
+function orNone(list: string[], none: string): string[] {
+  return list.length > 0 ? list : [none];
+}
+
+/** 0.1 → `10%`, 0.0125 → `1.25%`. */
+export function percent(ratio: number): string {
+  return `${Number((ratio * 100).toFixed(ratio * 100 >= 10 ? 1 : 2))}%`;
+}
+
+function clamp01(x: number): number {
+  return Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0;
+}
