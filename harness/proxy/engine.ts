@@ -41,11 +41,15 @@ export interface ProxyEngine {
    * (UDP: datagrams in flight are dropped). Idempotent; resolves when every socket is closed.
    */
   close(): Promise<void>;
-  /** Toxics apply to live connections immediately, without losing or reordering a byte. */
-  addToxic(toxic: ToxicSpec): void;
+  /**
+   * Toxics apply to live connections immediately, without losing or reordering a byte. An engine
+   * may return a promise that resolves once every live connection has applied the change (the
+   * TCP engine does: removing a toxic waits for it to flush what it held); callers await it.
+   */
+  addToxic(toxic: ToxicSpec): void | Promise<void>;
   /** `toxic.name` exists; type and stream are unchanged. */
-  updateToxic(toxic: ToxicSpec): void;
-  removeToxic(name: string): void;
+  updateToxic(toxic: ToxicSpec): void | Promise<void>;
+  removeToxic(name: string): void | Promise<void>;
   /** Live connections (TCP) or sessions (UDP), for /metrics. */
   liveCount(): number;
 }

@@ -1,0 +1,219 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { FaultlineError } from '../core/errors.js';
+import { createEmbeddedProxy, PopulateError, type EmbeddedProxy } from './embedded-proxy.js';
+import { connectClient, startTestServer, tryConnect, type TestServer } from './tcp-test-kit.js';
+
+let proxy: EmbeddedProxy;
+let servers: TestServer[] = [];
+
+async function server(): Promise<TestServer> {
+  const s = await startTestServer('echo');
+  servers.push(s);
+  return s;
+}
+
+function portOf(listen: string): number {
+  return Number(listen.slice(listen.lastIndexOf(':') + 1));
+}
+
+async function rejection(promise: Promise<unknown>): Promise<FaultlineError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof FaultlineError) return error;
+    throw error;
+  }
+  throw new Error('expected a rejection');
+}
+
+afterEach(async () => {
+  await proxy?.close();
+  await Promise.all(servers.map((s) => s.close()));
+  servers = [];
+});
+
+describe('embedded proxy registry', () => {
+  it('creates a proxy on a free port and carries bytes both ways', async () => {
+    proxy = createEmbeddedProxy({ seed: 1 });
+    const echo = await server();
+    const state = await proxy.createProxy({ name: 'p', listen: '127.0.0.1:0', upstream: echo.address });
+    expect(state).toEqual({ name: 'p', protocol: 'tcp', listen: expect.stringMatching(/^127\.0\.0\.1:\d+$/), upstream: echo.address, enabled: true, toxics: [] });
+    expect(portOf(state.listen)).toBeGreaterThan(0);
+    const client = await connectClient(portOf(state.listen));
+    client.socket.end('hello');
+    await client.until(() => client.ended, 'echo and FIN');
+    expect(client.received().toString()).toBe('hello');
+    const ledger = await proxy.ledger('p');
+    expect(ledger.counters.connections_accepted).toBe(1);
+    expect(ledger.directions.upstream.bytes_forwarded).toBe(5);
+    expect(ledger.directions.downstream.bytes_forwarded).toBe(5);
+    expect(proxy.seed).toBe(1);
+  });
+
+  it('rejects missing and malformed fields with Toxiproxy\'s words', async () => {
+    proxy = createEmbeddedProxy();
+    const missingName = await rejection(proxy.createProxy({ listen: ':0', upstream: '127.0.0.1:1' }));
+    expect([missingName.code, missingName.message]).toEqual(['INVALID_INPUT', 'missing required field: name']);
+    const missingUpstream = await rejection(proxy.createProxy({ name: 'a', listen: ':0' }));
+    expect(missingUpstream.message).toBe('missing required field: upstream');
+    const missingListen = await rejection(proxy.createProxy({ name: 'a', upstream: '127.0.0.1:1' }));
+    expect(missingListen.message).toBe('missing required field: listen');
+    const bad = await rejection(proxy.createProxy({ name: 'a', listen: 'nowhere', upstream: '127.0.0.1:0', protocol: 'sctp', enabled: 'yes' }));
+    expect(bad.code).toBe('INVALID_INPUT');
+    expect(bad.problems.map((p) => p.path)).toEqual(['listen', 'upstream', 'enabled', 'protocol']);
+    expect(bad.message).toMatch(/^listen must be host:port.*got "nowhere" \(a string\) \(and 3 more\)$/);
+    const tcpIdle = await rejection(proxy.createProxy({ name: 'a', listen: ':0', upstream: '127.0.0.1:1', session_idle_timeout: 5 }));
+    expect(tcpIdle.message).toBe('session_idle_timeout applies to udp proxies only');
+    expect(await proxy.listProxies()).toEqual([]);
+  });
+
+  it('reports duplicates and unknown names', async () => {
+    proxy = createEmbeddedProxy();
+    const echo = await server();
+    await proxy.createProxy({ name: 'p', listen: ':0', upstream: echo.address });
+    const dup = await rejection(proxy.createProxy({ name: 'p', listen: ':0', upstream: echo.address }));
+    expect([dup.code, dup.message]).toEqual(['ALREADY_EXISTS', 'proxy already exists']);
+    for (const call of [proxy.getProxy('nope'), proxy.deleteProxy('nope'), proxy.updateProxy('nope', {}), proxy.addToxic('nope', { type: 'noop' }), proxy.ledger('nope')]) {
+      const error = await rejection(call);
+      expect([error.code, error.message]).toEqual(['NOT_FOUND', 'proxy not found']);
+    }
+    for (const call of [proxy.getToxic('p', 'x'), proxy.updateToxic('p', 'x', {}), proxy.removeToxic('p', 'x')]) {
+      const error = await rejection(call);
+      expect([error.code, error.message]).toEqual(['NOT_FOUND', 'toxic not found']);
+    }
+  });
+
+  it('names the address when the listen port is taken', async () => {
+    proxy = createEmbeddedProxy();
+    const echo = await server();
+    const error = await rejection(proxy.createProxy({ name: 'p', listen: echo.address, upstream: echo.address }));
+    expect(error.code).toBe('ADDRESS_IN_USE');
+    expect(error.message).toBe(`listen ${echo.address}: address already in use`);
+    expect(error.exitCode).toBe(3);
+    expect(await proxy.listProxies()).toEqual([]);
+  });
+
+  it('disable closes live connections and refuses new ones; enable listens again on the same port', async () => {
+    proxy = createEmbeddedProxy();
+    const echo = await server();
+    const { listen } = await proxy.createProxy({ name: 'p', listen: '127.0.0.1:0', upstream: echo.address });
+    const client = await connectClient(portOf(listen));
+    client.socket.write('x');
+    await client.until(() => client.receivedBytes === 1, 'echo');
+    const disabled = await proxy.updateProxy('p', { enabled: false });
+    expect(disabled).toMatchObject({ enabled: false, listen });
+    await client.until(() => client.ended, 'the live connection to close');
+    expect(await tryConnect(portOf(listen))).toBe('ECONNREFUSED');
+    expect(await proxy.updateProxy('p', { enabled: true })).toMatchObject({ enabled: true, listen });
+    expect(await tryConnect(portOf(listen))).toBe('connected');
+  });
+
+  it('a proxy created disabled reports the address it was asked for', async () => {
+    proxy = createEmbeddedProxy();
+    const state = await proxy.createProxy({ name: 'p', listen: 'localhost:0', upstream: 'localhost:9', enabled: false });
+    expect(state).toMatchObject({ listen: '127.0.0.1:0', upstream: '127.0.0.1:9', enabled: false });
+  });
+
+  it('changing upstream restarts the proxy on the same port and drops connections', async () => {
+    proxy = createEmbeddedProxy();
+    const a = await server();
+    const b = await server();
+    const { listen } = await proxy.createProxy({ name: 'p', listen: ':0', upstream: a.address });
+    const client = await connectClient(portOf(listen));
+    await a.accepted(1);
+    expect(await proxy.updateProxy('p', { upstream: b.address })).toMatchObject({ listen, upstream: b.address });
+    await client.until(() => client.ended, 'the old connection to close');
+    const again = await connectClient(portOf(listen));
+    await b.accepted(1);
+    again.socket.destroy();
+  });
+
+  it('a failed listen change leaves the proxy running where it was', async () => {
+    proxy = createEmbeddedProxy();
+    const echo = await server();
+    const { listen } = await proxy.createProxy({ name: 'p', listen: ':0', upstream: echo.address });
+    const error = await rejection(proxy.updateProxy('p', { listen: echo.address }));
+    expect(error.code).toBe('ADDRESS_IN_USE');
+    expect(await proxy.getProxy('p')).toMatchObject({ listen, enabled: true });
+    expect(await tryConnect(portOf(listen))).toBe('connected');
+  });
+
+  it('populate creates, keeps identical proxies with their toxics, replaces changed ones', async () => {
+    proxy = createEmbeddedProxy();
+    const a = await server();
+    const b = await server();
+    const [first] = await proxy.populate([{ name: 'p', listen: ':0', upstream: a.address }]);
+    await proxy.addToxic('p', { type: 'noop' });
+    const kept = await proxy.populate([{ name: 'p', listen: first!.listen, upstream: a.address }, { name: 'q', listen: ':0', upstream: b.address }]);
+    expect(kept.map((p) => p.name)).toEqual(['p', 'q']);
+    expect(kept[0]!.toxics.map((t) => t.name)).toEqual(['noop_downstream']);
+    const replaced = await proxy.populate([{ name: 'p', listen: first!.listen, upstream: b.address }]);
+    expect(replaced[0]).toMatchObject({ upstream: b.address, toxics: [] });
+    expect((await proxy.listProxies()).map((p) => p.name)).toEqual(['q', 'p']);
+  });
+
+  it('populate validates every entry before applying any, then is not atomic', async () => {
+    proxy = createEmbeddedProxy();
+    const echo = await server();
+    const invalid = await rejection(proxy.populate([{ name: 'a', listen: ':0', upstream: echo.address }, { listen: ':0', upstream: echo.address }]));
+    expect(invalid).toBeInstanceOf(PopulateError);
+    expect(invalid.message).toBe('missing required field: name at proxy 2');
+    expect((invalid as PopulateError).proxies).toBeNull();
+    expect(await proxy.listProxies()).toEqual([]);
+
+    const partial = await rejection(proxy.populate([{ name: 'a', listen: ':0', upstream: echo.address }, { name: 'b', listen: echo.address, upstream: echo.address }]));
+    expect(partial.code).toBe('ADDRESS_IN_USE');
+    expect((partial as PopulateError).proxies?.map((p) => p.name)).toEqual(['a']);
+    expect((await proxy.listProxies()).map((p) => p.name)).toEqual(['a']);
+    const notArray = await rejection(proxy.populate({} as never));
+    expect(notArray.message).toBe('expected an array of proxies, got an object');
+  });
+
+  it('reset removes every toxic and re-enables every proxy', async () => {
+    proxy = createEmbeddedProxy();
+    const echo = await server();
+    const { listen } = await proxy.createProxy({ name: 'p', listen: ':0', upstream: echo.address });
+    await proxy.addToxic('p', { type: 'noop', name: 'n1' });
+    await proxy.addToxic('p', { type: 'noop', name: 'n2', stream: 'upstream' });
+    await proxy.updateProxy('p', { enabled: false });
+    await proxy.reset();
+    expect(await proxy.getProxy('p')).toMatchObject({ enabled: true, listen, toxics: [] });
+    expect(await tryConnect(portOf(listen))).toBe('connected');
+  });
+
+  it('toxics: defaults, unique names across directions, partial updates, removal', async () => {
+    proxy = createEmbeddedProxy();
+    const echo = await server();
+    await proxy.createProxy({ name: 'p', listen: ':0', upstream: echo.address });
+    const added = await proxy.addToxic('p', { type: 'latency', attributes: { latency: 10 } });
+    expect(added).toEqual({ name: 'latency_downstream', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 10, jitter: 0 } });
+    const dup = await rejection(proxy.addToxic('p', { type: 'noop', name: 'latency_downstream', stream: 'upstream' }));
+    expect(dup.code).toBe('ALREADY_EXISTS');
+    const updated = await proxy.updateToxic('p', 'latency_downstream', { attributes: { jitter: 2 } });
+    expect(updated).toMatchObject({ toxicity: 1, attributes: { latency: 10, jitter: 2 } });
+    expect(await proxy.getToxic('p', 'latency_downstream')).toEqual(updated);
+    await proxy.removeToxic('p', 'latency_downstream');
+    expect((await proxy.getProxy('p')).toxics).toEqual([]);
+    const ledger = await proxy.ledger('p');
+    expect(ledger.toxics.map((t) => t.name)).toEqual(['latency_downstream']);
+  });
+
+  it('returns copies: mutating a result does not change the registry', async () => {
+    proxy = createEmbeddedProxy();
+    const echo = await server();
+    await proxy.createProxy({ name: 'p', listen: ':0', upstream: echo.address, enabled: false });
+    const toxic = await proxy.addToxic('p', { type: 'latency', attributes: { latency: 5 } });
+    toxic.attributes.latency = 999;
+    (await proxy.getProxy('p')).toxics[0]!.attributes.latency = 998;
+    expect((await proxy.getToxic('p', 'latency_downstream')).attributes.latency).toBe(5);
+  });
+
+  it('close stops every proxy', async () => {
+    proxy = createEmbeddedProxy();
+    const echo = await server();
+    const { listen } = await proxy.createProxy({ name: 'p', listen: ':0', upstream: echo.address });
+    await proxy.close();
+    expect(await proxy.listProxies()).toEqual([]);
+    expect(await tryConnect(portOf(listen))).toBe('ECONNREFUSED');
+  });
+});

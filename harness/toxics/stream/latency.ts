@@ -1,0 +1,44 @@
+/**
+ * `latency`: delays every chunk by `latency` ± a uniform `jitter`, in order.
+ *
+ * Each chunk leaves at `receivedAt + delay`, where `receivedAt` is when it reached this toxic:
+ * time spent queued behind earlier chunks counts toward its delay, so a latency toxic delays
+ * bytes without capping throughput (a 50 ms path still carries a full-speed stream, 50 ms late).
+ * Chunks stay in order: a chunk drawn a shorter delay than the one before it waits for it.
+ *
+ * The jitter draw is continuous (Toxiproxy draws whole ms), one per chunk and only when jitter is
+ * on, so a seed replays the same delays. A delay below zero (jitter > latency) is clamped to 0,
+ * so with jitter > latency the distribution has a spike at 0 rather than being uniform (as in
+ * Toxiproxy, whose docs do not say so). When the toxic is removed or updated, the chunk it is
+ * holding is released at once.
+ */
+import { LedgerCounter } from '../../core/ledger.js';
+import type { StreamToxicType } from '../types.js';
+
+export const latency: StreamToxicType = {
+  type: 'latency',
+  protocol: 'tcp',
+  summary: 'Delays every chunk by latency ± uniform jitter, keeping byte order.',
+  attributes: {
+    latency: { kind: 'number', unit: 'ms', default: 0, min: 0, description: 'Added delay per chunk, one direction' },
+    jitter: { kind: 'number', unit: 'ms', default: 0, min: 0, description: 'Half-width of the uniform spread around latency (delay clamped at 0)' },
+  },
+  create(attributes) {
+    const latencyMs = attributes.latency ?? 0;
+    const jitterMs = attributes.jitter ?? 0;
+    return async function* latencyToxic(input, ctx) {
+      for await (const chunk of input) {
+        const delayMs = jitterMs > 0 ? Math.max(0, latencyMs + (2 * ctx.rng.next() - 1) * jitterMs) : latencyMs;
+        const dueMs = chunk.receivedAt + delayMs;
+        if (dueMs > ctx.clock.now()) {
+          ctx.count(LedgerCounter.delayed);
+          if ((await ctx.clock.sleepUntil(dueMs, ctx.signal)) === 'aborted') {
+            yield chunk;
+            return;
+          }
+        }
+        yield chunk;
+      }
+    };
+  },
+};

@@ -1,0 +1,38 @@
+/**
+ * `reset_peer`: on the first chunk, waits `timeout` ms, then resets the connection with a real
+ * TCP RST on both sides (both peers see ECONNRESET). That chunk and anything after it is not
+ * delivered. This follows Toxiproxy's trigger (first data, then wait), but the RST is real
+ * whenever the toxic fires — also when it was added to a connection already open, where
+ * Toxiproxy sends a FIN — and a toxic that is inactive (toxicity) has no effect at all, where
+ * Toxiproxy still turns ordinary closes into resets. A connection that carries no data in this
+ * direction is never reset; its FIN passes normally.
+ *
+ * Removed or updated while waiting, the toxic releases the chunk and stops (an update then starts
+ * over: it waits for the next chunk).
+ */
+import { LedgerCounter } from '../../core/ledger.js';
+import type { StreamToxicType } from '../types.js';
+
+export const resetPeer: StreamToxicType = {
+  type: 'reset_peer',
+  protocol: 'tcp',
+  summary: 'Resets the connection (TCP RST) timeout ms after the first chunk.',
+  attributes: {
+    timeout: { kind: 'number', unit: 'ms', default: 0, min: 0, description: 'Wait after the first chunk before the RST; 0 = at once' },
+  },
+  create(attributes) {
+    const timeoutMs = attributes.timeout ?? 0;
+    return async function* resetPeerToxic(input, ctx) {
+      for await (const chunk of input) {
+        const dueMs = chunk.receivedAt + timeoutMs;
+        if (dueMs > ctx.clock.now() && (await ctx.clock.sleepUntil(dueMs, ctx.signal)) === 'aborted') {
+          yield chunk;
+          return;
+        }
+        ctx.count(LedgerCounter.resets);
+        ctx.connection.reset();
+        return;
+      }
+    };
+  },
+};
