@@ -102,6 +102,8 @@ export interface WorkloadResult {
     /** Deltas of `/proc/net/snmp` Udp counters over the workload (Linux only). */
     kernelUdp?: Record<string, number>;
   };
+  /** What a reader must know to trust the numbers (the sender could not keep up, stopped early…). */
+  notes?: string[];
 }
 
 /** One fault of a scenario's timeline, planned and as applied. */

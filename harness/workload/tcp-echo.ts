@@ -1,0 +1,315 @@
+/**
+ * `tcp-echo`: request/response over `connections` concurrent connections. Each connection sends
+ * framed requests (`messages`, or for `durationMs`) at `rate` — or, with `rate: max`, the next one
+ * when the previous reply arrived — and verifies every echo: the same workload and flow ids, a
+ * sequence number it is waiting for, in order, with an intact payload.
+ *
+ *   connect (connect_ms) ──▶ send frame seq n ──▶ FrameReader on replies ──▶ RTT = arrival − send
+ *                                 ▲                         │
+ *                                 └── next (rate or reply) ◀┘
+ *
+ * A reply that does not come within `timeoutMs` is an ETIMEDOUT: the connection gives up (as a
+ * real client would) and what was still outstanding counts as lost. A clean close by the peer
+ * before every reply arrived is EOF_EARLY; resets and broken pipes keep the system's code.
+ */
+import type { Socket } from 'node:net';
+import type { Timer } from '../core/clock.js';
+import type { WorkloadResult } from '../core/result.js';
+import { assembleWorkloadResult } from '../metrics/assemble-workload-result.js';
+import { LatencyHistogram } from '../metrics/latency-histogram.js';
+import { addSequenceCounts, emptySequenceCounts, SequenceTracker, type SequenceCounts } from '../metrics/sequence-tracker.js';
+import { classifyError, ErrorCodes } from './classify-error.js';
+import type { WorkloadContext } from './context.js';
+import { encodeFrame, FRAME_HEADER_BYTES } from './frame.js';
+import { FrameReader, type ReceivedFrame } from './frame-reader.js';
+import { createSizePicker, maxSizeOf, PayloadSource } from './payload-source.js';
+import { runSendLoop } from './send-schedule.js';
+import { SignalBox } from './signal-box.js';
+import type { TcpEchoSpec } from './spec.js';
+import { connectTcp } from './tcp-connect.js';
+import { wireNowNs } from './wire-time.js';
+import { WorkloadRun } from './workload-run.js';
+
+interface Shared {
+  run: WorkloadRun;
+  spec: TcpEchoSpec;
+  ctx: WorkloadContext;
+  payloads: PayloadSource;
+  rtt: LatencyHistogram;
+  connect: LatencyHistogram;
+  lateness: LatencyHistogram;
+  totals: { sent: number; received: number };
+}
+
+export async function runTcpEcho(spec: TcpEchoSpec, ctx: WorkloadContext): Promise<WorkloadResult> {
+  const run = new WorkloadRun(spec, ctx);
+  const shared: Shared = {
+    run,
+    spec,
+    ctx,
+    payloads: new PayloadSource(ctx.rng.fork('payload'), maxSizeOf(spec.size)),
+    rtt: new LatencyHistogram(),
+    connect: new LatencyHistogram(),
+    lateness: new LatencyHistogram(),
+    totals: { sent: 0, received: 0 },
+  };
+  const connections: EchoConnection[] = [];
+  if (await run.waitForStart()) {
+    run.startProgress(() => shared.totals);
+    for (let i = 0; i < spec.connections; i++) connections.push(new EchoConnection(shared, i));
+    await Promise.all(connections.map((c) => c.run()));
+    run.stopProgress();
+  }
+  let sequence: SequenceCounts = emptySequenceCounts();
+  let bytesSent = 0;
+  let bytesReceived = 0;
+  let bytesIntact = 0;
+  for (const c of connections) {
+    sequence = addSequenceCounts(sequence, c.tracker.counts(c.sent));
+    bytesSent += c.bytesSent;
+    bytesReceived += c.bytesReceived;
+    bytesIntact += c.bytesIntact;
+  }
+  run.noteIfAborted('messages still awaiting a reply count as lost');
+  return assembleWorkloadResult({
+    name: spec.name,
+    kind: 'tcp-echo',
+    protocol: 'tcp',
+    ...(ctx.proxy !== undefined ? { proxy: ctx.proxy } : {}),
+    startedAtMs: run.startedAtRel(),
+    durationMs: run.durationMs(),
+    sequence,
+    bytesSent,
+    bytesReceived,
+    bytesIntact,
+    connections: { attempted: connections.length, failed: connections.filter((c) => c.failed).length },
+    histograms: { rtt_ms: shared.rtt, connect_ms: shared.connect },
+    ...(spec.rate !== 'max' ? { sendLateness: shared.lateness } : {}),
+    errors: run.errors,
+    series: run.series,
+    notes: run.notes,
+  });
+}
+
+interface Outstanding {
+  sentNs: number;
+  deadlineMs: number;
+}
+
+class EchoConnection {
+  readonly tracker = new SequenceTracker();
+  sent = 0;
+  bytesSent = 0;
+  bytesReceived = 0;
+  bytesIntact = 0;
+  failed = false;
+  private socket: Socket | undefined;
+  private readonly outstanding = new Map<number, Outstanding>();
+  /** Sequence numbers in send order, for deadlines (replies are expected in this order). */
+  private readonly deadlines: number[] = [];
+  private deadlineHead = 0;
+  private timer: Timer | undefined;
+  private stopLoop: (() => void) | undefined;
+  private stopped = false;
+  private closed = false;
+  private readonly changed = new SignalBox();
+  private readonly nextSize: () => number;
+  private readonly limit: number;
+
+  constructor(
+    private readonly s: Shared,
+    private readonly flowId: number,
+  ) {
+    this.nextSize = createSizePicker(s.spec.size, s.ctx.rng.fork(`size:${flowId}`));
+    this.limit = s.spec.messages ?? (s.spec.durationMs === undefined ? 100 : Infinity);
+  }
+
+  async run(): Promise<void> {
+    const { run, spec, ctx } = this.s;
+    const outcome = await connectTcp(ctx.endpoint, spec.connectTimeoutMs, run.clock, ctx.signal);
+    if (!outcome.ok) {
+      if (outcome.error) {
+        this.failed = true;
+        run.error(outcome.error.code, outcome.error.message);
+      }
+      return;
+    }
+    this.s.connect.record(outcome.connectMs);
+    const socket = outcome.socket;
+    this.socket = socket;
+    const reader = new FrameReader({
+      onFrame: (frame) => this.reply(frame),
+      onGarbage: (bytes) => {
+        this.tracker.recordUnidentified();
+        this.fail(ErrorCodes.badFrame, `echo stream carried ${bytes} bytes that are not frames`, false);
+      },
+    });
+    socket.on('data', (chunk: Buffer) => {
+      this.bytesReceived += chunk.length;
+      reader.push(chunk);
+    });
+    socket.on('error', (error) => {
+      const { code, message } = classifyError(error);
+      this.fail(code, message, true);
+    });
+    socket.on('end', () => {
+      if (!this.stopped || this.outstanding.size > 0) {
+        this.fail(ErrorCodes.eofEarly, `server closed the connection with ${this.outstanding.size} replies outstanding after ${this.sent} requests`, true);
+      }
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.stopped = true;
+      this.stopLoop?.();
+      this.timer?.cancel();
+      this.changed.notify();
+    });
+
+    await this.sendAll();
+    // Wait for the last replies; the deadline timer ends the wait if they do not come.
+    while (!this.closed && this.outstanding.size > 0 && !ctx.signal.aborted) await this.changed.wait(ctx.signal);
+    this.stopped = true;
+    this.timer?.cancel();
+    await this.close();
+  }
+
+  private async sendAll(): Promise<void> {
+    const { run, spec, ctx } = this.s;
+    const endAtMs = run.endAtMs;
+    if (spec.rate === 'max') {
+      while (!this.stopped && !ctx.signal.aborted && this.sent < this.limit) {
+        if (endAtMs !== undefined && run.clock.now() >= endAtMs) break;
+        this.sendOne();
+        while (!this.stopped && this.outstanding.size > 0 && !ctx.signal.aborted) await this.changed.wait(ctx.signal);
+      }
+      return;
+    }
+    const loop = runSendLoop({
+      clock: run.clock,
+      signal: ctx.signal,
+      startMs: run.clock.now(),
+      rate: spec.rate,
+      ...(endAtMs !== undefined ? { endAtMs } : {}),
+      lateness: this.s.lateness,
+      sendNext: () => {
+        if (this.stopped || this.sent >= this.limit) return null;
+        this.sendOne();
+        return 1;
+      },
+      waitWritable: () => (this.socket?.writableNeedDrain && !this.stopped ? this.drainOrChange() : null),
+    });
+    this.stopLoop = loop.stop;
+    await loop.done;
+    this.stopLoop = undefined;
+  }
+
+  private drainOrChange(): Promise<unknown> {
+    return Promise.race([new Promise((resolve) => this.socket!.once('drain', resolve)), this.changed.wait(this.s.ctx.signal)]);
+  }
+
+  private sendOne(): void {
+    const { run, spec, ctx, payloads } = this.s;
+    const seq = this.sent;
+    const size = this.nextSize();
+    const sentNs = wireNowNs();
+    const frame = encodeFrame(
+      { workloadId: ctx.workloadId, flowId: this.flowId, seq, sentNs },
+      payloads.bytes(seq, size),
+      payloads.crc(seq, size),
+    );
+    const now = run.clock.now();
+    this.outstanding.set(seq, { sentNs, deadlineMs: now + spec.timeoutMs });
+    this.deadlines.push(seq);
+    this.sent++;
+    this.s.totals.sent++;
+    this.bytesSent += frame.length;
+    run.series.sent(now);
+    this.socket!.write(frame);
+    if (this.timer === undefined) this.armTimer();
+  }
+
+  private reply({ header, intact }: ReceivedFrame): void {
+    const { run, ctx } = this.s;
+    if (header.workloadId !== ctx.workloadId || header.flowId !== this.flowId) {
+      this.tracker.recordUnidentified();
+      this.fail(ErrorCodes.badFrame, `echo reply carries workload ${header.workloadId} flow ${header.flowId}, expected ${ctx.workloadId}/${this.flowId}`, false);
+      return;
+    }
+    const arrivalNs = wireNowNs();
+    const now = run.clock.now();
+    const bytes = FRAME_HEADER_BYTES + header.payloadLength;
+    const pending = this.outstanding.get(header.seq);
+    if (pending === undefined) {
+      if (this.tracker.has(header.seq)) {
+        this.tracker.record(header.seq, intact);
+        run.series.received(now, bytes);
+      } else {
+        this.tracker.recordUnidentified();
+        this.fail(ErrorCodes.badFrame, `echo reply for sequence ${header.seq}, which was never sent`, false);
+      }
+      return;
+    }
+    this.outstanding.delete(header.seq);
+    this.tracker.record(header.seq, intact);
+    if (intact) this.bytesIntact += bytes;
+    const rttMs = (arrivalNs - pending.sentNs) / 1e6;
+    this.s.rtt.record(rttMs);
+    run.series.received(now, bytes, run.anchor.toClockMs(pending.sentNs));
+    run.series.latency(now, rttMs);
+    this.s.totals.received++;
+    this.changed.notify();
+  }
+
+  /** Arms the reply timer for the oldest request still waiting. */
+  private armTimer(): void {
+    const { run, spec } = this.s;
+    while (this.deadlineHead < this.deadlines.length && !this.outstanding.has(this.deadlines[this.deadlineHead]!)) this.deadlineHead++;
+    if (this.deadlineHead > 1024) {
+      this.deadlines.splice(0, this.deadlineHead);
+      this.deadlineHead = 0;
+    }
+    const seq = this.deadlines[this.deadlineHead];
+    if (seq === undefined) {
+      this.timer = undefined;
+      return;
+    }
+    const oldest = this.outstanding.get(seq)!;
+    this.timer = run.clock.scheduleAt(oldest.deadlineMs, () => {
+      this.timer = undefined;
+      if (this.stopped && this.closed) return;
+      if (this.outstanding.has(seq)) {
+        this.fail(ErrorCodes.timeout, `no reply to request ${seq} within ${spec.timeoutMs} ms`, true);
+      } else {
+        this.armTimer();
+      }
+    });
+  }
+
+  /** Records an error; `fatal` ends the connection (what is outstanding counts as lost). */
+  private fail(code: string, message: string, fatal: boolean): void {
+    if (this.closed && fatal) return;
+    if (fatal && this.stopped && this.outstanding.size === 0 && code !== ErrorCodes.eofEarly) {
+      // The work was done; an error while closing (a reset on teardown) is not the workload's.
+      if (code === 'ECONNRESET' || code === 'EPIPE') return;
+    }
+    this.failed = true;
+    this.s.run.error(code, message);
+    if (fatal) {
+      this.stopped = true;
+      this.stopLoop?.();
+      this.timer?.cancel();
+      this.socket?.destroy();
+      this.changed.notify();
+    }
+  }
+
+  private async close(): Promise<void> {
+    const socket = this.socket;
+    if (socket === undefined || this.closed) return;
+    socket.end();
+    const clock = this.s.run.clock;
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    await Promise.race([closed, clock.sleep(this.s.spec.timeoutMs)]);
+    socket.destroy();
+  }
+}
