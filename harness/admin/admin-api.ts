@@ -72,7 +72,7 @@ export class AdminApi {
       if (route !== 'populate') return errorResponse(out);
       // Toxiproxy's /populate errors also list the proxies that exist after the failure
       // (`null` when the request was rejected before anything was created).
-      const proxies = ctx.reachedBackend ? await this.namedStates(body) : null;
+      const proxies = ctx.reachedBackend ? await this.populatedStates(error, body) : null;
       return errorResponse({ ...out, proxies });
     }
   }
@@ -168,8 +168,15 @@ export class AdminApi {
     );
   }
 
-  /** The states of the proxies a /populate body named that exist now, in the body's order. */
-  private async namedStates(body: unknown): Promise<unknown[]> {
+  /**
+   * The proxies in place after a failed /populate. The embedded proxy's PopulateError says
+   * exactly (`proxies`, null when nothing was applied); for other backends, the proxies the body
+   * named that exist now, in the body's order.
+   */
+  private async populatedStates(error: unknown, body: unknown): Promise<unknown[] | null> {
+    const reported = (error as { proxies?: unknown }).proxies;
+    if (reported === null) return null;
+    if (Array.isArray(reported)) return (reported as ProxyState[]).map(proxyToJson);
     const names = Array.isArray(body) ? body.map((e) => (e && typeof e === 'object' ? (e as { name?: unknown }).name : undefined)) : [];
     const existing = new Map((await this.backend.listProxies().catch(() => [] as ProxyState[])).map((s) => [s.name, s]));
     const out: unknown[] = [];

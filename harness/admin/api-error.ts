@@ -31,8 +31,7 @@ export function toxiproxyPhrase(error: FaultlineError, subject: ErrorSubject): s
       return 'invalid toxic type';
     case 'PARSE_ERROR':
       return 'bad request body';
-    case 'INVALID_TOXIC_ATTRIBUTE':
-    case 'INVALID_INPUT': {
+    case 'INVALID_TOXIC_ATTRIBUTE': {
       const path = error.problems[0]?.path ?? error.where?.path ?? '';
       if (path === 'stream' || path.endsWith('.stream')) return 'stream was invalid, can be either upstream or downstream';
       return undefined;

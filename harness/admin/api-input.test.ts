@@ -8,6 +8,15 @@ import { errorBody } from './api-error.js';
 import { DEFAULT_LISTEN, populateInputFrom, proxyInputFrom, proxyPatchFrom, toxicInputFrom, toxicPatchFrom } from './api-input.js';
 import { loadProxyConfig } from './proxy-config.js';
 
+async function rejected(promise: Promise<unknown>): Promise<FaultlineError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (error instanceof FaultlineError) return error;
+  throw new Error(`expected a FaultlineError, got ${String(error)}`);
+}
+
 function thrown(fn: () => unknown): FaultlineError {
   try {
     fn();
@@ -131,8 +140,7 @@ describe('loadProxyConfig', () => {
   it('names the file and the position of a JSON syntax error', async () => {
     const file = join(dir, 'bad.json');
     await writeFile(file, '[\n  {"name": "db",\n   }\n]');
-    const error = await loadProxyConfig(file).catch((e: unknown) => e as FaultlineError);
-    expect(error).toBeInstanceOf(FaultlineError);
+    const error = await rejected(loadProxyConfig(file));
     expect(error.code).toBe('PARSE_ERROR');
     expect(error.exitCode).toBe(2);
     expect(error.message).toContain(file);
@@ -142,10 +150,10 @@ describe('loadProxyConfig', () => {
   it('names the file on shape errors and a missing file', async () => {
     const file = join(dir, 'shape.json');
     await writeFile(file, '[{"upstream": "127.0.0.1:1"}]');
-    const error = await loadProxyConfig(file).catch((e: unknown) => e as FaultlineError);
+    const error = await rejected(loadProxyConfig(file));
     expect(error.code).toBe('INVALID_INPUT');
     expect(error.problems[0]).toMatchObject({ file, path: '[0].name', message: 'missing required field: name at proxy 1' });
-    const missing = await loadProxyConfig(join(dir, 'nope.json')).catch((e: unknown) => e as FaultlineError);
+    const missing = await rejected(loadProxyConfig(join(dir, 'nope.json')));
     expect(missing.code).toBe('NOT_FOUND');
     expect(missing.message).toContain('nope.json');
   });

@@ -65,6 +65,9 @@ export async function createAdminServer(options: AdminServerOptions): Promise<Ad
     {
       requestTimeout: requestTimeoutMs,
       headersTimeout: Math.min(options.headersTimeoutMs ?? 10_000, requestTimeoutMs),
+      // Node enforces both timeouts from a periodic sweep (default every 30 s, which would let a
+      // slow client hold a connection twice as long as asked).
+      connectionsCheckingInterval: Math.min(1_000, Math.max(50, Math.floor(requestTimeoutMs / 4))),
       // Toxiproxy's IdleTimeout. Go clients keep idle connections 90 s; closing them sooner makes
       // a reused connection race the close.
       keepAliveTimeout: 60_000,
