@@ -1,0 +1,100 @@
+/**
+ * One scenario: the top-level keys (docs/scenarios.md, "Top level") and the sections, loaded in
+ * dependency order so each can check its references against what was declared before it:
+ *
+ *   targets ──▶ proxies ──▶ workloads ──▶ faults ──▶ assert, compare
+ */
+import { MAX_SEED } from '../core/rng.js';
+import type { Field } from './load-context.js';
+import { loadAssertions } from './load-assertions.js';
+import { loadFaults } from './load-faults.js';
+import { loadProxies } from './load-proxies.js';
+import { loadTargets } from './load-targets.js';
+import { loadWorkloads, type LoadedWorkloads } from './load-workloads.js';
+import { SCENARIO_KEYS, SCENARIO_NAME, TAG } from './scenario-keys.js';
+import type { ScenarioSpec } from './spec.js';
+
+export const DEFAULT_SCENARIO_TIMEOUT_MS = 60_000;
+
+export interface ScenarioOptions {
+  /** Absolute path of the file. */
+  file: string;
+  /** Its directory: relative paths in the scenario (cwd, send_file) start there. */
+  dir: string;
+  /** The name when the scenario has none (the file name, for a file of one scenario). */
+  defaultName?: string;
+}
+
+/** Loads one scenario; `undefined` when it has problems (recorded in the field's context). */
+export function loadScenario(field: Field, options: ScenarioOptions): { spec?: ScenarioSpec; nameField: Field } {
+  const entries = field.map('a scenario: a map with name, targets, proxies, workloads, faults, assert');
+  if (!entries) return { nameField: field };
+  const before = field.ctx.problems.length;
+  entries.allowOnly(SCENARIO_KEYS, 'a scenario');
+
+  const nameField = entries.get('name');
+  let name = nameField.string(SCENARIO_NAME);
+  if (!nameField.present) {
+    if (options.defaultName === undefined) {
+      nameField.problem('missing required key "name": each scenario of a file with several needs a distinct name');
+    } else if (!SCENARIO_NAME.regex.test(options.defaultName)) {
+      nameField.problem(`the scenario has no name, and its file name "${options.defaultName}" is not ${SCENARIO_NAME.text}`, 'add a name: key');
+    } else name = options.defaultName;
+  }
+  const description = entries.get('description').string();
+  const tags = loadTags(entries.get('tags'));
+  const seed = entries.get('seed').integer({ min: 0, max: MAX_SEED });
+  const timeoutMs = entries.get('timeout').duration({ above: 0 }) ?? DEFAULT_SCENARIO_TIMEOUT_MS;
+  const expectField = entries.get('expect');
+  const expect = expectField.present ? expectField.oneOf(['pass', 'fail'] as const) : 'pass';
+
+  const targets = loadTargets(entries.get('targets'), options.dir);
+  const proxies = loadProxies(entries.get('proxies'), targets);
+  const workloads = loadWorkloads(entries.get('workloads'), { targets, proxies, timeoutMs, dir: options.dir });
+  const faults = loadFaults(entries.get('faults'), { proxies, timeoutMs });
+  const assertions = loadAssertions(entries.get('assert'), workloads);
+  const compare = loadCompare(entries.get('compare'), workloads);
+
+  if (field.ctx.problems.length > before || name === undefined || !expect) return { nameField };
+  const spec: ScenarioSpec = {
+    name,
+    tags: tags ?? [],
+    timeoutMs,
+    expect,
+    file: options.file,
+    where: field.where,
+    targets: targets.specs,
+    proxies: proxies.specs,
+    workloads: workloads.specs,
+    faults,
+    assertions,
+  };
+  if (description !== undefined) spec.description = description;
+  if (seed !== undefined) spec.seed = seed;
+  if (compare !== undefined) spec.compare = compare;
+  return { spec, nameField };
+}
+
+function loadTags(field: Field): string[] | undefined {
+  const seen = new Set<string>();
+  return field.stringList('a list of tags, e.g. [loss, udp]', (tag, item) => {
+    if (!TAG.regex.test(tag)) return item.problem(`expected ${TAG.text}, got ${item.describe()}`) ?? false;
+    if (seen.has(tag)) return item.problem(`tag "${tag}" is listed twice`) ?? false;
+    seen.add(tag);
+    return true;
+  });
+}
+
+function loadCompare(field: Field, workloads: LoadedWorkloads): string[] | undefined {
+  const items = field.list('a list of workload names, e.g. [tcp, udp]');
+  if (!items) return undefined;
+  if (items.length < 2) return field.problem(`compare needs at least two workloads, got ${items.length}`);
+  const names: string[] = [];
+  for (const item of items) {
+    const name = item.reference(workloads.byName, 'workload');
+    if (name === undefined) return undefined;
+    if (names.includes(name)) return item.problem(`workload "${name}" is listed twice`);
+    names.push(name);
+  }
+  return names;
+}

@@ -1,0 +1,107 @@
+/**
+ * Loading scenario files: YAML text ──▶ documents with positions ──▶ validated ScenarioSpec[].
+ *
+ * A file holds one scenario (a map), a list of scenarios, or several `---` documents of either.
+ * The loader returns specs or throws one FaultlineError listing every problem in the file, in
+ * document order, each with file:line:column and field path:
+ *
+ *   - PARSE_ERROR: the text is not YAML (syntax, duplicate keys, unknown tags);
+ *   - INVALID_INPUT: it is YAML but not a valid scenario;
+ *   - NOT_FOUND: the file does not exist.
+ *
+ * It never throws anything else on any input: a property test feeds it mutated and random
+ * documents to hold it to that.
+ */
+import { readFileSync } from 'node:fs';
+import { basename, dirname, extname, resolve } from 'node:path';
+import { isSeq, LineCounter, parseAllDocuments, type Document } from 'yaml';
+import { FaultlineError, formatProblem, invalidInput, type Problem } from '../core/errors.js';
+import { Field, LoadContext } from './load-context.js';
+import { loadScenario } from './load-scenario.js';
+import type { ScenarioSpec } from './spec.js';
+
+/** Reads and loads a scenario file. */
+export function loadScenarioFile(path: string): ScenarioSpec[] {
+  const file = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new FaultlineError('NOT_FOUND', `scenario file ${file} does not exist`, { where: { file } });
+    throw new FaultlineError('INVALID_ARGUMENT', `cannot read scenario file ${file}: ${code ?? (error as Error).message}`, { where: { file } });
+  }
+  return loadScenarioText(text, file);
+}
+
+/**
+ * Loads scenarios from YAML text. `file` (made absolute) locates problems and anchors relative
+ * paths in the scenario (a command's cwd, send_file); the file itself is not read.
+ */
+export function loadScenarioText(text: string, file: string): ScenarioSpec[] {
+  file = resolve(file);
+  const lineCounter = new LineCounter();
+  const parsed = parseAllDocuments(text, { lineCounter, merge: true, uniqueKeys: true, prettyErrors: false });
+  const docs: Document.Parsed[] = Array.isArray(parsed) ? parsed : [];
+
+  const syntax: Problem[] = [];
+  for (const doc of docs) {
+    for (const issue of [...doc.errors, ...doc.warnings]) {
+      const { line, col } = lineCounter.linePos(issue.pos[0]);
+      syntax.push({ file, line, column: col, message: firstLine(issue.message) });
+    }
+  }
+  if (syntax.length > 0) throw parseError(sortByPosition(syntax), file);
+
+  const problems: Problem[] = [];
+  const roots = docs.filter((doc) => doc.contents !== null);
+  if (roots.length === 0) {
+    problems.push({ file, line: 1, column: 1, message: 'the file holds no scenario: expected a map with name, targets, workloads, …' });
+    throw invalidInput(problems, file);
+  }
+  const dir = dirname(file);
+  const single = roots.length === 1 && !isSeq(roots[0]!.contents);
+  const defaultName = single ? basename(file, extname(file)) : undefined;
+
+  const specs: ScenarioSpec[] = [];
+  const names = new Map<string, string>();
+  for (const doc of roots) {
+    const ctx = new LoadContext(file, lineCounter, doc, problems);
+    const root = ctx.root(doc.contents);
+    const items = isSeq(doc.contents) ? root.list()! : [root];
+    if (isSeq(doc.contents) && items.length === 0) root.problem('expected a list of scenarios, got an empty list');
+    for (const item of items) {
+      const { spec, nameField } = loadScenario(item, { file, dir, ...(defaultName === undefined ? {} : { defaultName }) });
+      if (!spec) continue;
+      const first = names.get(spec.name);
+      if (first) nameField.problem(`scenario name "${spec.name}" is already used at ${first}`, 'names must be unique within a file (and a run)');
+      else {
+        names.set(spec.name, `line ${spec.where.line ?? '?'}`);
+        specs.push(spec);
+      }
+    }
+  }
+  if (problems.length > 0) throw invalidInput(sortByPosition(problems), file);
+  return specs;
+}
+
+function parseError(problems: Problem[], file: string): FaultlineError {
+  const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+  return new FaultlineError('PARSE_ERROR', `${file} is not valid YAML (${count}); first: ${formatProblem(problems[0]!)}`, {
+    problems,
+    where: problems[0]!,
+  });
+}
+
+/** Document order; problems without a position keep their order, after those with one. */
+function sortByPosition(problems: Problem[]): Problem[] {
+  const key = (p: Problem) => (p.line ?? Infinity) * 1e6 + (p.column ?? 0);
+  return problems
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => key(a.p) - key(b.p) || a.i - b.i)
+    .map(({ p }) => p);
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]!.trim();
+}

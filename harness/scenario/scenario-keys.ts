@@ -1,0 +1,74 @@
+/**
+ * The keys each part of a scenario file accepts, and the name patterns. One table shared by the
+ * loader (unknown-key errors with did-you-mean) and the JSON Schema generator; a test checks
+ * that the schema's properties are exactly these, so the two cannot drift apart.
+ */
+import type { WorkloadSpec } from '../workload/spec.js';
+
+export type WorkloadType = WorkloadSpec['type'];
+
+export const SCENARIO_KEYS = [
+  'name',
+  'description',
+  'tags',
+  'seed',
+  'timeout',
+  'expect',
+  'targets',
+  'proxies',
+  'workloads',
+  'faults',
+  'assert',
+  'compare',
+] as const;
+
+export const TARGET_KINDS = ['builtin', 'command', 'address'] as const;
+export type TargetKind = (typeof TARGET_KINDS)[number];
+
+export const TARGET_KEYS: Record<TargetKind, readonly string[]> = {
+  builtin: ['builtin'],
+  command: ['command', 'cwd', 'env', 'tcp', 'udp', 'ready', 'ready_timeout'],
+  address: ['address', 'tcp', 'udp'],
+};
+
+export const BUILTIN_SERVERS = ['echo', 'sink'] as const;
+
+export const READY_KEYS = ['tcp', 'stdout'] as const;
+
+export const PROXY_KEYS = ['protocol', 'target', 'upstream', 'listen', 'session_idle_timeout'] as const;
+
+const WORKLOAD_COMMON = ['type', 'via', 'target', 'rate', 'connections', 'start', 'timeout', 'duration'] as const;
+const FRAMED = ['messages', 'size'] as const;
+const RAW = ['requests', 'repeat'] as const;
+
+/** Keys each workload type accepts. */
+export const WORKLOAD_KEYS: Record<WorkloadType, readonly string[]> = {
+  'tcp-echo': [...WORKLOAD_COMMON, ...FRAMED, 'connect_timeout'],
+  'tcp-stream': [...WORKLOAD_COMMON, ...FRAMED, 'bytes', 'connect_timeout'],
+  'udp-echo': [...WORKLOAD_COMMON, ...FRAMED],
+  'udp-stream': [...WORKLOAD_COMMON, ...FRAMED],
+  'tcp-raw': [...WORKLOAD_COMMON, ...RAW, 'framing', 'connect_timeout'],
+  'udp-raw': [...WORKLOAD_COMMON, ...RAW],
+};
+
+/** Every key some workload type accepts (for the did-you-mean of an unknown key). */
+export const ALL_WORKLOAD_KEYS: readonly string[] = [...new Set(Object.values(WORKLOAD_KEYS).flat())];
+
+export const REQUEST_SEND_KEYS = ['send', 'send_hex', 'send_file'] as const;
+export const REQUEST_EXPECT_KEYS = ['expect', 'expect_hex', 'expect_prefix', 'expect_regex'] as const;
+export const REQUEST_KEYS = [...REQUEST_SEND_KEYS, ...REQUEST_EXPECT_KEYS] as const;
+
+export const FRAMING_WORDS = ['newline'] as const;
+export const FRAMING_KEYS = ['length_prefix', 'length', 'idle'] as const;
+
+export const FAULT_KEYS = ['proxy', 'toxic', 'down', 'at', 'for'] as const;
+export const TOXIC_KEYS = ['name', 'type', 'stream', 'toxicity', 'attributes'] as const;
+
+/** Names of targets, proxies and workloads. */
+export const IDENTIFIER = { regex: /^[A-Za-z_][A-Za-z0-9_-]*$/, text: 'a name of letters, digits, _ and - (starting with a letter or _)' };
+/** Scenario names: they become file and test names. */
+export const SCENARIO_NAME = { regex: /^[A-Za-z0-9_.-]+$/, text: 'a scenario name of letters, digits, -, _ and .' };
+/** Tags: `--tag a,b` splits on commas, so no commas or spaces. */
+export const TAG = { regex: /^[^\s,]+$/, text: 'a tag without spaces or commas' };
+/** Environment variable names for command targets. */
+export const ENV_NAME = { regex: /^[A-Za-z_][A-Za-z0-9_]*$/, text: 'an environment variable name ([A-Za-z_][A-Za-z0-9_]*)' };
