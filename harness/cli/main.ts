@@ -7,6 +7,8 @@ import { runCli } from './program.js';
 
 const controller = new AbortController();
 let interrupts = 0;
+/** Set by commands that end on an interrupt by design (see CliIo.interruptHandled). */
+let interruptHandled = false;
 const onSignal = (signal: NodeJS.Signals) => {
   interrupts++;
   if (interrupts > 1) {
@@ -24,8 +26,11 @@ const code = await runCli(process.argv.slice(2), {
   env: process.env,
   cwd: process.cwd(),
   interrupt: controller.signal,
+  interruptHandled: () => {
+    interruptHandled = true;
+  },
 });
-const exitCode = controller.signal.aborted && code === ExitCode.ok ? ExitCode.interrupted : code;
+const exitCode = controller.signal.aborted && code === ExitCode.ok && !interruptHandled ? ExitCode.interrupted : code;
 // Exit explicitly once output is flushed: commands close what they opened, but a stray handle in
 // a user's target must never keep CI waiting.
 await Promise.all([flush(process.stdout), flush(process.stderr)]);

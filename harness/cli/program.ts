@@ -21,6 +21,12 @@ export interface CliIo {
   cwd: string;
   /** Aborts on the first SIGINT/SIGTERM; commands stop work and clean up when it fires. */
   interrupt: AbortSignal;
+  /**
+   * Called by a command whose normal end *is* the interrupt (`faultline proxy`, like
+   * toxiproxy-server) once it has shut down cleanly, so the process exits with the command's
+   * code (0) instead of 130. Optional: in-process callers need not provide it.
+   */
+  interruptHandled?(): void;
 }
 
 /** A command's action resolves to the process exit code. */

@@ -4,11 +4,12 @@
  */
 import type { Command } from 'commander';
 import type { CliIo, CommandAction } from '../program.js';
+import { register as proxy } from './proxy.js';
 
 export type Wrap = (action: CommandAction) => (...args: unknown[]) => Promise<void>;
 export type Register = (program: Command, io: CliIo, wrap: Wrap) => void;
 
-const commands: Register[] = [];
+const commands: Register[] = [proxy];
 
 export function registerCommands(program: Command, io: CliIo, wrap: Wrap): void {
   for (const register of commands) register(program, io, wrap);

@@ -1,0 +1,108 @@
+/**
+ * `faultline proxy`: the embedded fault proxy behind the Toxiproxy-compatible admin API, like
+ * `toxiproxy-server`. It runs until SIGINT/SIGTERM, then closes the API, every proxy and every
+ * connection, and exits 0.
+ *
+ *   --config FILE ──▶ populate ──▶ admin API listens ──▶ "listening on http://…" ──▶ wait ──▶ close
+ *
+ * Logs go to stderr, one timestamped line per event; the startup line carries the API's URL (the
+ * real port with `--port 0`) and the seed, so a run can be replayed and a test can find the port.
+ */
+import { resolve } from 'node:path';
+import { createAdminServer, DEFAULT_ADMIN_HOST, DEFAULT_ADMIN_PORT, type AdminServer } from '../../admin/server.js';
+import { loadProxyConfig } from '../../admin/proxy-config.js';
+import { ExitCode, FaultlineError } from '../../core/errors.js';
+import { MAX_SEED, randomSeed } from '../../core/rng.js';
+import type { ProxyInput } from '../../core/spec.js';
+import { FAULTLINE_VERSION } from '../../core/version.js';
+import { createEmbeddedProxy } from '../../proxy/embedded-proxy.js';
+import type { CliIo } from '../program.js';
+import type { Register } from './index.js';
+
+export interface ProxyCommandOptions {
+  host: string;
+  port: string;
+  config?: string;
+  seed?: string;
+}
+
+export const register: Register = (program, io, wrap) => {
+  program
+    .command('proxy')
+    .description('run the fault proxy with its Toxiproxy-compatible admin API (like toxiproxy-server)')
+    .option('--host <host>', 'address the admin API listens on', DEFAULT_ADMIN_HOST)
+    .option('--port <port>', 'admin API port; 0 picks a free one (printed at start)', String(DEFAULT_ADMIN_PORT))
+    .option('--config <file>', 'JSON array of proxies to create at start (as toxiproxy-server -config)')
+    .option('--seed <n>', `seed for every random decision, 0..${MAX_SEED} (default: random, printed)`)
+    .addHelpText(
+      'after',
+      `
+Point Toxiproxy clients at it: TOXIPROXY_URL=http://127.0.0.1:8474 toxiproxy-cli list
+The API is documented in docs/admin-api.md. Stop with Ctrl-C or SIGTERM (exit 0).`,
+    )
+    .action(wrap((options: ProxyCommandOptions) => runProxyCommand(options, io)));
+};
+
+export async function runProxyCommand(options: ProxyCommandOptions, io: CliIo): Promise<ExitCode> {
+  const port = parseIntegerOption('--port', options.port, 65_535);
+  const seed = options.seed === undefined ? randomSeed() : parseIntegerOption('--seed', options.seed, MAX_SEED);
+  const configFile = options.config === undefined ? undefined : resolve(io.cwd, options.config);
+  const config = configFile === undefined ? [] : await loadProxyConfig(configFile);
+
+  const line = (text: string, level: 'info' | 'warn' = 'info') =>
+    io.stderr.write(`${new Date().toISOString()} ${level === 'warn' ? 'WARN ' : ''}${text}\n`);
+  const proxy = createEmbeddedProxy({
+    seed,
+    log: (event) => line(`proxy ${event.proxy}: ${event.message}`, event.level),
+  });
+  let server: AdminServer | undefined;
+  try {
+    if (configFile !== undefined && config.length > 0) {
+      await populateFromConfig(proxy.populate.bind(proxy), config, configFile);
+      line(`created ${config.length} ${config.length === 1 ? 'proxy' : 'proxies'} from ${options.config}`);
+    }
+    server = await createAdminServer({
+      backend: proxy,
+      host: options.host,
+      port,
+      log: (event) => line(`api: ${event.message}`, event.level),
+    });
+    line(`faultline ${FAULTLINE_VERSION} proxy: API listening on ${server.url} (seed ${seed})`);
+    await interrupted(io.interrupt);
+    line('shutting down: closing the API, every proxy and connection');
+  } finally {
+    await server?.close();
+    await proxy.close();
+  }
+  line('stopped');
+  // Stopping on a signal is how a server ends: exit 0, as toxiproxy-server does, not 130.
+  io.interruptHandled?.();
+  return ExitCode.ok;
+}
+
+/** Populates, and names the config file in any error (a bad entry, a busy listen port). */
+async function populateFromConfig(populate: (inputs: ProxyInput[]) => Promise<unknown>, config: ProxyInput[], file: string): Promise<void> {
+  try {
+    await populate(config);
+  } catch (error) {
+    if (!(error instanceof FaultlineError)) throw error;
+    throw new FaultlineError(error.code, `config file ${file}: ${error.message}`, {
+      where: { ...error.where, file },
+      problems: error.problems.map((p) => ({ ...p, file })),
+      ...(error.hint ? { hint: error.hint } : {}),
+      cause: error,
+    });
+  }
+}
+
+function parseIntegerOption(flag: string, text: string, max: number): number {
+  if (!/^\d+$/.test(text) || Number(text) > max) {
+    throw new FaultlineError('INVALID_ARGUMENT', `${flag} must be an integer from 0 to ${max}, got "${text}"`, { where: { path: flag } });
+  }
+  return Number(text);
+}
+
+function interrupted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
