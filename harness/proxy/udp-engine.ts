@@ -1,9 +1,349 @@
 /**
- * UDP engine — placeholder for the contract only; the UDP issue replaces this file.
+ * The UDP engine: one listening socket, one session per client address, and a datagram toxic
+ * chain per direction shared by every session (the chains model the path, not a flow).
+ *
+ *   client A ─┐                                     ┌─ session A socket ─┐
+ *   client B ─┴─▶ listener ─▶ [upstream chain] ─────┴─ session B socket ─┴─▶ upstream server
+ *                    ▲                                                           │
+ *                    └──────── [downstream chain] ◀── the session socket it came back on
+ *
+ * Each session has its own socket connected to the upstream, so the server sees one source
+ * port per client and its replies come back on the socket that identifies the client; they
+ * leave through the listener, so the client sees replies from the address it sent to.
+ * Datagrams are never merged or split: one `message` in, at most one `send` out per copy.
+ *
+ * Sessions expire after `sessionIdleTimeoutMs` without a datagram in either direction. One
+ * sweep timer (on the injected clock) checks them every idle/4 ms (at most every second), so a
+ * session lives between idle and idle + sweep interval past its last datagram. A datagram
+ * released by a toxic after its session expired reopens the session (a new source port, as a
+ * NAT that forgot the mapping would give) rather than vanish unaccounted.
+ *
+ * Ledger: `seen`/`bytes_seen` when a datagram arrives, `forwarded`/`bytes_forwarded` when it
+ * is handed to the kernel, toxic counters in the chain, and `dropped_down` for what was in
+ * flight when the proxy closed. Once nothing is in flight, per direction:
+ *
+ *   seen + Σ duplicated = forwarded + Σ dropped_{loss,queue,blackhole,limit} + dropped_down
+ *
+ * `send_errors` (a subset of `forwarded`) counts datagrams the kernel or resolver refused:
+ * incidental loss by the proxy itself, which the report keeps apart from injected loss.
  */
+import type { Socket } from 'node:dgram';
+import type { AddressInfo } from 'node:net';
+import { formatHostPort, HOST_PORT_FORMAT, parseHostPort, type HostPort } from '../core/address.js';
+import type { Clock, Timer } from '../core/clock.js';
+import { FaultlineError } from '../core/errors.js';
+import { LedgerCounter } from '../core/ledger.js';
+import { DEFAULT_SESSION_IDLE_TIMEOUT_MS, type Direction, type ToxicSpec } from '../core/spec.js';
+import type { Datagram } from '../toxics/types.js';
 import type { EngineDeps, ProxyEngine } from './engine.js';
+import { DatagramChain } from './udp-datagram-chain.js';
+import { bindProxySocket, createProxySocket, grantedBuffers, UDP_SOCKET_BUFFER_BYTES, udpSocketType } from './udp-socket.js';
 
+/** Direction-level counter: datagrams counted as forwarded that the kernel or resolver refused. */
+export const SEND_ERRORS = 'send_errors';
+/** Proxy-level counter: ICMP "port unreachable" reports the upstream's host sent back. */
+export const UPSTREAM_REFUSED = LedgerCounter.upstreamRefused;
+
+interface Session {
+  /** The client's `host:port` (IPv6 bracketed): the Datagram.session of its datagrams. */
+  key: string;
+  client: HostPort;
+  socket: Socket;
+  /** Payloads waiting for `connect` to complete, flushed in order; null once connected. */
+  pending: Buffer[] | null;
+  /** Connecting failed (the upstream host did not resolve): every send is a send error. */
+  failed: boolean;
+  lastActiveMs: number;
+}
+
+/** Longest pause between two expiry sweeps, in ms. */
+const MAX_SWEEP_INTERVAL_MS = 1000;
+
+export class UdpEngine implements ProxyEngine {
+  private listener: Socket | null = null;
+  private readonly sessions = new Map<string, Session>();
+  private readonly chains: Record<Direction, DatagramChain>;
+  private readonly nextIndex: Record<Direction, number> = { upstream: 0, downstream: 0 };
+  private readonly upstream: HostPort;
+  private readonly clock: Clock;
+  private readonly idleMs: number;
+  private readonly sweepEveryMs: number;
+  private sweepTimer: Timer | null = null;
+  private closed = false;
+  private closing: Promise<void> | null = null;
+  /** Sockets whose close() has not completed yet; close() waits for all of them. */
+  private readonly socketsClosing = new Set<Promise<void>>();
+  /** Error codes already logged, so a flood of identical failures logs once. */
+  private readonly loggedErrors = new Set<string>();
+
+  constructor(private readonly deps: EngineDeps) {
+    const upstream = parseHostPort(deps.upstream);
+    if (!upstream) throw new Error(`UDP engine ${deps.name}: unvalidated upstream "${deps.upstream}"`);
+    this.upstream = upstream;
+    this.clock = deps.clock;
+    this.idleMs = deps.sessionIdleTimeoutMs ?? DEFAULT_SESSION_IDLE_TIMEOUT_MS;
+    this.sweepEveryMs = Math.min(MAX_SWEEP_INTERVAL_MS, Math.max(1, this.idleMs / 4));
+    const chain = (direction: Direction, sink: (d: Datagram) => void) =>
+      new DatagramChain({ direction, clock: deps.clock, rng: deps.rng, ledger: deps.ledger, sink });
+    this.chains = { upstream: chain('upstream', this.sendUpstream), downstream: chain('downstream', this.sendDownstream) };
+  }
+
+  async listen(listen: string): Promise<string> {
+    if (this.listener || this.closed) throw new Error(`UDP engine ${this.deps.name}: listen() after listen() or close()`);
+    const address = parseHostPort(listen);
+    if (!address) {
+      throw new FaultlineError('ADDRESS_UNAVAILABLE', `cannot listen on "${listen}" (UDP): expected ${HOST_PORT_FORMAT}`);
+    }
+    const socket = createProxySocket(udpSocketType(address.host));
+    try {
+      await bindProxySocket(socket, address.host, address.port);
+    } catch (error) {
+      await this.closeSocket(socket);
+      throw error;
+    }
+    if (this.closed) {
+      await this.closeSocket(socket);
+      throw new Error(`UDP engine ${this.deps.name}: closed while binding`);
+    }
+    socket.on('message', this.onClientDatagram);
+    socket.on('error', (error: NodeJS.ErrnoException) => this.logOnce('listener', error));
+    this.listener = socket;
+    const bound = formatHostPort({ host: address.host, port: (socket.address() as AddressInfo).port });
+    this.log(`listening on ${bound} (udp), upstream ${this.deps.upstream}`);
+    const granted = grantedBuffers(socket);
+    if (granted?.short) {
+      this.log(
+        `the kernel capped the UDP socket buffers (asked ${UDP_SOCKET_BUFFER_BYTES} bytes; reported recv ${granted.recvBytes}, ` +
+          'send ' +
+          `${granted.sendBytes}); datagrams may be lost incidentally at high rates — raise net.core.rmem_max and net.core.wmem_max`,
+        'warn',
+      );
+    }
+    return bound;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  addToxic(toxic: ToxicSpec): void {
+    this.chains[toxic.stream].add(toxic);
+  }
+
+  updateToxic(toxic: ToxicSpec): void {
+    this.chains[toxic.stream].update(toxic);
+  }
+
+  removeToxic(name: string): void {
+    if (!this.chains.upstream.remove(name) && !this.chains.downstream.remove(name)) {
+      throw new Error(`UDP engine ${this.deps.name}: no toxic named ${name}`);
+    }
+  }
+
+  liveCount(): number {
+    return this.sessions.size;
+  }
+
+  /** Datagrams held by toxics right now, both directions (tests wait on it reaching 0). */
+  inFlight(): number {
+    return this.chains.upstream.heldCount() + this.chains.downstream.heldCount();
+  }
+
+  // ── data path ─────────────────────────────────────────────────────────────
+
+  private readonly onClientDatagram = (data: Buffer, rinfo: { address: string; port: number }): void => {
+    if (this.closed) return;
+    const now = this.clock.now();
+    const key = rinfo.address.includes(':') ? `[${rinfo.address}]:${rinfo.port}` : `${rinfo.address}:${rinfo.port}`;
+    const session = this.sessions.get(key) ?? this.openSession(key, { host: rinfo.address, port: rinfo.port });
+    session.lastActiveMs = now;
+    this.arrive('upstream', data, now, key);
+  };
+
+  private onUpstreamReply(session: Session, data: Buffer): void {
+    if (this.closed) return;
+    const now = this.clock.now();
+    session.lastActiveMs = now;
+    this.arrive('downstream', data, now, session.key);
+  }
+
+  private arrive(direction: Direction, data: Buffer, now: number, session: string): void {
+    const counters = this.deps.ledger.directions[direction];
+    counters.seen = (counters.seen ?? 0) + 1;
+    counters.bytes_seen = (counters.bytes_seen ?? 0) + data.length;
+    this.chains[direction].inject({ data, receivedAt: now, index: this.nextIndex[direction]++, session });
+  }
+
+  /** Sink of the upstream chain: out through the client's session socket. */
+  private readonly sendUpstream = (datagram: Datagram): void => {
+    if (this.closed) {
+      this.deps.ledger.countDirection('upstream', LedgerCounter.droppedDown);
+      return;
+    }
+    let session = this.sessions.get(datagram.session);
+    if (!session) {
+      // Expired while a toxic held this datagram: reopen, as the client's next datagram would.
+      session = this.openSession(datagram.session, parseHostPort(datagram.session)!);
+    }
+    if (session.pending) {
+      session.pending.push(datagram.data);
+      return;
+    }
+    this.countForwarded('upstream', datagram.data.length);
+    if (session.failed) this.deps.ledger.countDirection('upstream', SEND_ERRORS);
+    else session.socket.send(datagram.data, this.onUpstreamSent);
+  };
+
+  /** Sink of the downstream chain: out through the listener, to the client. */
+  private readonly sendDownstream = (datagram: Datagram): void => {
+    if (this.closed || !this.listener) {
+      this.deps.ledger.countDirection('downstream', LedgerCounter.droppedDown);
+      return;
+    }
+    const client = this.sessions.get(datagram.session)?.client ?? parseHostPort(datagram.session)!;
+    this.countForwarded('downstream', datagram.data.length);
+    this.listener.send(datagram.data, client.port, client.host, this.onDownstreamSent);
+  };
+
+  private countForwarded(direction: Direction, bytes: number): void {
+    const counters = this.deps.ledger.directions[direction];
+    counters.forwarded = (counters.forwarded ?? 0) + 1;
+    counters.bytes_forwarded = (counters.bytes_forwarded ?? 0) + bytes;
+  }
+
+  private readonly onUpstreamSent = (error: Error | null): void => {
+    if (error) this.sendFailed('upstream', error as NodeJS.ErrnoException);
+  };
+
+  private readonly onDownstreamSent = (error: Error | null): void => {
+    if (error) this.sendFailed('downstream', error as NodeJS.ErrnoException);
+  };
+
+  private sendFailed(direction: Direction, error: NodeJS.ErrnoException): void {
+    this.deps.ledger.countDirection(direction, SEND_ERRORS);
+    this.logOnce(`send ${direction}`, error);
+  }
+
+  // ── sessions ──────────────────────────────────────────────────────────────
+
+  private openSession(key: string, client: HostPort): Session {
+    const socket = createProxySocket(udpSocketType(this.upstream.host));
+    const session: Session = { key, client, socket, pending: [], failed: false, lastActiveMs: this.clock.now() };
+    socket.on('message', (data: Buffer) => this.onUpstreamReply(session, data));
+    socket.on('error', (error: NodeJS.ErrnoException) => this.onSessionError(session, error));
+    socket.connect(this.upstream.port, this.upstream.host, () => this.flushPending(session));
+    this.sessions.set(key, session);
+    this.deps.ledger.countProxy(LedgerCounter.sessionsCreated);
+    this.deps.ledger.countProxy(LedgerCounter.sessionsOpen);
+    this.log(`session ${key} opened`);
+    this.armSweep();
+    return session;
+  }
+
+  private flushPending(session: Session): void {
+    const pending = session.pending;
+    session.pending = null;
+    if (!pending || this.sessions.get(session.key) !== session) return;
+    for (const data of pending) {
+      this.countForwarded('upstream', data.length);
+      session.socket.send(data, this.onUpstreamSent);
+    }
+  }
+
+  private onSessionError(session: Session, error: NodeJS.ErrnoException): void {
+    if (session.pending) {
+      // connect() failed (the upstream host did not resolve): what waited is lost, and so is
+      // everything this session sends until it expires and a new one tries again.
+      const pending = session.pending;
+      session.pending = null;
+      session.failed = true;
+      for (const data of pending) {
+        this.countForwarded('upstream', data.length);
+        this.deps.ledger.countDirection('upstream', SEND_ERRORS);
+      }
+    } else if (error.code === 'ECONNREFUSED') {
+      // ICMP port unreachable: nothing listens on the upstream port (yet).
+      this.deps.ledger.countProxy(UPSTREAM_REFUSED);
+    }
+    this.logOnce(`session`, error);
+  }
+
+  private armSweep(): void {
+    if (this.sweepTimer || this.closed || this.sessions.size === 0) return;
+    this.sweepTimer = this.clock.scheduleAt(this.clock.now() + this.sweepEveryMs, this.sweep);
+  }
+
+  private readonly sweep = (): void => {
+    this.sweepTimer = null;
+    if (this.closed) return;
+    const now = this.clock.now();
+    for (const session of [...this.sessions.values()]) {
+      if (now - session.lastActiveMs >= this.idleMs) this.expire(session);
+    }
+    this.armSweep();
+  };
+
+  private expire(session: Session): void {
+    this.sessions.delete(session.key);
+    this.deps.ledger.countProxy(LedgerCounter.sessionsExpired);
+    this.deps.ledger.countProxy(LedgerCounter.sessionsOpen, -1);
+    if (session.pending && session.pending.length > 0) {
+      this.deps.ledger.countDirection('upstream', LedgerCounter.droppedDown, session.pending.length);
+    }
+    session.pending = null;
+    void this.closeSocket(session.socket);
+    this.log(`session ${session.key} expired after ${this.idleMs} ms idle`);
+  }
+
+  // ── shutdown ──────────────────────────────────────────────────────────────
+
+  private async shutdown(): Promise<void> {
+    this.closed = true;
+    this.sweepTimer?.cancel();
+    this.sweepTimer = null;
+    this.chains.upstream.dropAll();
+    this.chains.downstream.dropAll();
+    for (const session of this.sessions.values()) {
+      if (session.pending && session.pending.length > 0) {
+        this.deps.ledger.countDirection('upstream', LedgerCounter.droppedDown, session.pending.length);
+      }
+      session.pending = null;
+      this.deps.ledger.countProxy(LedgerCounter.sessionsOpen, -1);
+      void this.closeSocket(session.socket);
+    }
+    this.sessions.clear();
+    if (this.listener) void this.closeSocket(this.listener);
+    this.listener = null;
+    await Promise.all([...this.socketsClosing]);
+  }
+
+  private closeSocket(socket: Socket): Promise<void> {
+    const done = new Promise<void>((resolve) => {
+      try {
+        socket.close(() => resolve());
+      } catch {
+        resolve(); // already closed
+      }
+    });
+    this.socketsClosing.add(done);
+    void done.then(() => this.socketsClosing.delete(done));
+    return done;
+  }
+
+  private log(message: string, level: 'info' | 'warn' = 'info'): void {
+    this.deps.log({ proxy: this.deps.name, message, level });
+  }
+
+  private logOnce(where: string, error: NodeJS.ErrnoException): void {
+    const key = `${where}:${error.code ?? error.message}`;
+    if (this.loggedErrors.has(key)) return;
+    this.loggedErrors.add(key);
+    this.log(`${where} socket error ${error.code ?? ''} ${error.message} (further ones are counted, not logged)`, 'warn');
+  }
+}
+
+/** Creates the UDP engine for one proxy; `listen()` starts it. */
 export function createUdpEngine(deps: EngineDeps): ProxyEngine {
-  void deps;
-  throw new Error('UDP proxies are not implemented yet');
+  return new UdpEngine(deps);
 }
