@@ -47,10 +47,23 @@ export function errorBody(error: unknown, subject: ErrorSubject): ApiErrorBody {
     const message = error instanceof Error ? error.message : String(error);
     return { error: `internal error: ${message}`, status: 500, code: 'INTERNAL' };
   }
-  const phrase = toxiproxyPhrase(error, subject);
-  const text = phrase === undefined || error.message.startsWith(phrase) ? error.message : `${phrase}: ${error.message}`;
-  const body: ApiErrorBody = { error: text, status: ERROR_CATALOG[error.code].http, code: error.code };
+  const body: ApiErrorBody = { error: withPhrase(error, toxiproxyPhrase(error, subject)), status: ERROR_CATALOG[error.code].http, code: error.code };
   if (error.problems.length > 0) body.problems = error.problems;
   if (error.hint) body.hint = error.hint;
   return body;
+}
+
+/**
+ * The message, made to start with Toxiproxy's phrase: as it is when it already does; the first
+ * problem's message when that one does (validation summaries start with a field path); else
+ * `phrase: message`.
+ */
+function withPhrase(error: FaultlineError, phrase: string | undefined): string {
+  if (phrase === undefined || error.message.startsWith(phrase)) return error.message;
+  const first = error.problems[0]?.message;
+  if (first?.startsWith(phrase)) {
+    const more = error.problems.length > 1 ? ` (and ${error.problems.length - 1} more)` : '';
+    return `${first}${more}`;
+  }
+  return `${phrase}: ${error.message}`;
 }

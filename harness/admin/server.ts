@@ -154,7 +154,9 @@ export async function createAdminServer(options: AdminServerOptions): Promise<Ad
   function finish(req: IncomingMessage, res: ServerResponse, method: string, response: ApiResponse): void {
     if (response.status >= 400) {
       const detail = response.body ? errorText(response.body) : '';
-      log({ level: 'warn', message: `${method} ${req.url ?? ''} → ${response.status}${detail ? ` ${detail}` : ''}` });
+      // A client's mistake is information; the server failing is a warning.
+      const level = response.status >= 500 ? 'warn' : 'info';
+      log({ level, message: `${method} ${req.url ?? ''} → ${response.status}${detail ? ` ${detail}` : ''}` });
     }
     send(res, response);
   }
