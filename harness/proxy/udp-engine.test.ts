@@ -404,6 +404,31 @@ describe('UDP engine: faults, counted exactly', () => {
   });
 });
 
+describe('UDP engine: restarts', () => {
+  it('a new engine on the same ledger (disable, enable) takes toxics before listening and continues datagram indices', async () => {
+    const s = await setup();
+    await s.client.sendAll(payloads(3), s.listen, 1);
+    await settled(s, 3);
+    await s.engine.close();
+    const restarted = new UdpEngine({
+      name: 'udp_test',
+      protocol: 'udp',
+      upstream: s.echo.address,
+      clock: systemClock,
+      rng: createRng(1).fork('start:1'),
+      ledger: s.ledger,
+      log: () => {},
+    });
+    toClose.push(restarted);
+    restarted.addToxic(resolveToxic('udp', { name: 'all', type: 'loss', stream: 'upstream', attributes: { probability: 1 } }));
+    const listen = await restarted.listen('127.0.0.1:0');
+    await s.client.sendAll(payloads(2), listen, 1);
+    await s.client.waitFor(() => s.direction('upstream').seen === 5, 'two more datagrams seen');
+    expect(s.ledger.snapshot().events.map((e) => e.datagram)).toEqual([3, 4]);
+    expect(s.ledger.counters).toEqual({ sessions_created: 2, sessions_open: 1 });
+  });
+});
+
 describe('UDP engine: hot changes while traffic flows', () => {
   it('adding and removing a toxic mid-stream loses nothing; removal releases held datagrams at once', async () => {
     const s = await setup();

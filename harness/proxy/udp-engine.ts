@@ -63,7 +63,6 @@ export class UdpEngine implements ProxyEngine {
   private listener: Socket | null = null;
   private readonly sessions = new Map<string, Session>();
   private readonly chains: Record<Direction, DatagramChain>;
-  private readonly nextIndex: Record<Direction, number> = { upstream: 0, downstream: 0 };
   private readonly upstream: HostPort;
   private readonly clock: Clock;
   private readonly idleMs: number;
@@ -170,9 +169,12 @@ export class UdpEngine implements ProxyEngine {
 
   private arrive(direction: Direction, data: Buffer, now: number, session: string): void {
     const counters = this.deps.ledger.directions[direction];
-    counters.seen = (counters.seen ?? 0) + 1;
+    // The index is the datagram's place in `seen`, which lives in the proxy's ledger: it keeps
+    // counting across disable/enable (a new engine), so ledger events never reuse an index.
+    const index = counters.seen ?? 0;
+    counters.seen = index + 1;
     counters.bytes_seen = (counters.bytes_seen ?? 0) + data.length;
-    this.chains[direction].inject({ data, receivedAt: now, index: this.nextIndex[direction]++, session });
+    this.chains[direction].inject({ data, receivedAt: now, index, session });
   }
 
   /** Sink of the upstream chain: out through the client's session socket. */
