@@ -150,6 +150,8 @@ export interface CalibrationRow {
   /** Sample size behind `achieved`. */
   samples: number;
   interval?: { low: number; high: number; confidence: number; method: string };
+  /** How `achieved` was derived, or why it could not be (e.g. "no baseline workload: includes loopback delay"). */
+  note?: string;
 }
 
 /** Side-by-side protocol comparison under the same faults. */
@@ -220,6 +222,13 @@ export interface RunSummary {
   errored: number;
   interrupted: number;
   skipped: number;
+}
+
+/** Counts per status, recomputed from the scenarios (never trusted from a file). */
+export function summarizeScenarios(scenarios: readonly ScenarioResult[]): RunSummary {
+  const summary: RunSummary = { total: scenarios.length, passed: 0, failed: 0, errored: 0, interrupted: 0, skipped: 0 };
+  for (const s of scenarios) summary[s.status]++;
+  return summary;
 }
 
 export interface RunResult {
