@@ -13,7 +13,6 @@
  * before every reply arrived is EOF_EARLY; resets and broken pipes keep the system's code.
  */
 import type { Socket } from 'node:net';
-import type { Timer } from '../core/clock.js';
 import type { WorkloadResult } from '../core/result.js';
 import { assembleWorkloadResult } from '../metrics/assemble-workload-result.js';
 import { LatencyHistogram } from '../metrics/latency-histogram.js';
@@ -22,6 +21,7 @@ import { classifyError, ErrorCodes } from './classify-error.js';
 import type { WorkloadContext } from './context.js';
 import { encodeFrame, FRAME_HEADER_BYTES } from './frame.js';
 import { FrameReader, type ReceivedFrame } from './frame-reader.js';
+import { OutstandingRequests } from './outstanding-requests.js';
 import { createSizePicker, maxSizeOf, PayloadSource } from './payload-source.js';
 import { runSendLoop } from './send-schedule.js';
 import { SignalBox } from './signal-box.js';
@@ -91,11 +91,6 @@ export async function runTcpEcho(spec: TcpEchoSpec, ctx: WorkloadContext): Promi
   });
 }
 
-interface Outstanding {
-  sentNs: number;
-  deadlineMs: number;
-}
-
 class EchoConnection {
   readonly tracker = new SequenceTracker();
   sent = 0;
@@ -104,11 +99,7 @@ class EchoConnection {
   bytesIntact = 0;
   failed = false;
   private socket: Socket | undefined;
-  private readonly outstanding = new Map<number, Outstanding>();
-  /** Sequence numbers in send order, for deadlines (replies are expected in this order). */
-  private readonly deadlines: number[] = [];
-  private deadlineHead = 0;
-  private timer: Timer | undefined;
+  private readonly outstanding: OutstandingRequests;
   private stopLoop: (() => void) | undefined;
   private stopped = false;
   private closed = false;
@@ -122,6 +113,9 @@ class EchoConnection {
   ) {
     this.nextSize = createSizePicker(s.spec.size, s.ctx.rng.fork(`size:${flowId}`));
     this.limit = s.spec.messages ?? (s.spec.durationMs === undefined ? 100 : Infinity);
+    this.outstanding = new OutstandingRequests(s.run.clock, (seq) =>
+      this.fail(ErrorCodes.timeout, `no reply to request ${seq} within ${s.spec.timeoutMs} ms`, true),
+    );
   }
 
   async run(): Promise<void> {
@@ -161,7 +155,7 @@ class EchoConnection {
       this.closed = true;
       this.stopped = true;
       this.stopLoop?.();
-      this.timer?.cancel();
+      this.outstanding.cancel();
       this.changed.notify();
     });
 
@@ -169,7 +163,7 @@ class EchoConnection {
     // Wait for the last replies; the deadline timer ends the wait if they do not come.
     while (!this.closed && this.outstanding.size > 0 && !ctx.signal.aborted) await this.changed.wait(ctx.signal);
     this.stopped = true;
-    this.timer?.cancel();
+    this.outstanding.cancel();
     await this.close();
   }
 
@@ -218,14 +212,12 @@ class EchoConnection {
       payloads.crc(seq, size),
     );
     const now = run.clock.now();
-    this.outstanding.set(seq, { sentNs, deadlineMs: now + spec.timeoutMs });
-    this.deadlines.push(seq);
+    this.outstanding.add(seq, sentNs, now + spec.timeoutMs);
     this.sent++;
     this.s.totals.sent++;
     this.bytesSent += frame.length;
     run.series.sent(now);
     this.socket!.write(frame);
-    if (this.timer === undefined) this.armTimer();
   }
 
   private reply({ header, intact }: ReceivedFrame): void {
@@ -238,7 +230,7 @@ class EchoConnection {
     const arrivalNs = wireNowNs();
     const now = run.clock.now();
     const bytes = FRAME_HEADER_BYTES + header.payloadLength;
-    const pending = this.outstanding.get(header.seq);
+    const pending = this.outstanding.take(header.seq);
     if (pending === undefined) {
       if (this.tracker.has(header.seq)) {
         this.tracker.record(header.seq, intact);
@@ -249,7 +241,6 @@ class EchoConnection {
       }
       return;
     }
-    this.outstanding.delete(header.seq);
     this.tracker.record(header.seq, intact);
     if (intact) this.bytesIntact += bytes;
     const rttMs = (arrivalNs - pending.sentNs) / 1e6;
@@ -258,31 +249,6 @@ class EchoConnection {
     run.series.latency(now, rttMs);
     this.s.totals.received++;
     this.changed.notify();
-  }
-
-  /** Arms the reply timer for the oldest request still waiting. */
-  private armTimer(): void {
-    const { run, spec } = this.s;
-    while (this.deadlineHead < this.deadlines.length && !this.outstanding.has(this.deadlines[this.deadlineHead]!)) this.deadlineHead++;
-    if (this.deadlineHead > 1024) {
-      this.deadlines.splice(0, this.deadlineHead);
-      this.deadlineHead = 0;
-    }
-    const seq = this.deadlines[this.deadlineHead];
-    if (seq === undefined) {
-      this.timer = undefined;
-      return;
-    }
-    const oldest = this.outstanding.get(seq)!;
-    this.timer = run.clock.scheduleAt(oldest.deadlineMs, () => {
-      this.timer = undefined;
-      if (this.stopped && this.closed) return;
-      if (this.outstanding.has(seq)) {
-        this.fail(ErrorCodes.timeout, `no reply to request ${seq} within ${spec.timeoutMs} ms`, true);
-      } else {
-        this.armTimer();
-      }
-    });
   }
 
   /** Records an error; `fatal` ends the connection (what is outstanding counts as lost). */
@@ -297,7 +263,7 @@ class EchoConnection {
     if (fatal) {
       this.stopped = true;
       this.stopLoop?.();
-      this.timer?.cancel();
+      this.outstanding.cancel();
       this.socket?.destroy();
       this.changed.notify();
     }

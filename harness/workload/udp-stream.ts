@@ -1,0 +1,232 @@
+/**
+ * `udp-stream`: one-way datagrams to the built-in sink over `connections` flows (one socket each),
+ * paced on an absolute schedule (send-schedule.ts). The sink measures each datagram: one-way delay,
+ * loss, duplicates, reorder distance, RFC 3550 jitter, inter-arrival times.
+ *
+ *   schedule ──▶ due datagrams ──▶ socket.send ─── path ───▶ sink: decode, verify, account
+ *   after the last send: wait ≤ timeoutMs for the tail (returns as soon as everything arrived)
+ *   sink.collect(workloadId) + /proc/net/snmp deltas ──▶ result (+ notes on incidental loss)
+ *
+ * The sender and the built-in sink share one event loop, so the sender sends what is due and
+ * sleeps until the next due time (never a flat-out loop unless asked for `rate: max`), and asks
+ * for large socket buffers so short catch-up bursts do not overflow the receiver.
+ */
+import type dgram from 'node:dgram';
+import type { WorkloadResult } from '../core/result.js';
+import { assembleWorkloadResult } from '../metrics/assemble-workload-result.js';
+import type { InterarrivalJitter } from '../metrics/interarrival-jitter.js';
+import { diffKernelUdpCounters, readKernelUdpCounters } from '../metrics/kernel-udp-counters.js';
+import { LatencyHistogram } from '../metrics/latency-histogram.js';
+import { addSequenceCounts, emptySequenceCounts, type SequenceCounts } from '../metrics/sequence-tracker.js';
+import { classifyError } from './classify-error.js';
+import type { WorkloadContext } from './context.js';
+import { FRAME_HEADER_BYTES, writeFrame } from './frame.js';
+import { createSizePicker, maxSizeOf, PayloadSource } from './payload-source.js';
+import { runSendLoop } from './send-schedule.js';
+import type { WorkloadReceiver } from './servers/flow-receiver.js';
+import type { UdpStreamSpec } from './spec.js';
+import { closeUdp, openUdpFlow } from './udp-connect.js';
+import { jitterOfFlows, udpNotes } from './udp-notes.js';
+import { wireNowNs } from './wire-time.js';
+import { WorkloadRun } from './workload-run.js';
+
+/** How often the sender checks whether the sink has the whole tail, ms. */
+const TAIL_POLL_MS = 5;
+
+interface Shared {
+  run: WorkloadRun;
+  spec: UdpStreamSpec;
+  ctx: WorkloadContext;
+  payloads: PayloadSource;
+  lateness: LatencyHistogram;
+  totals: { sent: number; received: number };
+}
+
+export async function runUdpStream(spec: UdpStreamSpec, ctx: WorkloadContext): Promise<WorkloadResult> {
+  const run = new WorkloadRun(spec, ctx);
+  const shared: Shared = {
+    run,
+    spec,
+    ctx,
+    payloads: new PayloadSource(ctx.rng.fork('payload'), maxSizeOf(spec.size)),
+    lateness: new LatencyHistogram(),
+    totals: { sent: 0, received: 0 },
+  };
+  ctx.sink?.prepare(ctx.workloadId, { originMs: ctx.scenarioStartMs, bucketMs: run.bucketMs });
+  const flows: StreamFlow[] = [];
+  let kernelBefore;
+  if (await run.waitForStart()) {
+    kernelBefore = readKernelUdpCounters();
+    run.startProgress(() => ({ sent: shared.totals.sent, received: arrivals(ctx.sink?.peek(ctx.workloadId)) }));
+    for (let i = 0; i < spec.connections; i++) flows.push(new StreamFlow(shared, i));
+    await Promise.all(flows.map((f) => f.open()));
+    await Promise.all(flows.map((f) => f.send()));
+    await waitForTail(shared, flows);
+    await Promise.all(flows.map((f) => f.close()));
+    run.stopProgress();
+  }
+  const kernelUdp = diffKernelUdpCounters(kernelBefore, readKernelUdpCounters());
+  const receiver = ctx.sink?.collect(ctx.workloadId);
+  const sent = flows.reduce((sum, f) => sum + f.sent, 0);
+  for (const f of flows) {
+    const note = f.pacingNote();
+    if (note) run.notes.push(note);
+  }
+  run.notes.push(...udpNotes(kernelUdp, shared.lateness, spec.rate));
+  run.noteIfAborted('datagrams in flight were not waited for');
+  const common = {
+    name: spec.name,
+    kind: 'udp-stream' as const,
+    protocol: 'udp' as const,
+    ...(ctx.proxy !== undefined ? { proxy: ctx.proxy } : {}),
+    startedAtMs: run.startedAtRel(),
+    durationMs: run.durationMs(),
+    bytesSent: flows.reduce((sum, f) => sum + f.bytesSent, 0),
+    ...(spec.rate !== 'max' ? { sendLateness: shared.lateness } : {}),
+    errors: run.errors,
+    series: run.series,
+    ...(kernelUdp ? { kernelUdp } : {}),
+    notes: run.notes,
+  };
+  if (receiver === undefined) {
+    run.notes.push(`no built-in sink behind this workload: ${sent} datagrams sent, receiver-side metrics are not available`);
+    return assembleWorkloadResult({ ...common, bytesReceived: 0, histograms: {} });
+  }
+  let sequence: SequenceCounts = emptySequenceCounts();
+  let bytesReceived = 0;
+  let bytesIntact = 0;
+  let lastArrivalMs = NaN;
+  const oneWay = new LatencyHistogram();
+  const interarrival = new LatencyHistogram();
+  const jitters: InterarrivalJitter[] = [];
+  for (const f of flows) {
+    const flow = receiver.flows.get(f.flowId);
+    if (flow === undefined) {
+      sequence = addSequenceCounts(sequence, { ...emptySequenceCounts(), sent: f.sent, lost: f.sent });
+      continue;
+    }
+    sequence = addSequenceCounts(sequence, flow.sequence.counts(f.sent));
+    bytesReceived += flow.bytesReceived;
+    bytesIntact += flow.bytesIntact;
+    oneWay.merge(flow.oneWayDelay);
+    interarrival.merge(flow.jitter.interarrival);
+    jitters.push(flow.jitter);
+    if (!(flow.lastArrivalMs <= lastArrivalMs)) lastArrivalMs = flow.lastArrivalMs;
+  }
+  run.series.merge(receiver.series);
+  const elapsedSec = (lastArrivalMs - run.startedAt) / 1000;
+  return assembleWorkloadResult({
+    ...common,
+    sequence,
+    bytesReceived,
+    goodputBytesPerSec: elapsedSec > 0 ? bytesIntact / elapsedSec : 0,
+    jitterMs: jitterOfFlows(jitters),
+    histograms: { one_way_delay_ms: oneWay, interarrival_ms: interarrival },
+  });
+}
+
+/** Datagrams the sink has seen for the workload (unique or damaged), for progress and the tail wait. */
+function arrivals(receiver: WorkloadReceiver | undefined): number {
+  let count = 0;
+  if (receiver) for (const flow of receiver.flows.values()) count += flow.sequence.counts(0).received;
+  return count;
+}
+
+/** Waits until the sink has as many datagrams as were sent, or `timeoutMs` passes. */
+async function waitForTail(s: Shared, flows: StreamFlow[]): Promise<void> {
+  const { run, ctx, spec } = s;
+  if (ctx.sink === undefined) return;
+  const sent = flows.reduce((sum, f) => sum + f.sent, 0);
+  const deadline = run.clock.now() + spec.timeoutMs;
+  while (!ctx.signal.aborted && run.clock.now() < deadline) {
+    if (arrivals(ctx.sink.peek(ctx.workloadId)) >= sent) return;
+    await run.clock.sleep(Math.min(TAIL_POLL_MS, deadline - run.clock.now()), ctx.signal);
+  }
+}
+
+class StreamFlow {
+  sent = 0;
+  bytesSent = 0;
+  private socket: dgram.Socket | undefined;
+  private firstSendMs = NaN;
+  private lastSendMs = NaN;
+  private readonly nextSize: () => number;
+  private readonly onSent: (error: Error | null) => void;
+
+  constructor(
+    private readonly s: Shared,
+    readonly flowId: number,
+  ) {
+    this.nextSize = createSizePicker(s.spec.size, s.ctx.rng.fork(`size:${flowId}`));
+    this.onSent = (error) => {
+      if (!error) return;
+      // The datagram never left: it does not count as sent (the receiver could not miss it).
+      this.sent--;
+      this.s.totals.sent--;
+      const { code, message } = classifyError(error);
+      this.s.run.error(code, message);
+    };
+  }
+
+  async open(): Promise<void> {
+    const { run, ctx } = this.s;
+    const opened = await openUdpFlow(ctx.endpoint);
+    if (!opened.ok) {
+      run.error(opened.error.code, opened.error.message);
+      return;
+    }
+    this.socket = opened.socket;
+    this.socket.on('error', (error) => {
+      const { code, message } = classifyError(error);
+      run.error(code, message);
+    });
+    // Nothing should come back from a sink; drain anything that does.
+    this.socket.on('message', () => {});
+  }
+
+  async send(): Promise<void> {
+    const socket = this.socket;
+    if (socket === undefined) return;
+    const { run, spec, ctx, payloads } = this.s;
+    const limit = spec.messages ?? (spec.durationMs === undefined ? 100 : Infinity);
+    let seq = 0;
+    const endAtMs = run.endAtMs;
+    const loop = runSendLoop({
+      clock: run.clock,
+      signal: ctx.signal,
+      startMs: run.clock.now(),
+      rate: spec.rate,
+      ...(endAtMs !== undefined ? { endAtMs } : {}),
+      lateness: this.s.lateness,
+      sendNext: (dueAtMs) => {
+        if (seq >= limit) return null;
+        const size = this.nextSize();
+        const datagram = Buffer.allocUnsafe(FRAME_HEADER_BYTES + size);
+        writeFrame(datagram, 0, { workloadId: ctx.workloadId, flowId: this.flowId, seq, sentNs: wireNowNs() }, payloads.bytes(seq, size), payloads.crc(seq, size));
+        seq++;
+        this.sent++;
+        this.s.totals.sent++;
+        this.bytesSent += datagram.length;
+        if (Number.isNaN(this.firstSendMs)) this.firstSendMs = dueAtMs;
+        this.lastSendMs = run.clock.now();
+        run.series.sent(this.lastSendMs);
+        socket.send(datagram, this.onSent);
+        return 1;
+      },
+    });
+    await loop.done;
+  }
+
+  async close(): Promise<void> {
+    if (this.socket) await closeUdp(this.socket);
+  }
+
+  /** A note when the achieved send rate fell more than 1% short of the asked one. */
+  pacingNote(): string | undefined {
+    const rate = this.s.spec.rate;
+    if (rate === 'max' || this.sent < 2) return undefined;
+    const achieved = (this.sent - 1) / ((this.lastSendMs - this.firstSendMs) / 1000);
+    if (!(achieved < rate * 0.99)) return undefined;
+    return `flow ${this.flowId} sent at ${achieved.toFixed(0)}/s, short of the asked ${rate}/s: the harness could not keep up`;
+  }
+}
