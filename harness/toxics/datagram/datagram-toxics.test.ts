@@ -63,8 +63,8 @@ describe('UDP toxic registration', () => {
       caught = error;
     }
     expect(isFaultlineError(caught) && caught.code).toBe('INVALID_TOXIC_TYPE');
-    expect((caught as Error).message).toContain(
-      'UDP proxies support noop, latency, loss, reorder, duplicate, corrupt, bandwidth, timeout, limit_data',
+    expect((caught as Error).message).toBe(
+      'invalid toxic type: "slicer" is a TCP toxic; UDP proxies support noop, latency, loss, reorder, duplicate, corrupt, bandwidth, timeout, limit_data',
     );
   });
 });
