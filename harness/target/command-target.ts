@@ -1,0 +1,241 @@
+/**
+ * A target faultline starts from a command (docs/scenarios.md, "Targets"):
+ *
+ *   ports (auto → free port) ──▶ substitute {tcp_port}/{udp_port}, set $FAULTLINE_*_PORT
+ *     ──▶ spawn in its own process group ──▶ wait until ready (TCP accepts / stdout matches)
+ *     ──▶ RunningTarget; stop() stops the whole group and returns the output tails
+ *
+ * Any way of not becoming ready — the program cannot be spawned, it exits first, the deadline
+ * passes — is a TARGET_FAILED error (exit 3) carrying what happened and the last output lines,
+ * and the process group is stopped before the error is thrown: nothing is left running.
+ */
+import type { Clock } from '../core/clock.js';
+import { FaultlineError } from '../core/errors.js';
+import type { TargetOutput } from '../core/result.js';
+import { formatDuration } from '../core/duration.js';
+import { allocateFreePort } from './free-port.js';
+import { probeTcp } from './probe-tcp.js';
+import type { CommandTargetSpec, RunningTarget, TargetEndpoints } from './spec.js';
+import { TargetProcess, type ProcessExit } from './target-process.js';
+
+/** Lines of output quoted in a start error. */
+const ERROR_OUTPUT_LINES = 12;
+
+/** Grace between SIGTERM and SIGKILL when a start fails or is aborted (the run is in a hurry). */
+const FAILED_START_GRACE_MS = 500;
+
+export interface CommandTargetDeps {
+  signal: AbortSignal;
+  clock: Clock;
+}
+
+/** Starts `spec` and resolves once it is ready. Rejects with TARGET_FAILED, or the abort reason. */
+export async function startCommandTarget(spec: CommandTargetSpec, deps: CommandTargetDeps): Promise<RunningTarget> {
+  const { clock, signal } = deps;
+  if (signal.aborted) throw abortReason(signal);
+  const ports = {
+    tcp: spec.tcp === 'auto' ? await allocateFreePort('tcp') : spec.tcp,
+    udp: spec.udp === 'auto' ? await allocateFreePort('udp') : spec.udp,
+  };
+  const argv = substitutePorts(spec, ports);
+  const command = formatCommand(argv);
+  if (spec.ready.kind === 'tcp') {
+    if (ports.tcp === undefined) throw new FaultlineError('INVALID_INPUT', `target "${spec.name}" waits for its TCP port, but has no tcp port`, { hint: 'add tcp: auto (or a port number)' });
+    if (spec.tcp !== 'auto' && (await probeTcp('127.0.0.1', ports.tcp, 500)).ok) {
+      throw new FaultlineError('TARGET_FAILED', `target "${spec.name}": something already accepts connections on 127.0.0.1:${ports.tcp} before ${command} started, so readiness cannot be told`, {
+        hint: 'stop the other server, or use tcp: auto to get a free port',
+      });
+    }
+  }
+  if (signal.aborted) throw abortReason(signal);
+
+  const env: NodeJS.ProcessEnv = { ...process.env, ...spec.env };
+  if (ports.tcp !== undefined) env.FAULTLINE_TCP_PORT = String(ports.tcp);
+  if (ports.udp !== undefined) env.FAULTLINE_UDP_PORT = String(ports.udp);
+  const child = new TargetProcess(argv, { cwd: spec.cwd, env }, clock);
+
+  const outcome = await waitUntilReady(spec, child, ports, deps);
+  if (outcome.kind !== 'ready') {
+    await child.stop(FAILED_START_GRACE_MS);
+    if (outcome.kind === 'aborted') throw abortReason(signal);
+    throw startError(spec, command, child, outcome, ports);
+  }
+
+  const endpoints: TargetEndpoints = { host: outcome.host };
+  const tcp = outcome.port !== undefined && !(spec.udp !== undefined && spec.tcp === undefined) ? outcome.port : ports.tcp;
+  const udp = outcome.port !== undefined && spec.udp !== undefined && spec.tcp === undefined ? outcome.port : ports.udp;
+  if (tcp !== undefined) endpoints.tcp = tcp;
+  if (udp !== undefined) endpoints.udp = udp;
+  let output: Promise<TargetOutput> | undefined;
+  return {
+    name: spec.name,
+    endpoints,
+    stop() {
+      output ??= child.stop().then(async () => {
+        const exit = child.exitStatus;
+        return {
+          name: spec.name,
+          kind: 'command',
+          command,
+          exitCode: exit?.exitCode ?? null,
+          signal: exit?.signal ?? null,
+          stdout: child.stdout.text(),
+          stderr: child.stderr.text(),
+          truncated: child.stdout.truncated || child.stderr.truncated,
+        } satisfies TargetOutput;
+      });
+      return output;
+    },
+  };
+}
+
+type ReadyOutcome =
+  | { kind: 'ready'; host: string; port?: number }
+  | { kind: 'exited'; exit: ProcessExit }
+  | { kind: 'timeout'; lastProbe?: string }
+  | { kind: 'aborted' };
+
+/** Races readiness against the program exiting, the ready deadline and the abort signal. */
+async function waitUntilReady(
+  spec: CommandTargetSpec,
+  child: TargetProcess,
+  ports: { tcp?: number; udp?: number },
+  deps: CommandTargetDeps,
+): Promise<ReadyOutcome> {
+  const { clock, signal } = deps;
+  const done = new AbortController();
+  let lastProbe: string | undefined;
+  const candidates: Array<Promise<ReadyOutcome>> = [
+    child.exited.then((exit) => ({ kind: 'exited', exit })),
+    clock.sleep(spec.readyTimeoutMs, done.signal).then((r) => (r === 'elapsed' ? { kind: 'timeout' } : new Promise<never>(() => {}))),
+    new Promise<ReadyOutcome>((resolve) => {
+      if (signal.aborted) resolve({ kind: 'aborted' });
+      const onAbort = () => resolve({ kind: 'aborted' });
+      signal.addEventListener('abort', onAbort, { once: true });
+      done.signal.addEventListener('abort', () => signal.removeEventListener('abort', onAbort), { once: true });
+    }),
+  ];
+  const ready = spec.ready;
+  if (ready.kind === 'stdout') {
+    candidates.push(
+      new Promise((resolve) => {
+        child.onLine((line) => {
+          if (done.signal.aborted) return;
+          ready.pattern.lastIndex = 0; // in case the pattern carries a g or y flag
+          const match = ready.pattern.exec(line);
+          if (!match) return;
+          const group = match.groups?.port;
+          const port = group !== undefined && /^\d+$/.test(group) && Number(group) >= 1 && Number(group) <= 65_535 ? Number(group) : undefined;
+          resolve(port === undefined ? { kind: 'ready', host: '127.0.0.1' } : { kind: 'ready', host: '127.0.0.1', port });
+        });
+      }),
+    );
+  } else {
+    candidates.push(
+      (async (): Promise<ReadyOutcome> => {
+        let backoffMs = 10;
+        // Alternate IPv4 and IPv6 loopback: a server may bind only ::1.
+        for (let attempt = 0; !done.signal.aborted; attempt++) {
+          const host = attempt % 2 === 0 ? '127.0.0.1' : '::1';
+          const result = await probeTcp(host, ports.tcp!, 1000, done.signal);
+          if (result.ok) return { kind: 'ready', host };
+          if (host === '127.0.0.1') lastProbe = `${result.code}: ${result.message}`;
+          if (attempt % 2 === 1) {
+            await clock.sleep(backoffMs, done.signal);
+            backoffMs = Math.min(200, backoffMs * 1.5);
+          }
+        }
+        return new Promise<never>(() => {});
+      })(),
+    );
+  }
+  const outcome = await Promise.race(candidates);
+  done.abort();
+  return outcome.kind === 'timeout' && lastProbe ? { kind: 'timeout', lastProbe } : outcome;
+}
+
+function startError(
+  spec: CommandTargetSpec,
+  command: string,
+  child: TargetProcess,
+  outcome: Exclude<ReadyOutcome, { kind: 'ready' } | { kind: 'aborted' }>,
+  ports: { tcp?: number; udp?: number },
+): FaultlineError {
+  const where = { path: `targets.${spec.name}` };
+  if (outcome.kind === 'exited' && outcome.exit.spawnError) {
+    const error = outcome.exit.spawnError;
+    const program = spec.argv[0]!;
+    const reason = error.code === 'ENOENT' ? 'not found' : error.code === 'EACCES' ? 'not executable (permission denied)' : error.message;
+    return new FaultlineError('TARGET_FAILED', `cannot start target "${spec.name}": program ${JSON.stringify(program)} ${reason} (${error.code ?? 'error'}); working directory ${spec.cwd}`, {
+      where,
+      hint:
+        error.code === 'EACCES'
+          ? `make it executable (chmod +x ${program}) or run it through its interpreter`
+          : program.includes('/')
+            ? 'a program path with a slash is relative to the working directory (cwd, default: the scenario file\'s directory)'
+            : 'a program name without a slash is looked up in PATH; use ./name for a file in the working directory',
+    });
+  }
+  const output = describeOutput(child);
+  if (outcome.kind === 'exited') {
+    const { exitCode, signal } = outcome.exit;
+    const how = signal ? `was killed by ${signal}` : `exited with code ${exitCode}`;
+    const stderr = child.stderr.text();
+    const hint = /address already in use|EADDRINUSE/i.test(stderr + child.stdout.text())
+      ? 'its port is taken by another process; use tcp: auto / udp: auto for a free port'
+      : exitCode === 127
+        ? 'exit code 127 usually means a command the program runs was not found'
+        : undefined;
+    return new FaultlineError('TARGET_FAILED', `target "${spec.name}" (${command}) ${how} before it was ready${output}`, hint ? { where, hint } : { where });
+  }
+  const waitingFor =
+    spec.ready.kind === 'tcp'
+      ? `waiting for 127.0.0.1:${ports.tcp} (or [::1]:${ports.tcp}) to accept TCP connections${outcome.lastProbe ? `; last attempt: ${outcome.lastProbe}` : ''}`
+      : `waiting for a stdout line matching /${spec.ready.pattern.source}/`;
+  let hint: string;
+  if (spec.ready.kind === 'tcp') {
+    hint = `make the server listen on the port faultline gives it: {tcp_port} in the command or $FAULTLINE_TCP_PORT (here ${ports.tcp}); or raise ready_timeout`;
+  } else if (spec.ready.pattern.test(child.stderr.text())) {
+    hint = 'the pattern matches the program\'s stderr, but ready.stdout watches stdout only';
+  } else {
+    hint = 'if the program does print that line, make sure it flushes stdout when it is a pipe (e.g. python3 -u, or flush=True); or raise ready_timeout';
+  }
+  return new FaultlineError('TARGET_FAILED', `target "${spec.name}" (${command}) was not ready after ${formatDuration(spec.readyTimeoutMs)}, ${waitingFor}${output}`, { where, hint });
+}
+
+/** `; its last output:` followed by indented stdout/stderr lines, or that there was none. */
+function describeOutput(child: TargetProcess): string {
+  const lines = [
+    ...child.stdout.lastLines(ERROR_OUTPUT_LINES).map((line) => `  stdout | ${line}`),
+    ...child.stderr.lastLines(ERROR_OUTPUT_LINES).map((line) => `  stderr | ${line}`),
+  ];
+  return lines.length === 0 ? '; it printed nothing' : `; its last output:\n${lines.join('\n')}`;
+}
+
+/** Replaces `{tcp_port}` / `{udp_port}`; a placeholder without its port is an input error. */
+export function substitutePorts(spec: CommandTargetSpec, ports: { tcp?: number; udp?: number }): string[] {
+  return spec.argv.map((arg) =>
+    arg.replace(/\{(tcp|udp)_port\}/g, (placeholder, protocol: 'tcp' | 'udp') => {
+      const port = ports[protocol];
+      if (port === undefined) {
+        throw new FaultlineError('INVALID_INPUT', `target "${spec.name}": the command uses ${placeholder}, but the target has no ${protocol} port`, {
+          where: { path: `targets.${spec.name}.command` },
+          hint: `add ${protocol}: auto (or a port number) to the target`,
+        });
+      }
+      return String(port);
+    }),
+  );
+}
+
+/** The command as a person would type it, quoting arguments that need it. */
+export function formatCommand(argv: readonly string[]): string {
+  return argv.map((arg) => (arg !== '' && /^[A-Za-z0-9_@%+=:,./{}-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+function abortReason(signal: AbortSignal): Error {
+  if (signal.reason instanceof Error) return signal.reason;
+  const error = new Error('target start was aborted');
+  error.name = 'AbortError';
+  return error;
+}
