@@ -1,0 +1,39 @@
+/**
+ * Starts a fixture server from fixtures/servers/*.py and waits for its "listening on port N"
+ * line. `stop()` kills it and waits for it to exit.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../../../fixtures/servers');
+
+export interface PythonServer {
+  port: number;
+  udpPort?: number;
+  stop(): Promise<void>;
+}
+
+export function startPythonServer(file: string, args: string[] = []): Promise<PythonServer> {
+  const child: ChildProcess = spawn('python3', ['-u', resolve(FIXTURES, file), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  return new Promise((resolveServer, reject) => {
+    let out = '';
+    let err = '';
+    const wantUdp = args.includes('--udp-port');
+    child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const tcp = /listening on port (\d+)/.exec(out);
+      const udp = /udp port (\d+)/.exec(out);
+      if (tcp && (!wantUdp || udp)) {
+        resolveServer({ port: Number(tcp[1]), ...(udp ? { udpPort: Number(udp[1]) } : {}), stop });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${file} exited (${code}) before it was ready: ${err}`)));
+  });
+}
