@@ -39,8 +39,8 @@ function m(name: string, type: MetricType, unit: MetricInfo['unit'], workloads: 
 
 /** The metric catalog, in the order docs list it. */
 export const METRIC_CATALOG: readonly MetricInfo[] = [
-  m('messages_sent_total', 'counter', 'messages', FRAMED, 'Messages sent.'),
-  m('messages_received_total', 'counter', 'messages', FRAMED, 'Unique messages received.'),
+  m('messages_sent_total', 'counter', 'messages', ALL, 'Messages (raw: requests) sent.'),
+  m('messages_received_total', 'counter', 'messages', ALL, 'Unique messages (raw: responses) received.'),
   m('messages_lost_total', 'counter', 'messages', FRAMED, 'Messages never received (echo: no reply within `timeout`).'),
   m('lost_ratio', 'ratio', 'ratio', FRAMED, 'messages_lost_total / messages_sent_total.'),
   m('messages_duplicated_total', 'counter', 'messages', FRAMED, 'Extra copies received.'),

@@ -179,3 +179,12 @@ describe('parseChecks never throws', () => {
     },
   );
 });
+
+describe('docs/assertions.md', () => {
+  it('lists every metric of the catalog in its metric table', async () => {
+    const { readFileSync } = await import('node:fs');
+    const docs = readFileSync(new URL('../../docs/assertions.md', import.meta.url), 'utf8');
+    const table = docs.slice(docs.indexOf('## Metrics'), docs.indexOf('## Consistency'));
+    for (const name of METRIC_NAMES) expect(table, name).toContain(`\`${name}`);
+  });
+});

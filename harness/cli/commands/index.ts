@@ -5,11 +5,12 @@
 import type { Command } from 'commander';
 import type { CliIo, CommandAction } from '../program.js';
 import { register as proxy } from './proxy.js';
+import { register as serve } from './serve.js';
 
 export type Wrap = (action: CommandAction) => (...args: unknown[]) => Promise<void>;
 export type Register = (program: Command, io: CliIo, wrap: Wrap) => void;
 
-const commands: Register[] = [proxy];
+const commands: Register[] = [proxy, serve];
 
 export function registerCommands(program: Command, io: CliIo, wrap: Wrap): void {
   for (const register of commands) register(program, io, wrap);
