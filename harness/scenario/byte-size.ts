@@ -15,7 +15,14 @@ const UNIT_BYTES: Record<string, number> = {
   GiB: 1024 ** 3,
 };
 
-const SIZE = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(B|kB|KB|MB|GB|KiB|MiB|GiB)?\s*$/;
+/** A decimal number without sign or exponent, as sizes, rates and durations write it. */
+export const DECIMAL_SOURCE = String.raw`(\d+(?:\.\d+)?|\.\d+)`;
+/** The size units, as a regex alternation (shared with rates and the JSON Schema's patterns). */
+export const SIZE_UNIT_SOURCE = `(${Object.keys(UNIT_BYTES).join('|')})`;
+/** Regex source of a size string (what the JSON Schema's pattern accepts). */
+export const BYTE_SIZE_PATTERN = String.raw`^\s*${DECIMAL_SOURCE}\s*${SIZE_UNIT_SOURCE}?\s*$`;
+
+const SIZE = new RegExp(BYTE_SIZE_PATTERN);
 
 /** Expected-format text used in error messages wherever a size is parsed. */
 export const BYTE_SIZE_FORMAT = 'a size in bytes: a number, or 512B, 64KB, 10MB, 1GB, 64KiB, 1MiB';

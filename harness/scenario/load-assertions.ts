@@ -25,8 +25,11 @@ export function loadAssertions(field: Field, workloads: LoadedWorkloads): Scenar
       list.problem(`expected a list of checks for workload "${name}", got nothing`, 'e.g. - delivered == 100%');
       continue;
     }
-    const items = list.list(`a list of checks for workload "${name}"`);
-    if (!items) continue;
+    if (!list.isList) {
+      list.problem(`expected a list of checks for workload "${name}", got ${list.describe()}`, 'write each check as a list item: - in_order');
+      continue;
+    }
+    const items = list.list()!;
     for (const item of items) {
       for (const { check, at } of loadItem(item)) {
         const info = metricInfo(check.metric);

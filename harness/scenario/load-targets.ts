@@ -189,7 +189,7 @@ function loadReady(field: Field, serves: { tcp: boolean; udp: boolean }): ReadyS
   try {
     pattern = new RegExp(source);
   } catch (error) {
-    return stdout.problem(`invalid regular expression: ${(error as Error).message}`);
+    return stdout.problem((error as Error).message);
   }
   // Named groups are listed (undefined) in the result of matching the empty alternative.
   const groups = new RegExp(`(?:${source})|`).exec('')?.groups ?? {};

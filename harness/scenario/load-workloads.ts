@@ -14,6 +14,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Protocol } from '../core/spec.js';
+import { FRAME_HEADER_BYTES, MAX_DATAGRAM_PAYLOAD_BYTES, MAX_FRAME_PAYLOAD_BYTES } from '../workload/frame.js';
 import { WORKLOAD_TYPES, type Expectation, type Framing, type RawRequest, type SizeSpec, type WorkloadCommon, type WorkloadSpec } from '../workload/spec.js';
 import type { Entries, Field } from './load-context.js';
 import { loadNamed, type LoadedNamed } from './load-named.js';
@@ -225,8 +226,13 @@ function loadSize(field: Field, type: WorkloadType): SizeSpec | undefined {
   } else {
     size = largest = field.byteSize();
   }
-  if (largest !== undefined && type.startsWith('udp') && largest > MAX_UDP_PAYLOAD_BYTES) {
-    return field.problem(`a UDP datagram carries at most ${MAX_UDP_PAYLOAD_BYTES} bytes, got a size of ${largest}`);
+  if (largest !== undefined && type.startsWith('udp') && largest > MAX_DATAGRAM_PAYLOAD_BYTES) {
+    return field.problem(
+      `a UDP datagram carries at most ${MAX_DATAGRAM_PAYLOAD_BYTES} payload bytes (${MAX_UDP_PAYLOAD_BYTES} less the ${FRAME_HEADER_BYTES}-byte frame header), got a size of ${largest}`,
+    );
+  }
+  if (largest !== undefined && largest > MAX_FRAME_PAYLOAD_BYTES) {
+    return field.problem(`a message carries at most ${MAX_FRAME_PAYLOAD_BYTES} bytes (16 MiB), got a size of ${largest}`, 'for bulk transfers use many messages, or bytes: on tcp-stream');
   }
   return size;
 }
@@ -338,7 +344,7 @@ function loadExpectation(key: (typeof REQUEST_EXPECT_KEYS)[number], field: Field
       try {
         return { kind: 'regex', pattern: new RegExp(text) };
       } catch (error) {
-        return field.problem(`invalid regular expression: ${(error as Error).message}`);
+        return field.problem((error as Error).message);
       }
     }
   }

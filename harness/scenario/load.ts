@@ -48,7 +48,11 @@ export function loadScenarioText(text: string, file: string): ScenarioSpec[] {
   for (const doc of docs) {
     for (const issue of [...doc.errors, ...doc.warnings]) {
       const { line, col } = lineCounter.linePos(issue.pos[0]);
-      syntax.push({ file, line, column: col, message: firstLine(issue.message) });
+      const message =
+        issue.code === 'DUPLICATE_KEY'
+          ? `duplicate key ${keyAt(text, issue.pos[0])}: a key may appear only once in a map`
+          : firstLine(issue.message);
+      syntax.push({ file, line, column: col, message });
     }
   }
   if (syntax.length > 0) throw parseError(sortByPosition(syntax), file);
@@ -100,6 +104,12 @@ function sortByPosition(problems: Problem[]): Problem[] {
     .map((p, i) => ({ p, i }))
     .sort((a, b) => key(a.p) - key(b.p) || a.i - b.i)
     .map(({ p }) => p);
+}
+
+/** The key written at `offset` (the parser marks only its first character). */
+function keyAt(text: string, offset: number): string {
+  const key = /^("(?:[^"\\]|\\.)*"|'[^']*'|[^\s:,{}[\]#]+)/.exec(text.slice(offset, offset + 200))?.[0] ?? text[offset] ?? '';
+  return /^["']/.test(key) ? key : JSON.stringify(key);
 }
 
 function firstLine(message: string): string {

@@ -5,12 +5,15 @@
 import type { Command } from 'commander';
 import type { CliIo, CommandAction } from '../program.js';
 import { register as proxy } from './proxy.js';
+import { register as validate } from './validate.js';
+import { register as list } from './list.js';
+import { register as schema } from './schema.js';
 import { register as serve } from './serve.js';
 
 export type Wrap = (action: CommandAction) => (...args: unknown[]) => Promise<void>;
 export type Register = (program: Command, io: CliIo, wrap: Wrap) => void;
 
-const commands: Register[] = [proxy, serve];
+const commands: Register[] = [validate, list, schema, proxy, serve];
 
 export function registerCommands(program: Command, io: CliIo, wrap: Wrap): void {
   for (const register of commands) register(program, io, wrap);

@@ -1,0 +1,418 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FaultlineError } from '../core/errors.js';
+import { loadScenarioFiles } from './load-files.js';
+import { loadScenarioFile, loadScenarioText } from './load.js';
+import type { ScenarioSpec } from './spec.js';
+
+const FIXTURES = fileURLToPath(new URL('../../fixtures/scenarios/', import.meta.url));
+const FILE = resolve(FIXTURES, 'valid', 'inline.yaml');
+const scratch = mkdtempSync(join(tmpdir(), 'faultline-load-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Loads YAML as if it were fixtures/scenarios/valid/inline.yaml (one scenario expected). */
+function load(text: string, file = FILE): ScenarioSpec {
+  const specs = loadScenarioText(text, file);
+  expect(specs).toHaveLength(1);
+  return specs[0]!;
+}
+
+function problems(text: string, file = FILE): Array<{ at: string; message: string; hint?: string }> {
+  try {
+    loadScenarioText(text, file);
+  } catch (error) {
+    expect(error).toBeInstanceOf(FaultlineError);
+    const e = error as FaultlineError;
+    expect(e.problems.length).toBeGreaterThan(0);
+    return e.problems.map((p) => ({ at: `${p.line}:${p.column} ${p.path ?? ''}`.trim(), message: p.message, ...(p.hint ? { hint: p.hint } : {}) }));
+  }
+  throw new Error('expected the scenario to be rejected');
+}
+
+const MINIMAL = `
+targets: { echo: { builtin: echo } }
+workloads: { ping: { type: udp-echo, target: echo } }
+`;
+
+describe('invalid fixtures report every problem at its exact position', () => {
+  const dir = join(FIXTURES, 'invalid');
+  for (const name of readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {
+    it(name, () => {
+      const file = join(dir, name);
+      const text = readFileSync(file, 'utf8');
+      const expected = [...text.matchAll(/^# expect: (.+)$/gm)].map((m) => m[1]!);
+      const code = /^# expect-code: (\w+)$/m.exec(text)?.[1] ?? 'INVALID_INPUT';
+      expect(expected.length).toBeGreaterThan(0);
+      let error: unknown;
+      try {
+        loadScenarioFile(file);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(FaultlineError);
+      const e = error as FaultlineError;
+      expect(e.code).toBe(code);
+      expect(e.exitCode).toBe(2);
+      expect(e.problems.map((p) => `${p.line}:${p.column} ${p.path ?? ''}`.trim())).toEqual(expected);
+      for (const p of e.problems) {
+        expect(p.file).toBe(file);
+        expect(p.message.length).toBeGreaterThan(10);
+      }
+    });
+  }
+
+  it('many-problems.yaml reports all 50 problems in one error, in document order', () => {
+    const error = (() => {
+      try {
+        loadScenarioFile(join(dir, 'many-problems.yaml'));
+      } catch (e) {
+        return e as FaultlineError;
+      }
+      throw new Error('loaded');
+    })();
+    expect(error.problems).toHaveLength(50);
+    expect(error.message).toMatch(/has 50 problems; first: .*many-problems\.yaml:4:7: name: expected a scenario name/);
+    const lines = error.problems.map((p) => p.line!);
+    expect([...lines].sort((a, b) => a - b)).toEqual(lines);
+  });
+});
+
+describe('defaults and units', () => {
+  it('fills every default', () => {
+    const spec = load(`
+targets: { echo: { builtin: echo } }
+proxies: { u: { protocol: udp, target: echo }, t: { target: echo } }
+workloads:
+  ping: { type: udp-echo, via: u }
+  tcp: { type: tcp-echo, via: t }
+`);
+    expect(spec).toMatchObject({ name: 'inline', tags: [], timeoutMs: 60_000, expect: 'pass', faults: [], assertions: [], file: FILE });
+    expect(spec.seed).toBeUndefined();
+    expect(spec.compare).toBeUndefined();
+    expect(spec.where).toEqual({ file: FILE, line: 2, column: 1 });
+    expect(spec.proxies).toEqual([
+      { name: 'u', protocol: 'udp', listen: '127.0.0.1:0', target: 'echo', sessionIdleTimeoutMs: 60_000, where: expect.objectContaining({ line: 3 }) },
+      { name: 't', protocol: 'tcp', listen: '127.0.0.1:0', target: 'echo', where: expect.objectContaining({ line: 3 }) },
+    ]);
+    expect(spec.workloads[0]).toEqual({
+      spec: { type: 'udp-echo', name: 'ping', startMs: 0, messages: 100, size: 64, rate: 'max', connections: 1, timeoutMs: 2000, connectTimeoutMs: 2000 },
+      via: 'u',
+      where: expect.objectContaining({ line: 5, column: 9, path: 'workloads.ping' }),
+    });
+  });
+
+  it('converts durations, sizes and rates', () => {
+    const spec = load(`
+timeout: 1.5m
+seed: 4294967295
+targets: { sink: { builtin: sink } }
+workloads:
+  a: { type: tcp-stream, target: sink, bytes: 1.5MiB, rate: 10MB/s, size: 64KiB, start: 500us, timeout: 250ms, connect_timeout: 1s }
+  b: { type: udp-stream, target: sink, duration: 2s, rate: 2.5/s, size: { min: 1KB, max: 2KiB } }
+  c: { type: tcp-stream, target: sink, messages: 7, rate: 100 / s, size: "512" }
+`);
+    expect(spec.timeoutMs).toBe(90_000);
+    expect(spec.seed).toBe(4_294_967_295);
+    const [a, b, c] = spec.workloads.map((w) => w.spec);
+    expect(a).toMatchObject({ bytes: 1_572_864, rate: 'max', rateBytesPerSec: 10_000_000, size: 65_536, startMs: 0.5, timeoutMs: 250, connectTimeoutMs: 1000 });
+    expect(a!.messages).toBeUndefined();
+    expect(b).toMatchObject({ durationMs: 2000, rate: 2.5, size: { min: 1000, max: 2048 } });
+    expect(b!.messages).toBeUndefined();
+    expect(c).toMatchObject({ messages: 7, rate: 100, size: 512 });
+  });
+
+  it('names a scenario after its file, and refuses a file name that is not a valid name', () => {
+    expect(load(MINIMAL, '/tmp/some-dir/udp.loss.yml').name).toBe('udp.loss');
+    expect(problems(MINIMAL, '/tmp/my scenario.yaml')).toEqual([
+      { at: '2:1 name', message: 'the scenario has no name, and its file name "my scenario" is not a scenario name of letters, digits, -, _ and .', hint: 'add a name: key' },
+    ]);
+  });
+});
+
+describe('targets', () => {
+  it('resolves command, builtin and address targets', () => {
+    const spec = load(`
+targets:
+  app:
+    command: ./server --port {tcp_port} --greeting "hello world" 'it''s'
+    cwd: ..
+    env: { PORT: 80, DEBUG: true, NAME: x }
+    tcp: auto
+    udp: 5300
+    ready_timeout: 3s
+  listener:
+    command: [node, server.js, "{udp_port}"]
+    udp: auto
+    ready: { stdout: 'port (?<port>\\d+)' }
+  redis: { address: localhost, tcp: 6379 }
+  v6: { address: '[::1]', udp: 53 }
+  sink: { builtin: sink }
+workloads: { w: { type: udp-stream, target: sink } }
+`);
+    const [app, listener, redis, v6, sink] = spec.targets;
+    expect(app).toEqual({
+      name: 'app',
+      kind: 'command',
+      argv: ['./server', '--port', '{tcp_port}', '--greeting', 'hello world', 'its'],
+      cwd: resolve(FIXTURES),
+      env: { PORT: '80', DEBUG: 'true', NAME: 'x' },
+      tcp: 'auto',
+      udp: 5300,
+      ready: { kind: 'tcp' },
+      readyTimeoutMs: 3000,
+    });
+    expect(listener).toMatchObject({ argv: ['node', 'server.js', '{udp_port}'], cwd: join(FIXTURES, 'valid'), udp: 'auto', readyTimeoutMs: 10_000 });
+    expect(listener!.kind === 'command' && listener!.ready.kind === 'stdout' && listener!.ready.pattern.exec('port 4242')?.groups?.port).toBe('4242');
+    expect(redis).toEqual({ name: 'redis', kind: 'address', host: '127.0.0.1', tcp: 6379 });
+    expect(v6).toEqual({ name: 'v6', kind: 'address', host: '::1', udp: 53 });
+    expect(sink).toEqual({ name: 'sink', kind: 'builtin', server: 'sink' });
+  });
+
+  it('explains target mistakes', () => {
+    expect(
+      problems(`
+targets:
+  a: { command: srv, udp: auto, ready: { udp: true } }
+  b: { command: srv, tcp: 1, udp: 2, ready: { stdout: '(?<port>\\d+)' } }
+  c: { command: [], tcp: auto, cwd: no-such-dir }
+  d: { command: "srv 'open", tcp: auto }
+  e: { address: h, tcp: auto }
+  f: { command: srv }
+  g: {}
+workloads: { w: { type: udp-echo, target: a } }
+`),
+    ).toEqual([
+      { at: '3:40 targets.a.ready', message: 'expected { tcp: true } or { stdout: REGEX }' },
+      { at: '3:42 targets.a.ready.udp', message: expect.stringContaining('ready: { udp: true } is not possible') },
+      { at: '4:55 targets.b.ready.stdout', message: expect.stringContaining('sets the port of a target that serves one protocol'), hint: 'give both ports with tcp: and udp: instead' },
+      { at: '5:17 targets.c.command', message: 'expected the program and its arguments, got an empty list' },
+      { at: '5:37 targets.c.cwd', message: `directory ${join(FIXTURES, 'valid', 'no-such-dir')} does not exist`, hint: 'cwd is relative to the scenario file' },
+      { at: '6:17 targets.d.command', message: "cannot split the command: unterminated ' quote starting at character 5", hint: 'or give the arguments as a list' },
+      { at: '7:25 targets.e.tcp', message: 'auto applies to command targets only: give the port this server listens on' },
+      { at: '8:6 targets.f', message: 'command target "f" must say which port it serves: tcp and/or udp (a port number, or auto)', hint: 'e.g. tcp: auto, and {tcp_port} in the command' },
+      { at: '9:6 targets.g', message: 'target "g" needs exactly one of builtin, command, address', hint: expect.any(String) },
+    ]);
+  });
+});
+
+describe('workloads', () => {
+  it('loads raw requests: text, hex and files; every expectation and framing', () => {
+    writeFileSync(join(scratch, 'req.bin'), Buffer.from([1, 2, 3]));
+    const spec = load(
+      `
+targets: { app: { address: 127.0.0.1, tcp: 7, udp: 7 } }
+workloads:
+  t:
+    type: tcp-raw
+    target: app
+    repeat: 3
+    framing: { idle: 200ms }
+    requests:
+      - { send: "A\\n", expect: "B\\n" }
+      - { send_hex: "01 ff", expect_hex: "02", }
+      - { send_file: req.bin, expect_prefix: "OK" }
+      - { send: x, expect_regex: '^\\d+$' }
+      - { send: y }
+  l: { type: tcp-raw, target: app, requests: [{ send: a }], framing: { length: 1KiB } }
+  p: { type: tcp-raw, target: app, requests: [{ send: a }], framing: { length_prefix: 4 } }
+  u: { type: udp-raw, target: app, duration: 1s, requests: [{ send: a }] }
+`,
+      join(scratch, 'raw.yaml'),
+    );
+    const [t, l, p, u] = spec.workloads.map((w) => w.spec);
+    if (t!.type !== 'tcp-raw' || u!.type !== 'udp-raw') throw new Error('wrong types');
+    expect(t!.repeat).toBe(3);
+    expect(t!.framing).toEqual({ kind: 'idle', ms: 200 });
+    expect(t!.requests.map((r) => [r.send, r.source])).toEqual([
+      [Buffer.from('A\n'), 'send: "A\\n"'],
+      [Buffer.from([1, 255]), 'send_hex: "01 ff"'],
+      [Buffer.from([1, 2, 3]), 'send_file: "req.bin"'],
+      [Buffer.from('x'), 'send: "x"'],
+      [Buffer.from('y'), 'send: "y"'],
+    ]);
+    expect(t!.requests.map((r) => r.expect)).toEqual([
+      { kind: 'exact', bytes: Buffer.from('B\n') },
+      { kind: 'exact', bytes: Buffer.from([2]) },
+      { kind: 'prefix', bytes: Buffer.from('OK') },
+      { kind: 'regex', pattern: /^\d+$/ },
+      undefined,
+    ]);
+    expect(l).toMatchObject({ framing: { kind: 'length', bytes: 1024 }, repeat: 1 });
+    expect(p).toMatchObject({ framing: { kind: 'length_prefix', bytes: 4 } });
+    expect(u).toMatchObject({ durationMs: 1000, repeat: 1 });
+    expect('framing' in u!).toBe(false);
+  });
+
+  it('keeps sizes inside what one frame or datagram can carry', () => {
+    expect(
+      problems(`
+targets: { echo: { builtin: echo } }
+workloads:
+  u: { type: udp-echo, target: echo, size: 65468 }
+  t: { type: tcp-echo, target: echo, size: 17MB }
+  r: { type: udp-raw, target: echo, requests: [{ send_hex: "${'00'.repeat(65_508)}" }] }
+`).map((p) => [p.at, p.message]),
+    ).toEqual([
+      ['4:44 workloads.u.size', 'a UDP datagram carries at most 65467 payload bytes (65507 less the 40-byte frame header), got a size of 65468'],
+      ['5:44 workloads.t.size', 'a message carries at most 16777216 bytes (16 MiB), got a size of 17000000'],
+      ['6:60 workloads.r.requests[0].send_hex', 'a UDP datagram carries at most 65507 bytes, this request is 65508'],
+    ]);
+  });
+
+  it('refuses byte rates outside tcp-stream and bare numbers anywhere', () => {
+    expect(
+      problems(`
+targets: { echo: { builtin: echo } }
+workloads:
+  u: { type: udp-echo, target: echo, rate: 1MB/s }
+  t: { type: tcp-echo, target: echo, rate: 0/s, messages: 1.5 }
+`),
+    ).toEqual([
+      { at: '4:44 workloads.u.rate', message: 'a byte rate applies to tcp-stream workloads only; udp-echo takes messages per second, e.g. 100/s' },
+      { at: '5:44 workloads.t.rate', message: 'expected max, a message rate such as 100/s, or a byte rate such as 10MB/s (above 0), got "0/s" (a string)' },
+      { at: '5:59 workloads.t.messages', message: 'expected an integer, got 1.5' },
+    ]);
+  });
+});
+
+describe('faults', () => {
+  it('resolves a toxic once per protocol, with that protocol’s defaults', () => {
+    const spec = load(`
+targets: { echo: { builtin: echo } }
+proxies: { t: { target: echo }, u: { protocol: udp, target: echo } }
+workloads: { w: { type: udp-echo, via: u } }
+faults:
+  - proxy: [t, u]
+    toxic: { name: drop, type: loss, stream: upstream, toxicity: 0.5, attributes: { probability: 0.25 } }
+    at: 1s
+    for: 2s
+  - { proxy: u, down: true, at: 3s }
+`);
+    const [toxic, down] = spec.faults;
+    expect(toxic).toMatchObject({ id: 'faults[0]', kind: 'toxic', proxies: ['t', 'u'], atMs: 1000, forMs: 2000, where: { line: 6, column: 5, path: 'faults[0]' } });
+    if (toxic!.kind !== 'toxic') throw new Error('not a toxic');
+    const [onTcp, onUdp] = toxic!.toxics;
+    expect(onTcp).toMatchObject({ proxy: 't', toxic: { name: 'drop', type: 'loss', stream: 'upstream', toxicity: 0.5 } });
+    expect(onTcp!.toxic.attributes).toMatchObject({ probability: 0.25, mss: expect.any(Number) });
+    expect(onUdp).toEqual({ proxy: 'u', toxic: { name: 'drop', type: 'loss', stream: 'upstream', toxicity: 0.5, attributes: { probability: 0.25, burst: 1 } } });
+    expect(down).toEqual({ id: 'faults[1]', kind: 'down', proxies: ['u'], atMs: 3000, where: expect.objectContaining({ line: 10 }) });
+  });
+
+  it('allows the same toxic name on one proxy when the times do not overlap, or on different proxies', () => {
+    const spec = load(`
+targets: { echo: { builtin: echo } }
+proxies: { a: { protocol: udp, target: echo }, b: { protocol: udp, target: echo } }
+workloads: { w: { type: udp-echo, via: a } }
+faults:
+  - { proxy: a, toxic: { type: latency }, at: 0s, for: 1s }
+  - { proxy: a, toxic: { type: latency }, at: 1s, for: 1s }
+  - { proxy: b, toxic: { type: latency } }
+  - { proxy: a, toxic: { type: latency, stream: upstream } }
+`);
+    expect(spec.faults).toHaveLength(4);
+  });
+});
+
+describe('assertions', () => {
+  it('parses every check and locates each (map-form checks at their key)', () => {
+    const spec = load(`
+targets: { echo: { builtin: echo } }
+workloads: { u: { type: udp-echo, target: echo }, t: { type: tcp-echo, target: echo } }
+assert:
+  u:
+    - lost_ratio ~ configured
+    - { rtt_ms: [p(99) < 1s, max < 2s], jitter_ms: "< 5" }
+  t: [delivered, "errors{code=ECONNRESET} == 0"]
+compare: [u, t]
+`);
+    expect(spec.compare).toEqual(['u', 't']);
+    expect(spec.assertions.map((a) => [a.workload, a.check.metric, a.check.value, `${a.where.line}:${a.where.column} ${a.where.path}`])).toEqual([
+      ['u', 'lost_ratio', 'configured', '6:7 assert.u[0]'],
+      ['u', 'rtt_ms', 1000, '7:17 assert.u[1].rtt_ms'],
+      ['u', 'rtt_ms', 2000, '7:17 assert.u[1].rtt_ms'],
+      ['u', 'jitter_ms', 5, '7:52 assert.u[1].jitter_ms'],
+      ['t', 'delivered_ratio', 1, '8:7 assert.t[0]'],
+      ['t', 'errors_total', 0, '8:18 assert.t[1]'],
+    ]);
+  });
+});
+
+describe('file shapes', () => {
+  it('loads a list of scenarios and a stream of documents, with anchors and merge keys', () => {
+    const list = loadScenarioText(
+      `
+- name: one
+  targets: &t { echo: { builtin: echo } }
+  workloads: { w: &w { type: udp-echo, target: echo, messages: 5 } }
+- name: two
+  targets: *t
+  workloads: { w: { <<: *w, messages: 6 } }
+`,
+      FILE,
+    );
+    expect(list.map((s) => [s.name, s.workloads[0]!.spec.messages])).toEqual([
+      ['one', 5],
+      ['two', 6],
+    ]);
+    expect(list[1]!.where).toMatchObject({ line: 5, column: 3 });
+    const stream = loadScenarioText(`name: a${MINIMAL}---\nname: b${MINIMAL}`, FILE);
+    expect(stream.map((s) => s.name)).toEqual(['a', 'b']);
+  });
+
+  it('reports recursive aliases and alias bombs instead of expanding them', () => {
+    expect(
+      problems(`${MINIMAL}
+faults:
+  - proxy: p
+    toxic: &x { type: latency, attributes: { latency: *x } }
+proxies: { p: { protocol: udp, target: echo } }
+`),
+    ).toEqual([{ at: '7:15 faults[0].toxic', message: 'an alias refers to a value that contains it (a recursive structure)' }]);
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...'bcdefgh'.split('').map((c, i) => `${c}: &${c} [${Array(10).fill(`*${'abcdefgh'[i]}`).join(', ')}]`)];
+    const start = Date.now();
+    const found = problems(`${MINIMAL}
+${bomb.map((l) => `x_${l}`).join('\n')}
+assert:
+  ping:
+    - { rtt_ms: *h }
+`.replace(/x_(\w): &(\w)/g, '$1: &$2'));
+    expect(Date.now() - start).toBeLessThan(2000);
+    expect(found.map((p) => p.message)).toContain('too many values (more than 100000), probably an alias bomb');
+  });
+
+  it('treats __proto__ as an ordinary (unknown) key', () => {
+    expect(problems(`${MINIMAL}__proto__: { polluted: true }\n`)).toEqual([
+      { at: '4:1 __proto__', message: 'unknown key "__proto__" in a scenario', hint: expect.stringContaining('a scenario takes:') },
+    ]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe('files', () => {
+  it('NOT_FOUND for a missing file, INVALID_ARGUMENT for a directory', () => {
+    expect(() => loadScenarioFile(join(scratch, 'nope.yaml'))).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect(() => loadScenarioFile(scratch)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+
+  it('loadScenarioFiles keeps going past a bad file and flags names used in two files', () => {
+    const a = join(scratch, 'a.yaml');
+    const b = join(scratch, 'b.yaml');
+    const c = join(scratch, 'c.yaml');
+    writeFileSync(a, `name: same${MINIMAL}`);
+    writeFileSync(b, `name: bad${MINIMAL}bogus: 1\n`);
+    writeFileSync(c, `name: same${MINIMAL}`);
+    const loaded = loadScenarioFiles([a, b, c]);
+    expect(loaded.files.map((f) => [f.file, f.specs?.length, f.error?.code])).toEqual([
+      [a, 1, undefined],
+      [b, undefined, 'INVALID_INPUT'],
+      [c, 1, undefined],
+    ]);
+    expect(loaded.specs.map((s) => s.file)).toEqual([a, c]);
+    expect(loaded.duplicateNames).toEqual([
+      { file: c, line: 1, column: 1, path: 'name', message: `scenario name "same" is also used in ${a}:1`, hint: 'scenario names must be unique within a run' },
+    ]);
+  });
+});

@@ -1,0 +1,337 @@
+/**
+ * The JSON Schema of scenario files, for editors (completion, hover docs, squiggles) through the
+ * `# yaml-language-server: $schema=…` comment. `faultline schema` prints it; a copy is committed
+ * at scenarios/faultline.schema.json and a test keeps it equal to this output.
+ *
+ * Draft-07, because that is what yaml-language-server (and VS Code's JSON service under it)
+ * supports fully; later drafts are partial there. Key lists come from scenario-keys.ts and toxic
+ * attributes from the toxic registry, the same tables the loader validates with, so the schema
+ * cannot offer a key the loader rejects. The schema is an editor aid and deliberately looser
+ * than the loader where JSON Schema cannot say it (references between names, `0s` vs > 0,
+ * which toxic types a proxy's protocol supports): `faultline validate` is the authority.
+ */
+import { MAX_SEED } from '../core/rng.js';
+import { DEFAULT_SESSION_IDLE_TIMEOUT_MS, PROTOCOLS } from '../core/spec.js';
+import { GUARANTEES, METRIC_ALIASES, METRIC_NAMES } from '../assert/metric-catalog.js';
+import { attributesJsonSchema } from '../toxics/attributes.js';
+import { listToxicTypes } from '../toxics/registry.js';
+import { WORKLOAD_TYPES } from '../workload/spec.js';
+import { BYTE_SIZE_PATTERN } from './byte-size.js';
+import { DEFAULT_SCENARIO_TIMEOUT_MS } from './load-scenario.js';
+import { WORKLOAD_DEFAULTS } from './load-workloads.js';
+import { RATE_PATTERN } from './rate.js';
+import {
+  BUILTIN_SERVERS,
+  ENV_NAME,
+  FAULT_KEYS,
+  FRAMING_KEYS,
+  IDENTIFIER,
+  PROXY_KEYS,
+  REQUEST_KEYS,
+  SCENARIO_KEYS,
+  SCENARIO_NAME,
+  TAG,
+  TARGET_KEYS,
+  TARGET_KINDS,
+  TOXIC_KEYS,
+  WORKLOAD_KEYS,
+  type WorkloadType,
+} from './scenario-keys.js';
+
+type Schema = Record<string, unknown>;
+
+/** Mirrors core/duration.ts (a test checks both accept the same strings). */
+export const DURATION_PATTERN = String.raw`^\s*(\d+(?:\.\d+)?|\.\d+)\s*(us|µs|ms|s|m|h)\s*$`;
+const HOST_PORT_PATTERN = String.raw`^(\[[^\]]+\]|[^:\s]*):\d+$`;
+
+const ref = (name: string): Schema => ({ $ref: `#/definitions/${name}` });
+const describe = (schema: Schema, description: string, extra: Schema = {}): Schema => ({ ...schema, description, ...extra });
+/** `$ref` siblings are ignored in draft-07: wrap it to attach a description. */
+const refWith = (name: string, description: string, extra: Schema = {}): Schema => ({ allOf: [ref(name)], description, ...extra });
+const msDefault = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
+
+/** Builds the schema (a fresh object each call). */
+export function scenarioJsonSchema(): Schema {
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    title: 'faultline scenario file',
+    description: 'One scenario (a map), or a list of scenarios each with a distinct name. See docs/scenarios.md.',
+    anyOf: [ref('scenario'), { type: 'array', minItems: 1, items: ref('scenario') }],
+    definitions: {
+      scenario: scenarioSchema(),
+      name: { type: 'string', pattern: IDENTIFIER.regex.source, description: `A target, proxy or workload name: ${IDENTIFIER.text}.` },
+      duration: { type: 'string', pattern: DURATION_PATTERN, description: 'A duration with a unit: 500us, 250ms, 2s, 1.5s, 1m, 1h.' },
+      size: {
+        description: 'Bytes: a number, or a string with a unit: 512B, 64KB, 10MB, 1GB (powers of 1000), 64KiB, 1MiB, 1GiB (powers of 1024).',
+        oneOf: [
+          { type: 'integer', minimum: 1 },
+          { type: 'string', pattern: BYTE_SIZE_PATTERN },
+        ],
+      },
+      port: { type: 'integer', minimum: 1, maximum: 65_535 },
+      target: targetSchema(),
+      proxy: proxySchema(),
+      workload: workloadSchema(),
+      ...Object.fromEntries(WORKLOAD_TYPES.map((type) => [`workload_${type}`, workloadTypeSchema(type)])),
+      request: requestSchema(),
+      fault: faultSchema(),
+      toxic: toxicSchema(),
+      check: checkSchema(),
+    },
+  };
+}
+
+function scenarioSchema(): Schema {
+  const properties: Record<(typeof SCENARIO_KEYS)[number], Schema> = {
+    name: describe({ type: 'string', pattern: SCENARIO_NAME.regex.source }, `Unique within a run: ${SCENARIO_NAME.text}. Default: the file name (for a file of one scenario).`),
+    description: describe({ type: 'string' }, 'Shown in reports.'),
+    tags: describe({ type: 'array', uniqueItems: true, items: { type: 'string', pattern: TAG.regex.source } }, 'Select with `faultline run --tag`.', { default: [] }),
+    seed: describe({ type: 'integer', minimum: 0, maximum: MAX_SEED }, "Fixes this scenario's randomness whatever the run seed. Default: derived from the run's seed."),
+    timeout: refWith('duration', 'Hard deadline for the whole scenario, setup and teardown included.', { default: msDefault(DEFAULT_SCENARIO_TIMEOUT_MS) }),
+    expect: describe({ enum: ['pass', 'fail'] }, '`fail`: the scenario demonstrates a bug; it passes when its assertions fail.', { default: 'pass' }),
+    targets: describe(
+      { type: 'object', minProperties: 1, propertyNames: ref('name'), additionalProperties: ref('target') },
+      'The systems under test: name → { builtin }, { command } or { address }.',
+    ),
+    proxies: describe({ type: 'object', propertyNames: ref('name'), additionalProperties: ref('proxy') }, 'Fault-injecting proxies in front of targets.', { default: {} }),
+    workloads: describe(
+      { type: 'object', minProperties: 1, propertyNames: ref('name'), additionalProperties: ref('workload') },
+      'Traffic and measurement: name → workload.',
+    ),
+    faults: describe({ type: 'array', items: ref('fault') }, 'The fault timeline.', { default: [] }),
+    assert: describe(
+      { type: 'object', propertyNames: ref('name'), additionalProperties: { type: 'array', minItems: 1, items: ref('check') } },
+      'Workload name → list of checks that must hold.',
+      { default: {} },
+    ),
+    compare: describe({ type: 'array', minItems: 2, uniqueItems: true, items: ref('name') }, 'Workload names to report side by side (TCP vs UDP).'),
+  };
+  return { type: 'object', additionalProperties: false, required: ['targets', 'workloads'], properties };
+}
+
+// ── targets ────────────────────────────────────────────────────────────────
+
+function targetSchema(): Schema {
+  const port = (auto: boolean, description: string): Schema =>
+    auto ? { description, oneOf: [ref('port'), { const: 'auto' }] } : refWith('port', description);
+  const all: Record<string, Schema> = {
+    builtin: describe({ enum: [...BUILTIN_SERVERS] }, "faultline's echo server, or a sink that verifies every frame and replies nothing. Serves TCP and UDP."),
+    command: describe(
+      { oneOf: [{ type: 'string', minLength: 1 }, { type: 'array', minItems: 1, items: { type: 'string' } }] },
+      'A command line (split like a shell would, no shell features) or a list of arguments. {tcp_port} and {udp_port} are substituted.',
+    ),
+    cwd: describe({ type: 'string' }, 'Working directory, relative to the scenario file. Default: its directory.'),
+    env: describe(
+      { type: 'object', propertyNames: { pattern: ENV_NAME.regex.source }, additionalProperties: { type: ['string', 'number', 'boolean'] } },
+      'Extra environment variables.',
+    ),
+    ready: describe(
+      {
+        oneOf: [
+          { type: 'object', additionalProperties: false, required: ['tcp'], properties: { tcp: { const: true } } },
+          { type: 'object', additionalProperties: false, required: ['stdout'], properties: { stdout: { type: 'string', description: 'A regex; a named group (?<port>…) sets the port.' } } },
+        ],
+      },
+      'When the command is ready: { tcp: true } (the port accepts; the default with tcp) or { stdout: REGEX }.',
+    ),
+    ready_timeout: refWith('duration', 'A command not ready in time fails the scenario (exit 3).', { default: '10s' }),
+    address: describe({ type: 'string', minLength: 1 }, 'Host of a running server (the port goes in tcp / udp).'),
+  };
+  const kind = (name: (typeof TARGET_KINDS)[number]): Schema => {
+    const properties: Record<string, Schema> = {};
+    for (const key of TARGET_KEYS[name]) {
+      if (key === 'tcp' || key === 'udp') {
+        properties[key] = port(name === 'command', `The ${key.toUpperCase()} port it serves${name === 'command' ? ', or auto: faultline picks a free one ({' + key + '_port})' : ''}.`);
+      } else properties[key] = all[key]!;
+    }
+    const schema: Schema = { type: 'object', additionalProperties: false, required: [name], properties };
+    if (name !== 'builtin') schema.anyOf = [{ required: ['tcp'] }, { required: ['udp'] }];
+    return schema;
+  };
+  return { description: 'Exactly one of builtin, command, address.', oneOf: TARGET_KINDS.map(kind) };
+}
+
+// ── proxies ────────────────────────────────────────────────────────────────
+
+function proxySchema(): Schema {
+  const properties: Record<(typeof PROXY_KEYS)[number], Schema> = {
+    protocol: describe({ enum: [...PROTOCOLS] }, 'tcp or udp.', { default: 'tcp' }),
+    target: refWith('name', "A target name: the upstream is that target's port for the protocol."),
+    upstream: describe({ type: 'string', pattern: HOST_PORT_PATTERN }, 'An explicit host:port instead of target.'),
+    listen: describe({ type: 'string', pattern: HOST_PORT_PATTERN }, 'Where the proxy listens; port 0 picks a free port.', { default: '127.0.0.1:0' }),
+    session_idle_timeout: refWith('duration', "UDP: forget a client's session after this idle time.", { default: msDefault(DEFAULT_SESSION_IDLE_TIMEOUT_MS) }),
+  };
+  return {
+    type: 'object',
+    additionalProperties: false,
+    properties,
+    oneOf: [{ required: ['target'] }, { required: ['upstream'] }],
+  };
+}
+
+// ── workloads ──────────────────────────────────────────────────────────────
+
+const WORKLOAD_SUMMARY: Record<WorkloadType, string> = {
+  'tcp-echo': 'Request/response over TCP connections; measures rtt_ms, connect_ms and errors.',
+  'tcp-stream': 'One-way bulk transfer of framed messages to a builtin sink, which checks every frame.',
+  'udp-echo': 'Ping/pong datagrams; measures rtt_ms, loss, duplicates, reordering, jitter.',
+  'udp-stream': 'One-way datagrams to a builtin sink; measures one_way_delay_ms, loss, reordering, jitter.',
+  'tcp-raw': 'Requests and expected responses for a TCP server that does not speak faultline framing.',
+  'udp-raw': 'Requests and expected responses for a UDP server that does not speak faultline framing.',
+};
+
+function workloadProperties(): Record<string, Schema> {
+  const d = WORKLOAD_DEFAULTS;
+  return {
+    type: describe({ enum: [...WORKLOAD_TYPES] }, Object.entries(WORKLOAD_SUMMARY).map(([t, s]) => `${t}: ${s}`).join('\n')),
+    via: refWith('name', 'The proxy to send through. Exactly one of via and target.'),
+    target: refWith('name', 'Send straight to this target (a baseline without faults). Exactly one of via and target.'),
+    rate: describe(
+      { type: 'string', pattern: RATE_PATTERN },
+      'Messages per second per connection/flow (100/s), max (as fast as possible), or for tcp-stream a byte rate (10MB/s).',
+      { default: 'max' },
+    ),
+    connections: describe({ type: 'integer', minimum: 1 }, 'Concurrent TCP connections, or UDP flows (each its own socket).', { default: d.connections }),
+    start: refWith('duration', 'Delay from the scenario start.', { default: '0s' }),
+    timeout: refWith('duration', 'Echo: how long to wait for a reply. Stream: how long the sink waits for the tail.', { default: msDefault(d.timeoutMs) }),
+    duration: refWith('duration', 'Send for this long instead of a count.'),
+    messages: describe({ type: 'integer', minimum: 1 }, 'Messages per connection/flow. Exclusive with duration (and bytes).', { default: d.messages }),
+    size: describe(
+      {
+        oneOf: [
+          ref('size'),
+          { type: 'object', additionalProperties: false, required: ['min', 'max'], properties: { min: ref('size'), max: ref('size') } },
+        ],
+      },
+      'Payload bytes per message: a size, or { min, max } (uniform, seeded).',
+      { default: d.sizeBytes },
+    ),
+    bytes: refWith('size', 'Total bytes per connection instead of messages.'),
+    connect_timeout: refWith('duration', 'TCP connect attempts slower than this are ETIMEDOUT.', { default: msDefault(d.connectTimeoutMs) }),
+    requests: describe({ type: 'array', minItems: 1, items: ref('request') }, 'What to send, and what to expect back.'),
+    repeat: describe({ type: 'integer', minimum: 1 }, 'Times the requests list is sent per connection. Exclusive with duration.', { default: d.repeat }),
+    framing: describe(
+      {
+        oneOf: [
+          { const: 'newline' },
+          { type: 'object', additionalProperties: false, required: ['length_prefix'], properties: { length_prefix: { enum: [1, 2, 4], description: 'Bytes of a big-endian length prefix.' } } },
+          { type: 'object', additionalProperties: false, required: ['length'], properties: { length: ref('size') } },
+          { type: 'object', additionalProperties: false, required: ['idle'], properties: { idle: ref('duration') } },
+        ],
+      },
+      `How to cut responses out of the byte stream: newline, { length_prefix: 1|2|4 }, { length: BYTES } or { idle: DURATION }. Keys: ${FRAMING_KEYS.join(', ')}.`,
+      { default: 'newline' },
+    ),
+  };
+}
+
+function workloadSchema(): Schema {
+  return {
+    type: 'object',
+    required: ['type'],
+    // Every key, for completion before `type` is chosen; the per-type schema then restricts them.
+    properties: workloadProperties(),
+    oneOf: [{ required: ['via'] }, { required: ['target'] }],
+    allOf: WORKLOAD_TYPES.map((type) => ({ if: { properties: { type: { const: type } }, required: ['type'] }, then: ref(`workload_${type}`) })),
+  };
+}
+
+function workloadTypeSchema(type: WorkloadType): Schema {
+  const all = workloadProperties();
+  const properties = Object.fromEntries(WORKLOAD_KEYS[type].map((key) => [key, all[key]!]));
+  return { type: 'object', description: WORKLOAD_SUMMARY[type], additionalProperties: false, properties };
+}
+
+function requestSchema(): Schema {
+  const text = (description: string): Schema => ({ type: 'string', description });
+  const properties: Record<(typeof REQUEST_KEYS)[number], Schema> = {
+    send: text('Text to send (YAML escapes like \\n work in double quotes).'),
+    send_hex: { type: 'string', pattern: String.raw`^(\s*[0-9a-fA-F]{2})*\s*$`, description: 'Bytes to send, in hex: "01ff".' },
+    send_file: text('A file whose bytes to send, relative to the scenario file.'),
+    expect: text('The exact response.'),
+    expect_hex: { type: 'string', pattern: String.raw`^(\s*[0-9a-fA-F]{2})*\s*$`, description: 'The exact response, in hex.' },
+    expect_prefix: text('The response starts with this.'),
+    expect_regex: text('The response matches this regular expression.'),
+  };
+  return {
+    type: 'object',
+    additionalProperties: false,
+    properties,
+    oneOf: [{ required: ['send'] }, { required: ['send_hex'] }, { required: ['send_file'] }],
+  };
+}
+
+// ── faults ─────────────────────────────────────────────────────────────────
+
+function faultSchema(): Schema {
+  const properties: Record<(typeof FAULT_KEYS)[number], Schema> = {
+    proxy: describe({ oneOf: [ref('name'), { type: 'array', minItems: 1, uniqueItems: true, items: ref('name') }] }, 'The proxy, or proxies, the fault applies to.'),
+    toxic: ref('toxic'),
+    down: describe({ const: true }, 'Disable the proxy: it refuses connections and closes live ones.'),
+    at: refWith('duration', 'When the fault starts, from the scenario start.', { default: '0s' }),
+    for: refWith('duration', 'How long it lasts. Default: to the end of the scenario.'),
+  };
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['proxy'],
+    properties,
+    oneOf: [{ required: ['toxic'] }, { required: ['down'] }],
+  };
+}
+
+/**
+ * A toxic type's attributes. JSON Schema cannot see the protocol of the proxy a fault names, so a
+ * type both protocols implement with different attributes accepts either table (the loader then
+ * checks the right one for each proxy).
+ */
+function toxicSchema(): Schema {
+  const byType = new Map<string, Array<{ protocol: string; summary: string; attributes: Schema }>>();
+  for (const protocol of PROTOCOLS) {
+    for (const type of listToxicTypes(protocol)) {
+      const list = byType.get(type.type) ?? [];
+      list.push({ protocol, summary: type.summary, attributes: attributesJsonSchema(type.attributes) });
+      byType.set(type.type, list);
+    }
+  }
+  const properties: Record<(typeof TOXIC_KEYS)[number], Schema> = {
+    name: describe({ type: 'string' }, 'Unique per proxy among overlapping faults. Default: <type>_<stream>.'),
+    type: describe(
+      { enum: [...byType.keys()] },
+      [...byType].map(([type, impls]) => `${type} (${impls.map((i) => i.protocol.toUpperCase()).join(', ')}): ${impls[0]!.summary}`).join('\n'),
+    ),
+    stream: describe({ enum: ['upstream', 'downstream'] }, 'upstream = client → server, downstream = server → client.', { default: 'downstream' }),
+    toxicity: describe({ type: 'number', minimum: 0, maximum: 1 }, 'Probability the toxic applies (TCP: per connection, UDP: per datagram).', { default: 1 }),
+    attributes: describe({ type: 'object' }, "The toxic type's attributes, in Toxiproxy's keys and units (docs/toxics.md)."),
+  };
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['type'],
+    properties,
+    allOf: [...byType].map(([type, impls]) => {
+      const tables = impls.map((i) => i.attributes);
+      const same = tables.every((t) => JSON.stringify(t) === JSON.stringify(tables[0]));
+      const attributes = same ? tables[0]! : { anyOf: impls.map((i) => ({ ...i.attributes, description: `${i.protocol.toUpperCase()} attributes` })) };
+      return { if: { properties: { type: { const: type } }, required: ['type'] }, then: { properties: { attributes } } };
+    }),
+  };
+}
+
+// ── assertions ─────────────────────────────────────────────────────────────
+
+function checkSchema(): Schema {
+  const metrics = [...METRIC_NAMES, ...Object.keys(METRIC_ALIASES)];
+  return {
+    description: `A check: "METRIC [AGGREGATE] OP VALUE" (rtt_ms p(99) < 500, lost_ratio ~ configured), a guarantee (${GUARANTEES.join(', ')}), or a map METRIC: "AGGREGATE OP VALUE" (or a list of them).`,
+    oneOf: [
+      { type: 'string', minLength: 1 },
+      {
+        type: 'object',
+        minProperties: 1,
+        propertyNames: { enum: metrics },
+        additionalProperties: { oneOf: [{ type: ['string', 'number'] }, { type: 'array', minItems: 1, items: { type: ['string', 'number'] } }] },
+      },
+    ],
+  };
+}
