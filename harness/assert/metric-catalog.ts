@@ -29,6 +29,7 @@ const ALL: readonly WorkloadKind[] = ['tcp-echo', 'tcp-stream', 'udp-echo', 'udp
 const FRAMED: readonly WorkloadKind[] = ['tcp-echo', 'tcp-stream', 'udp-echo', 'udp-stream'];
 const STREAM: readonly WorkloadKind[] = ['tcp-stream', 'udp-stream'];
 const UDP: readonly WorkloadKind[] = ['udp-echo', 'udp-stream', 'udp-raw'];
+const UDP_FRAMED: readonly WorkloadKind[] = ['udp-echo', 'udp-stream'];
 const TCP: readonly WorkloadKind[] = ['tcp-echo', 'tcp-stream', 'tcp-raw'];
 const RAW: readonly WorkloadKind[] = ['tcp-raw', 'udp-raw'];
 const ROUND_TRIP: readonly WorkloadKind[] = ['tcp-echo', 'udp-echo', 'tcp-raw', 'udp-raw'];
@@ -62,7 +63,7 @@ export const METRIC_CATALOG: readonly MetricInfo[] = [
   m('connections_failed_total', 'counter', 'count', TCP, 'TCP connections that failed.'),
   m('responses_matched_total', 'counter', 'count', RAW, 'Responses that matched the expectation.'),
   m('responses_mismatched_total', 'counter', 'count', RAW, 'Responses that did not match the expectation.'),
-  m('incidental_lost_total', 'counter', 'messages', UDP, 'Lost datagrams that no fault in the proxy ledger dropped.'),
+  m('incidental_lost_total', 'counter', 'messages', UDP_FRAMED, 'Lost datagrams that no fault in the proxy ledger dropped.'),
   m('rtt_ms', 'histogram', 'ms', ROUND_TRIP, 'Round-trip time of each request.'),
   m('one_way_delay_ms', 'histogram', 'ms', STREAM, 'Send-to-receive delay of each message.'),
   m('connect_ms', 'histogram', 'ms', TCP, 'TCP connect time.'),
