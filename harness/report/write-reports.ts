@@ -1,0 +1,90 @@
+/**
+ * Writes the chosen file reports of a run into one folder:
+ *
+ *   RunResult ─┬─▶ renderJson     ─▶ results.json
+ *              ├─▶ renderJunit    ─▶ junit.xml
+ *              ├─▶ renderHtml     ─▶ index.html
+ *              └─▶ renderMarkdown ─▶ summary.md  (+ appended to $GITHUB_STEP_SUMMARY when set)
+ *
+ * Each file is written to a temporary name and renamed, so a CI job that uploads the folder after
+ * a crash or a second Ctrl-C never finds half a file. `console` is not a file reporter and is
+ * ignored here (see console.ts).
+ */
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FaultlineError } from '../core/errors.js';
+import type { RunResult } from '../core/result.js';
+import { renderHtml } from './html.js';
+import type { HtmlOptions } from './html.js';
+import { renderJson } from './json.js';
+import { renderJunit } from './junit.js';
+import { appendStepSummary, renderMarkdown } from './markdown.js';
+import { fileReporters, REPORT_FILES } from './reporter.js';
+import type { FileReporterName, ReporterName } from './reporter.js';
+
+export interface WriteReportsOptions {
+  /** Created when missing (with parents). */
+  outDir: string;
+  reporters: readonly ReporterName[];
+  /** The process environment, passed in: `GITHUB_STEP_SUMMARY` is read from here. */
+  env?: Readonly<Record<string, string | undefined>>;
+  html?: HtmlOptions;
+}
+
+export interface WrittenReports {
+  /** Reporter name → path of the file written, in REPORT_FILES order. */
+  files: Partial<Record<FileReporterName, string>>;
+  /** The GitHub step summary file appended to, when there was one. */
+  stepSummary?: string;
+}
+
+const RENDER: Record<FileReporterName, (result: RunResult, options: WriteReportsOptions) => string> = {
+  json: (result) => renderJson(result),
+  junit: (result) => renderJunit(result, { htmlReport: REPORT_FILES.html }),
+  html: (result, options) => renderHtml(result, options.html),
+  markdown: (result) => renderMarkdown(result, { htmlReport: REPORT_FILES.html }),
+};
+
+/** Renders and writes every file reporter in `options.reporters`; returns what was written. */
+export async function writeReports(result: RunResult, options: WriteReportsOptions): Promise<WrittenReports> {
+  try {
+    await mkdir(options.outDir, { recursive: true });
+  } catch (error) {
+    throw cannotWrite(options.outDir, error);
+  }
+  const written: WrittenReports = { files: {} };
+  for (const name of fileReporters(options.reporters)) {
+    const text = RENDER[name](result, options);
+    const path = join(options.outDir, REPORT_FILES[name]);
+    await writeAtomically(path, text).catch((error: unknown) => {
+      throw cannotWrite(path, error);
+    });
+    written.files[name] = path;
+    if (name === 'markdown') {
+      const summary = await appendStepSummary(text, options.env ?? {}).catch((error: unknown) => {
+        throw cannotWrite(options.env?.GITHUB_STEP_SUMMARY ?? 'GITHUB_STEP_SUMMARY', error);
+      });
+      if (summary) written.stepSummary = summary;
+    }
+  }
+  return written;
+}
+
+function cannotWrite(path: string, error: unknown): FaultlineError {
+  return new FaultlineError('ENVIRONMENT', `cannot write reports to ${path}: ${(error as Error).message}`, {
+    where: { file: path },
+    hint: 'choose another folder with --out',
+    cause: error,
+  });
+}
+
+async function writeAtomically(path: string, text: string): Promise<void> {
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    await writeFile(temporary, text, 'utf8');
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
