@@ -70,9 +70,14 @@ async function echoOverTcp(port: number, host = '127.0.0.1'): Promise<string> {
   });
 }
 
+/** The content of a file the target writes, once it is complete (ends with a newline). */
 async function waitForFile(path: string): Promise<string> {
-  for (let i = 0; i < 500 && !existsSync(path); i++) await new Promise((r) => setTimeout(r, 10));
-  return readFileSync(path, 'utf8');
+  for (let i = 0; i < 500; i++) {
+    const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
+    if (text.endsWith('\n')) return text;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`${path} was not written`);
 }
 
 function pidsIn(text: string): number[] {
@@ -122,6 +127,13 @@ describe('command targets', () => {
     } finally {
       socket.close();
     }
+  });
+
+  it('reports the exit code of a target that stopped on its own after it was ready', async () => {
+    const target = await start(command(['sh', '-c', 'echo $$ > pid; echo ready; echo bye >&2; exec sleep 0.2'], { ready: { kind: 'stdout', pattern: /^ready$/ } }));
+    const [pid] = pidsIn(await waitForFile(join(dir, 'pid')));
+    for (let i = 0; i < 500 && processAlive(pid!); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(await target.stop()).toMatchObject({ exitCode: 0, signal: null, stdout: 'ready\n', stderr: 'bye\n' });
   });
 
   it('fails with the output when the command exits before it is ready', async () => {
