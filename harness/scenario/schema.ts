@@ -50,6 +50,11 @@ const describe = (schema: Schema, description: string, extra: Schema = {}): Sche
 const refWith = (name: string, description: string, extra: Schema = {}): Schema => ({ allOf: [ref(name)], description, ...extra });
 const msDefault = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
 
+/** The schema as `faultline schema` prints it and scenarios/faultline.schema.json holds it. */
+export function renderScenarioSchema(): string {
+  return `${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`;
+}
+
 /** Builds the schema (a fresh object each call). */
 export function scenarioJsonSchema(): Schema {
   return {

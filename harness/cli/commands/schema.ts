@@ -4,13 +4,8 @@
  * `# yaml-language-server: $schema=./faultline.schema.json` at the top of a scenario.
  */
 import { ExitCode } from '../../core/errors.js';
-import { scenarioJsonSchema } from '../../scenario/schema.js';
+import { renderScenarioSchema } from '../../scenario/schema.js';
 import type { Register } from './index.js';
-
-/** The schema as `faultline schema` prints it (and scenarios/faultline.schema.json holds it). */
-export function renderScenarioSchema(): string {
-  return `${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`;
-}
 
 export const register: Register = (program, io, wrap) => {
   program
