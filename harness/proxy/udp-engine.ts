@@ -224,6 +224,9 @@ export class UdpEngine implements ProxyEngine {
 
   private sendFailed(direction: Direction, error: NodeJS.ErrnoException): void {
     this.deps.ledger.countDirection(direction, SEND_ERRORS);
+    // A connected socket reports an earlier ICMP port unreachable on whichever call comes next;
+    // when that is a send, Linux fails (and does not send) that datagram.
+    if (error.code === 'ECONNREFUSED') this.deps.ledger.countProxy(UPSTREAM_REFUSED);
     this.logOnce(`send ${direction}`, error);
   }
 
