@@ -8,7 +8,7 @@ import type { PortSpec, ReadySpec, TargetSpec } from '../target/spec.js';
 import { splitCommand } from './split-command.js';
 import type { Entries, Field } from './load-context.js';
 import { loadNamed, type LoadedNamed } from './load-named.js';
-import { BUILTIN_SERVERS, ENV_NAME, TARGET_KEYS, TARGET_KINDS, type TargetKind } from './scenario-keys.js';
+import { BUILTIN_SERVERS, ENV_NAME, READY_KEYS, TARGET_KEYS, TARGET_KINDS, type TargetKind } from './scenario-keys.js';
 
 /** What the rest of the loader needs to know about a target to check references to it. */
 export interface TargetInfo {
@@ -166,10 +166,10 @@ function loadReady(field: Field, serves: { tcp: boolean; udp: boolean }): ReadyS
   }
   const entries = field.map('{ tcp: true } or { stdout: REGEX }');
   if (!entries) return undefined;
-  entries.allowOnly(['tcp', 'stdout'], 'ready', (key) =>
+  entries.allowOnly(READY_KEYS, 'ready', (key) =>
     key === 'udp' ? 'ready: { udp: true } is not possible (a datagram probe cannot tell a UDP server is listening); use ready: { stdout: REGEX }' : undefined,
   );
-  const kinds = (['tcp', 'stdout'] as const).filter((k) => entries.has(k));
+  const kinds = READY_KEYS.filter((k) => entries.has(k));
   if (kinds.length !== 1) {
     field.problem(kinds.length === 0 ? 'expected { tcp: true } or { stdout: REGEX }' : 'expected one of tcp and stdout, not both');
     return undefined;
@@ -190,14 +190,6 @@ function loadReady(field: Field, serves: { tcp: boolean; udp: boolean }): ReadyS
     pattern = new RegExp(source);
   } catch (error) {
     return stdout.problem((error as Error).message);
-  }
-  // Named groups are listed (undefined) in the result of matching the empty alternative.
-  const groups = new RegExp(`(?:${source})|`).exec('')?.groups ?? {};
-  if ('port' in groups && serves.tcp && serves.udp) {
-    return stdout.problem(
-      'a (?<port>…) group sets the port of a target that serves one protocol, and this one serves tcp and udp',
-      'give both ports with tcp: and udp: instead',
-    );
   }
   return { kind: 'stdout', pattern };
 }
