@@ -69,3 +69,20 @@ describe('SystemClock', () => {
     expect(order).toEqual([1, 3, 5, 7, 9]);
   });
 });
+
+describe('SystemClock timers', () => {
+  it('disarms its coarse timer once every callback is cancelled, so nothing holds the process', async () => {
+    const clock = new SystemClock();
+    const a = clock.scheduleAt(clock.now() + 60_000, () => {});
+    const b = clock.scheduleAt(clock.now() + 30_000, () => {});
+    const handles = () => (process as unknown as { getActiveResourcesInfo(): string[] }).getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const armed = handles();
+    a.cancel();
+    b.cancel();
+    b.cancel();
+    expect(handles()).toBe(armed - 1);
+    let fired = false;
+    await clock.sleep(2).then(() => (fired = true));
+    expect(fired).toBe(true);
+  });
+});

@@ -141,6 +141,8 @@ export class SystemClock extends BaseClock {
   private coarseTimer: NodeJS.Timeout | null = null;
   private coarseAt = Infinity;
   private polling = false;
+  /** Scheduled callbacks neither fired nor cancelled; at 0 no timer may stay armed. */
+  private live = 0;
 
   constructor(options: SystemClockOptions = {}) {
     super();
@@ -153,11 +155,15 @@ export class SystemClock extends BaseClock {
 
   scheduleAt(atMs: Millis, callback: () => void): Timer {
     const entry = this.heap.push(atMs, callback);
+    this.live++;
     this.arm();
     return {
       cancel: () => {
-        // Lazy deletion: the heap drops cancelled entries when they reach the top.
+        if (entry.callback === null) return;
+        // Lazy deletion: the heap drops cancelled entries when they reach the top. But once
+        // nothing live is left, disarm at once, so a cancelled timer never holds the process.
         entry.callback = null;
+        if (--this.live === 0) this.clearCoarse();
       },
     };
   }
@@ -213,6 +219,7 @@ export class SystemClock extends BaseClock {
       this.heap.pop();
       const callback = top.callback!;
       top.callback = null;
+      this.live--;
       callback();
     }
     const next = this.nextLive();

@@ -59,6 +59,9 @@ export const ERROR_CATALOG = {
   UNREACHABLE: { exit: 3, http: 502 },
   /** Something the environment lacks (a binary, a kernel feature, privileges). */
   ENVIRONMENT: { exit: 3, http: 500 },
+  // ── the system under test (exit 1) ───────────────────────────────────────
+  /** A scenario did not finish within its deadline: usually a hung target, which is a finding. */
+  SCENARIO_TIMEOUT: { exit: 1, http: 504 },
 } as const satisfies Record<string, CatalogEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;
