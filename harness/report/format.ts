@@ -21,6 +21,9 @@ export function formatRatio(ratio: number | null | undefined): string {
     digits++;
     text = trimZeros(percent.toFixed(digits));
   }
+  // Beyond 8 decimals, say which side of the limit it is on rather than print a misleading 0 or 100.
+  if (Number(text) === 0) return `${percent < 0 ? '>-' : '<'}0.00000001%`;
+  if (Number(text) === 100) return '>99.99999999%';
   return `${text}%`;
 }
 

@@ -149,7 +149,7 @@ function overview(result: RunResult): string {
     const label = STATUS_LABEL[s.status];
     const problems = scenarioProblems(s);
     const keys = s.workloads.map((w) => `<b>${esc(w.name)}</b> ${esc(formatKeyNumbers(workloadHeadline(w)))}`).join('<br>');
-    return `<tr><td class="num">${i + 1}</td><td><a href="#${scenarioAnchor(i)}">${esc(s.name)}</a>${s.file ? `<br><span class="muted">${esc(s.file)}</span>` : ''}</td><td class="st st-${s.status}">${label.symbol} ${label.word}</td><td>${esc(s.expect)}${s.outcome ? ` → ${esc(s.outcome)}` : ''}</td><td class="num">${esc(formatMs(s.durationMs))}</td><td>${keys}</td><td>${problems[0] ? esc(problems[0].title) : ''}</td></tr>`;
+    return `<tr><td class="num">${i + 1}</td><td><a href="#${scenarioAnchor(i)}">${esc(s.name)}</a>${s.file ? `<br><span class="muted">${esc(s.file)}</span>` : ''}</td><td class="st st-${s.status}">${label.symbol} ${label.word}</td><td>${esc(s.expect)}${s.outcome ? ` → ${esc(s.outcome)}` : ''}</td><td class="num">${s.status === 'skipped' ? '—' : esc(formatMs(s.durationMs))}</td><td>${keys}</td><td>${problems[0] ? esc(problems[0].title) : ''}</td></tr>`;
   });
   return `<section aria-labelledby="overview-h">
 <h2 id="overview-h">Overview</h2>

@@ -64,7 +64,7 @@ export function renderMarkdown(result: RunResult, options: MarkdownOptions = {})
       .filter(Boolean)
       .join('<br>');
     const expect = s.expect === 'fail' ? ' (expect: fail)' : '';
-    lines.push(`| ${label.symbol} | ${md(s.name)}${s.file ? `<br>${markdownCode(s.file, true)}` : ''} | ${s.status}${expect} | ${md(formatMs(s.durationMs))} | ${keys || '—'} |`);
+    lines.push(`| ${label.symbol} | ${md(s.name)}${s.file ? `<br>${markdownCode(s.file, true)}` : ''} | ${s.status}${expect} | ${s.status === 'skipped' ? '—' : md(formatMs(s.durationMs))} | ${keys || '—'} |`);
   }
   if (tableRows.length < result.scenarios.length) {
     lines.push('', `_${result.scenarios.length - tableRows.length} more scenarios (all passed or skipped) are in the HTML report._`);

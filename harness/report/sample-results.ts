@@ -7,6 +7,7 @@
  * Wilson interval around it, a ledger that counts the drops, series that change inside fault
  * windows), so a report that looks right on them looks right on real runs.
  */
+import { fileURLToPath } from 'node:url';
 import type { SerializedError } from '../core/errors.js';
 import type { ProxyLedger } from '../core/ledger.js';
 import type {
@@ -25,6 +26,10 @@ import { RESULT_SCHEMA_VERSION, summarizeScenarios } from '../core/result.js';
 import { createRng } from '../core/rng.js';
 import type { Rng } from '../core/rng.js';
 import type { Direction, Protocol } from '../core/spec.js';
+import { selectShard } from './shard.js';
+
+/** fixtures/results/: these samples as files (written and checked by fixtures.test.ts). */
+export const SAMPLE_FIXTURES_DIR = fileURLToPath(new URL('../../fixtures/results/', import.meta.url));
 
 const BASE_TIME_MS = Date.UTC(2025, 5, 1, 12, 0, 0);
 
@@ -303,7 +308,8 @@ function scenarioShell(base: ScenarioBase, rest: Partial<ScenarioResult>): Scena
     backend: 'embedded',
     startedAt: new Date(BASE_TIME_MS + base.startOffsetMs).toISOString(),
     durationMs: base.durationMs,
-    replay: `faultline run ${base.file} --scenario ${base.name} --seed ${base.seed}`,
+    // The runner's form: the run seed (1234 in every sample) re-derives the scenario's own seed.
+    replay: `npx faultline run ${base.file} --grep '^${base.name}$' --seed 1234`,
     workloads: [],
     faults: [],
     ledger: [],
@@ -726,4 +732,31 @@ export function createLargeRun(options: { scenarios?: number; buckets?: number; 
     scenarios.push(base);
   }
   return runShell(seed, scenarios, `faultline run scenarios/large.yaml --seed ${seed}`);
+}
+
+/**
+ * What `faultline run --shard i/total` would have written for each shard of `run`: the scenarios
+ * selectShard gives it, the run's shard and command set accordingly, each shard's start and span
+ * taken from its own scenarios.
+ */
+export function splitIntoShards(run: RunResult, total: number): RunResult[] {
+  return Array.from({ length: total }, (_, i) => {
+    const scenarios = selectShard(run.scenarios, i + 1, total);
+    const starts = scenarios.map((s) => Date.parse(s.startedAt));
+    const ends = scenarios.map((s, k) => starts[k]! + s.durationMs);
+    const startMs = starts.length > 0 ? Math.min(...starts) : Date.parse(run.run.startedAt);
+    return {
+      ...run,
+      run: {
+        ...run.run,
+        startedAt: new Date(startMs).toISOString(),
+        durationMs: ends.length > 0 ? Math.max(...ends) - startMs : 0,
+        command: `${run.run.command} --shard ${i + 1}/${total}`,
+        shard: { index: i + 1, total },
+        interrupted: scenarios.some((s) => s.status === 'interrupted'),
+      },
+      summary: summarizeScenarios(scenarios),
+      scenarios,
+    };
+  });
 }
