@@ -17,7 +17,7 @@ const parser = new XMLParser({
   isArray: (name) => ['testsuite', 'testcase', 'property'].includes(name),
 });
 
-type Attrs = Record<string, string>;
+type Attrs = { [key: `@${string}`]: string };
 interface Case extends Attrs {
   properties: { property: Attrs[] } & Attrs;
   failure?: Attrs & { '#text'?: string };
