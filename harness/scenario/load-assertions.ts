@@ -21,10 +21,6 @@ export function loadAssertions(field: Field, workloads: LoadedWorkloads): Scenar
       continue;
     }
     const type = workloads.byName.get(name)?.type;
-    if (!list.present) {
-      list.problem(`expected a list of checks for workload "${name}", got nothing`, 'e.g. - delivered == 100%');
-      continue;
-    }
     if (!list.isList) {
       list.problem(`expected a list of checks for workload "${name}", got ${list.describe()}`, 'write each check as a list item: - in_order');
       continue;
@@ -51,11 +47,11 @@ function unknownWorkload(name: string, workloads: LoadedWorkloads): [string, str
 
 /** One list item → its checks, each with the field it was written in (the item or a map key). */
 function loadItem(item: Field): Array<{ check: Check; at: Field }> {
-  const value = item.plain();
-  if (!item.present) {
-    item.problem('expected a check, got nothing', 'e.g. - rtt_ms p(99) < 500');
+  if (item.isNull) {
+    item.problem('expected a check, got nothing (an empty list item)', 'e.g. - rtt_ms p(99) < 500');
     return [];
   }
+  const value = item.plain();
   if (value === undefined) return []; // not convertible (recursive alias): already reported
   const { checks, problems } = parseChecks(value);
   for (const problem of problems) fieldOf(item, problem).problem(problem.message, problem.hint);

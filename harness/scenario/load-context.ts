@@ -9,7 +9,7 @@
  * a problem, so validation goes on and one run reports everything. Aliases are followed, `<<`
  * merge keys are applied, and recursive aliases are reported instead of looping.
  */
-import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, Scalar, type Document, type LineCounter, type Node, type YAMLMap, type YAMLSeq } from 'yaml';
 import { didYouMean } from '../assert/did-you-mean.js';
 import { DURATION_FORMAT, parseDuration } from '../core/duration.js';
 import type { Location, Problem } from '../core/errors.js';
@@ -73,7 +73,11 @@ export class LoadContext {
 export class Field {
   private constructor(
     readonly ctx: LoadContext,
-    /** The value, aliases followed; undefined when the key is absent or its value is null. */
+    /**
+     * The value, aliases followed; undefined when the key is absent. An explicit null (`key:` with
+     * nothing after it, an empty list item) is a null Scalar: present, and refused by every reader
+     * ("got nothing"), so a forgotten value is never silently a default.
+     */
     readonly node: ValueNode | undefined,
     /** Field path for problems, e.g. `workloads.udp.rate`. */
     readonly path: string,
@@ -84,15 +88,28 @@ export class Field {
   ) {}
 
   static of(ctx: LoadContext, node: unknown, path: string, keyNode: Node | undefined, parentAnchor?: Node | null): Field {
-    const resolved = node === undefined || node === null ? undefined : ctx.resolve(node, path);
-    const isNull = resolved === undefined || (isScalar(resolved) && resolved.value === null);
-    const anchor: Node | null | undefined = isNull ? (keyNode ?? parentAnchor) : (node as Node);
-    return new Field(ctx, isNull ? undefined : resolved, path, anchor, keyNode);
+    const resolved = node === undefined || node === null ? new Scalar(null) : ctx.resolve(node, path);
+    if (!resolved) return new Field(ctx, undefined, path, (node as Node | undefined) ?? keyNode ?? parentAnchor, keyNode); // unknown alias, reported
+    const isNull = isScalar(resolved) && resolved.value === null;
+    // A null has no text of its own to point at: point at its key (or where the item is).
+    const written = node !== null && (node as Node).range ? (node as Node) : undefined;
+    const anchor = isNull ? (keyNode ?? written ?? parentAnchor) : (node as Node);
+    return new Field(ctx, resolved, path, anchor, keyNode);
   }
 
-  /** True when a (non-null) value is there. */
+  /** True when the key is there, even with a null value. */
   get present(): boolean {
     return this.node !== undefined;
+  }
+
+  /** True for an explicit null (`key:` with no value). */
+  get isNull(): boolean {
+    return isScalar(this.node) && this.node.value === null;
+  }
+
+  /** This field as if its key were not there (for sections where `proxies:` alone means none). */
+  asAbsent(): Field {
+    return new Field(this.ctx, undefined, this.path, this.keyNode ?? this.anchor, this.keyNode);
   }
 
   /** Where this value is (or, when absent, where it belongs). */
@@ -126,7 +143,7 @@ export class Field {
   /** What the value is, for messages: `"abc" (a string)`, `a map`, `a list`. */
   describe(): string {
     const node = this.node;
-    if (!node) return 'nothing';
+    if (!node || (isScalar(node) && node.value === null)) return 'nothing (null)';
     if (isMap(node)) return 'a map';
     if (isSeq(node)) return 'a list';
     return describe(node.value);
@@ -353,9 +370,14 @@ export class Entries {
     private readonly fields: Map<string, Field>,
   ) {}
 
-  /** The field for `key`; an absent Field (located at the map) when the key is not there. */
-  get(key: string): Field {
-    return this.fields.get(key) ?? this.owner.absentChild(key);
+  /**
+   * The field for `key`; an absent Field (located at the map) when the key is not there.
+   * `nullIsAbsent`: treat `key:` with no value like a missing key (optional sections).
+   */
+  get(key: string, nullIsAbsent = false): Field {
+    const field = this.fields.get(key);
+    if (!field) return this.owner.absentChild(key);
+    return nullIsAbsent && field.isNull ? field.asAbsent() : field;
   }
 
   has(key: string): boolean {

@@ -41,19 +41,19 @@ export function loadScenario(field: Field, options: ScenarioOptions): { spec?: S
       nameField.problem(`the scenario has no name, and its file name "${options.defaultName}" is not ${SCENARIO_NAME.text}`, 'add a name: key');
     } else name = options.defaultName;
   }
-  const description = entries.get('description').string();
-  const tags = loadTags(entries.get('tags'));
-  const seed = entries.get('seed').integer({ min: 0, max: MAX_SEED });
-  const timeoutMs = entries.get('timeout').duration({ above: 0 }) ?? DEFAULT_SCENARIO_TIMEOUT_MS;
-  const expectField = entries.get('expect');
+  const description = entries.get('description', true).string();
+  const tags = loadTags(entries.get('tags', true));
+  const seed = entries.get('seed', true).integer({ min: 0, max: MAX_SEED });
+  const timeoutMs = entries.get('timeout', true).duration({ above: 0 }) ?? DEFAULT_SCENARIO_TIMEOUT_MS;
+  const expectField = entries.get('expect', true);
   const expect = expectField.present ? expectField.oneOf(['pass', 'fail'] as const) : 'pass';
 
   const targets = loadTargets(entries.get('targets'), options.dir);
-  const proxies = loadProxies(entries.get('proxies'), targets);
+  const proxies = loadProxies(entries.get('proxies', true), targets);
   const workloads = loadWorkloads(entries.get('workloads'), { targets, proxies, timeoutMs, dir: options.dir });
-  const faults = loadFaults(entries.get('faults'), { proxies, timeoutMs });
-  const assertions = loadAssertions(entries.get('assert'), workloads);
-  const compare = loadCompare(entries.get('compare'), workloads);
+  const faults = loadFaults(entries.get('faults', true), { proxies, timeoutMs });
+  const assertions = loadAssertions(entries.get('assert', true), workloads);
+  const compare = loadCompare(entries.get('compare', true), workloads);
 
   if (field.ctx.problems.length > before || name === undefined || !expect) return { nameField };
   const spec: ScenarioSpec = {

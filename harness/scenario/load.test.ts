@@ -373,6 +373,27 @@ assert:
     expect(found.map((p) => p.message)).toContain('too many values (more than 100000), probably an alias bomb');
   });
 
+  it('never takes a forgotten value for a default: nulls are errors, except for empty optional sections', () => {
+    expect(load(`${MINIMAL}proxies:\nfaults:\nassert:\ntags:\ndescription:\n`).proxies).toEqual([]);
+    expect(
+      problems(`
+targets: { echo: { builtin: echo } }
+workloads:
+  a: { type: udp-echo, target: echo, size: , rate: }
+  b:
+faults:
+  -
+compare: [a, ]
+`).map((p) => `${p.at}: ${p.message}`),
+    ).toEqual([
+      '4:38 workloads.a.size: expected a size in bytes: a number, or 512B, 64KB, 10MB, 1GB, 64KiB, 1MiB (whole bytes), got nothing (null)',
+      '4:46 workloads.a.rate: expected max, a message rate such as 100/s, or a byte rate such as 10MB/s (above 0), got nothing (null)',
+      '5:3 workloads.b: expected a workload, e.g. { type: udp-echo, via: udp_path }, got nothing (null)',
+      '7:4 faults[0]: expected a fault: { proxy: NAME, toxic: {…} } or { proxy: NAME, down: true }, got nothing (null)',
+      '8:10 compare: compare needs at least two workloads, got 1',
+    ]);
+  });
+
   it('treats __proto__ as an ordinary (unknown) key', () => {
     expect(problems(`${MINIMAL}__proto__: { polluted: true }\n`)).toEqual([
       { at: '4:1 __proto__', message: 'unknown key "__proto__" in a scenario', hint: expect.stringContaining('a scenario takes:') },

@@ -35,8 +35,8 @@ export async function runValidate(paths: string[], io: CliIo): Promise<ExitCode>
   for (const problem of loaded.duplicateNames) io.stdout.write(`${formatRelative(problem, io.cwd)}\n`);
   problems += loaded.duplicateNames.length;
   if (problems === 0) return ExitCode.ok;
-  const failed = loaded.files.filter((f) => f.error).length;
-  io.stderr.write(`faultline: ${problems} ${problems === 1 ? 'problem' : 'problems'} in ${Math.max(failed, 1)} of ${loaded.files.length} files\n`);
+  const withProblems = new Set([...loaded.files.filter((f) => f.error).map((f) => f.file), ...loaded.duplicateNames.map((p) => p.file)]).size;
+  io.stderr.write(`faultline: ${problems} ${problems === 1 ? 'problem' : 'problems'} in ${withProblems} of ${loaded.files.length} files\n`);
   return ExitCode.invalidInput;
 }
 
