@@ -54,7 +54,7 @@ code { background: var(--code); padding: 0.1em 0.3em; border-radius: 4px; overfl
 pre { background: var(--code); padding: 10px 12px; border-radius: 6px; overflow: auto; max-height: 28em; white-space: pre-wrap; overflow-wrap: anywhere; }
 table { border-collapse: collapse; margin: 0.4em 0 0.8em; width: 100%; font-size: 0.92em; }
 caption { text-align: left; font-weight: 600; padding: 4px 0; }
-th, td { border: 1px solid var(--border); padding: 4px 8px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+th, td { border: 1px solid var(--border); padding: 4px 8px; text-align: left; vertical-align: top; overflow-wrap: break-word; }
 th { background: var(--panel); font-weight: 600; overflow-wrap: normal; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .muted { color: var(--muted); }
@@ -233,10 +233,18 @@ export const CLIENT_SCRIPT = `
     built.push({ el: el, plot: plot });
   }
 
+  // Inside a closed <details> a chart has no real width: it is drawn when its details open.
+  function shown(el) {
+    for (var d = el.closest('details'); d; d = d.parentElement && d.parentElement.closest('details')) {
+      if (!d.open) return false;
+    }
+    return el.clientWidth > 0;
+  }
+
   function drawVisible(root) {
     var els = root.querySelectorAll('[data-chart]:not([data-drawn])');
     for (var i = 0; i < els.length; i++) {
-      if (els[i].offsetParent !== null && els[i].clientWidth > 0) build(els[i]);
+      if (shown(els[i])) build(els[i]);
     }
   }
 
