@@ -56,6 +56,7 @@ table { border-collapse: collapse; margin: 0.4em 0 0.8em; width: 100%; font-size
 caption { text-align: left; font-weight: 600; padding: 4px 0; }
 th, td { border: 1px solid var(--border); padding: 4px 8px; text-align: left; vertical-align: top; overflow-wrap: break-word; }
 th { background: var(--panel); font-weight: 600; overflow-wrap: normal; }
+td code { overflow-wrap: break-word; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .muted { color: var(--muted); }
 .verdict { font-size: 1.15rem; font-weight: 600; margin: 0.2em 0 0.8em; }

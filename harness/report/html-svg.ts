@@ -49,7 +49,8 @@ export function faultTimelineSvg(s: ScenarioResult, idPrefix: string): string {
     if (f.appliedAtMs !== undefined) {
       const end = f.removedAtMs ?? s.durationMs;
       parts.push(`<rect class="band" x="${x(f.appliedAtMs).toFixed(1)}" y="${y + 6}" width="${Math.max(2, x(end) - x(f.appliedAtMs)).toFixed(1)}" height="${rowHeight - 12}"><title>${esc(describeFaultWindow(f))}</title></rect>`);
-      const text = `${formatAtMs(f.appliedAtMs)} → ${f.removedAtMs !== undefined ? formatAtMs(f.removedAtMs) : 'not removed'}`;
+      const until = f.removedAtMs !== undefined ? formatAtMs(f.removedAtMs) : f.plannedUntilMs !== undefined ? 'not removed' : 'end';
+      const text = `${formatAtMs(f.appliedAtMs)} → ${until}`;
       parts.push(`<text x="${(x(f.appliedAtMs) + 4).toFixed(1)}" y="${y + 17}">${esc(text)}</text>`);
     } else {
       parts.push(`<text x="${(x(f.plannedAtMs) + 4).toFixed(1)}" y="${y + 17}">${esc(f.error ? `not applied: ${f.error.code}` : 'never applied')}</text>`);

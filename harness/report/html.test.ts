@@ -1,8 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseRunResult } from './json.js';
+import { renderJunit } from './junit.js';
+import { renderMarkdown } from './markdown.js';
 import { reduceForEmbedding } from './embed.js';
 import { renderHtml } from './html.js';
-import { createLargeRun, createSampleRun } from './sample-results.js';
+import { createLargeRun, createSampleRun, SAMPLE_FIXTURES_DIR } from './sample-results.js';
 
 function jsonBlock(html: string, id: string): unknown {
   const match = new RegExp(`<script type="application/json" id="${id}">([\\s\\S]*?)</script>`).exec(html);
@@ -96,5 +100,22 @@ describe('renderHtml', () => {
     expect(big).toContain('Downsampled: 100,000 buckets drawn as 800 min/max points.');
     // A generous bound on 2 shared cores; measured about 0.5–1 s.
     expect(elapsedMs).toBeLessThan(15_000);
+  });
+});
+
+describe('a result recorded from a real run', () => {
+  // fixtures/results/recorded/tcp-vs-udp-loss.json: `faultline run` of
+  // fixtures/scenarios/valid/tcp-vs-udp-loss.yaml (seed 42) on the embedded proxy, paths made relative.
+  const recorded = parseRunResult(readFileSync(join(SAMPLE_FIXTURES_DIR, 'recorded', 'tcp-vs-udp-loss.json'), 'utf8'));
+
+  it('renders in every format with its real facts', () => {
+    const page = markup(renderHtml(recorded));
+    expect(page).toContain('✔ PASSED</span> tcp-vs-udp-random-loss');
+    expect(page).toMatch(/asked 10% loss_ratio, got [\d.]+% ± [\d.]+ \(95% wilson interval/);
+    expect(page).toContain('stream-level emulation');
+    expect(renderJunit(recorded)).toContain('<testsuite name="fixtures/scenarios/valid/tcp-vs-udp-loss.yaml"');
+    expect(renderMarkdown(recorded)).toContain('| ✔ | tcp-vs-udp-random-loss');
+    const charts = jsonBlock(renderHtml(recorded), 'faultline-charts') as { charts: Record<string, { title: string }> };
+    expect(Object.values(charts.charts).map((c) => c.title)).toContain('Latency distribution (CDF)');
   });
 });
