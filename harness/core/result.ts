@@ -101,6 +101,8 @@ export interface WorkloadResult {
     incidentalLoss?: number;
     /** Deltas of `/proc/net/snmp` Udp counters over the workload (Linux only). */
     kernelUdp?: Record<string, number>;
+    /** Paced senders: the message rate asked for and achieved, summed over flows, per second. */
+    sendRate?: { askedPerSec: number; achievedPerSec: number };
   };
   /** What a reader must know to trust the numbers (the sender could not keep up, stopped early…). */
   notes?: string[];

@@ -55,6 +55,8 @@ export interface WorkloadMeasurements {
   stream?: StreamVerdict;
   mismatches?: WorkloadResult['mismatches'];
   kernelUdp?: KernelUdpCounters;
+  /** Paced senders: asked and achieved message rates, per second (summed over flows). */
+  sendRate?: { askedPerSec: number; achievedPerSec: number };
   notes?: string[];
 }
 
@@ -134,6 +136,7 @@ export function assembleWorkloadResult(m: WorkloadMeasurements): WorkloadResult 
   const harness: NonNullable<WorkloadResult['harness']> = {};
   if (histograms.send_lateness_ms) harness.sendLatenessMs = histograms.send_lateness_ms;
   if (m.kernelUdp) harness.kernelUdp = m.kernelUdp;
+  if (m.sendRate) harness.sendRate = { askedPerSec: clean(m.sendRate.askedPerSec), achievedPerSec: clean(m.sendRate.achievedPerSec) };
   if (Object.keys(harness).length > 0) result.harness = harness;
   if (m.notes && m.notes.length > 0) result.notes = m.notes;
   return result;

@@ -15,8 +15,7 @@
  * flow costs 128 KiB and a wild sequence number costs one page, not gigabytes.
  */
 
-const PAGE_BITS = 16;
-const PAGE_WORDS = (1 << PAGE_BITS) / 32;
+const PAGE_WORDS = 65536 / 32;
 
 /** Counts for one flow or, summed, for a workload. Ratios are left to the result assembler. */
 export interface SequenceCounts {
@@ -36,9 +35,22 @@ export interface SequenceCounts {
 
 class PagedBitmap {
   private readonly pages = new Map<number, Uint32Array>();
+  // Sequence numbers arrive mostly in order: remember the last page to skip the map lookup.
+  private lastKey = -1;
+  private lastPage: Uint32Array | undefined;
+
+  private page(key: number): Uint32Array | undefined {
+    if (key === this.lastKey) return this.lastPage;
+    const page = this.pages.get(key);
+    if (page !== undefined) {
+      this.lastKey = key;
+      this.lastPage = page;
+    }
+    return page;
+  }
 
   has(index: number): boolean {
-    const page = this.pages.get(Math.floor(index / 65536));
+    const page = this.page(Math.floor(index / 65536));
     if (page === undefined) return false;
     const bit = index % 65536;
     return (page[bit >>> 5]! & (1 << (bit & 31))) !== 0;
@@ -47,7 +59,7 @@ class PagedBitmap {
   /** Sets the bit; returns whether it was already set. */
   set(index: number): boolean {
     const key = Math.floor(index / 65536);
-    let page = this.pages.get(key);
+    let page = this.page(key);
     if (page === undefined) {
       page = new Uint32Array(PAGE_WORDS);
       this.pages.set(key, page);

@@ -13,8 +13,14 @@
 import type { Clock } from '../core/clock.js';
 import type { LatencyHistogram } from '../metrics/latency-histogram.js';
 
-/** Sends per wake-up before yielding to I/O, when behind or unpaced. */
+/** Sends per wake-up before yielding to I/O, when behind or unpaced (default). */
 export const MAX_BURST = 256;
+/**
+ * The burst for UDP senders whose receiver shares the event loop: libuv reads at most 32
+ * datagrams per socket per loop turn, so a sender catching up faster than that would overflow the
+ * receiver's socket buffer and measure its own loss.
+ */
+export const UDP_MAX_BURST = 32;
 
 export interface SendLoop {
   clock: Clock;
@@ -34,7 +40,11 @@ export interface SendLoop {
   flush?(): void;
   /** Backpressure: a promise to wait on before sending more, or null to go on. */
   waitWritable?(): Promise<unknown> | null;
+  /** Ends a burst early while true (a socket over its high-water mark), before `waitWritable`. */
+  blocked?(): boolean;
   lateness?: LatencyHistogram;
+  /** Sends per wake-up before yielding to I/O. Default MAX_BURST. */
+  maxBurst?: number;
 }
 
 export type SendLoopEnd = 'done' | 'ended' | 'aborted' | 'stopped';
@@ -60,6 +70,7 @@ export function runSendLoop(loop: SendLoop): { done: Promise<SendLoopEnd>; stop(
 
 async function drive(loop: SendLoop, wake: AbortSignal, isStopped: () => boolean): Promise<SendLoopEnd> {
   const { clock, rate } = loop;
+  const maxBurst = loop.maxBurst ?? MAX_BURST;
   let units = 0;
   const dueOf = (u: number) => (rate === 'max' ? 0 : loop.startMs + (u / rate) * 1000);
   if (rate !== 'max' && rate <= 0) throw new RangeError(`rate must be > 0, got ${rate}`);
@@ -71,7 +82,7 @@ async function drive(loop: SendLoop, wake: AbortSignal, isStopped: () => boolean
     let due = dueOf(units);
     let sent = 0;
     let finished = false;
-    while (sent < MAX_BURST && (rate === 'max' || due <= now)) {
+    while (sent < maxBurst && (rate === 'max' || due <= now) && !loop.blocked?.()) {
       if (loop.endAtMs !== undefined && (rate === 'max' ? now : due) >= loop.endAtMs) break;
       const used = loop.sendNext(rate === 'max' ? now : due);
       if (used === null) {
@@ -88,7 +99,7 @@ async function drive(loop: SendLoop, wake: AbortSignal, isStopped: () => boolean
     if (finished) return 'done';
     const writable = loop.waitWritable?.();
     if (writable) {
-      await Promise.race([writable, abortPromise(wake)]);
+      await untilSettledOrAborted(writable, wake);
       continue;
     }
     if (rate === 'max' || due <= clock.now()) {
@@ -105,7 +116,15 @@ export function yieldToIo(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-function abortPromise(signal: AbortSignal): Promise<void> {
+/** Waits for `promise`, or for `signal` to abort, whichever is first; leaves no listener behind. */
+function untilSettledOrAborted(promise: Promise<unknown>, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+  return new Promise((resolve) => {
+    const done = () => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    signal.addEventListener('abort', done, { once: true });
+    promise.then(done, done);
+  });
 }

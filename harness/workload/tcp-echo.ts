@@ -28,6 +28,7 @@ import { SignalBox } from './signal-box.js';
 import type { TcpEchoSpec } from './spec.js';
 import { connectTcp } from './tcp-connect.js';
 import { wireNowNs } from './wire-time.js';
+import { waitFor } from './wait-for.js';
 import { WorkloadRun } from './workload-run.js';
 
 interface Shared {
@@ -273,9 +274,8 @@ class EchoConnection {
     const socket = this.socket;
     if (socket === undefined || this.closed) return;
     socket.end();
-    const clock = this.s.run.clock;
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-    await Promise.race([closed, clock.sleep(this.s.spec.timeoutMs)]);
+    await waitFor(closed, this.s.run.clock, this.s.spec.timeoutMs, this.s.ctx.signal);
     socket.destroy();
   }
 }

@@ -22,6 +22,7 @@ import { RawTally } from './raw-tally.js';
 import { SignalBox } from './signal-box.js';
 import type { TcpRawSpec } from './spec.js';
 import { connectTcp } from './tcp-connect.js';
+import { waitFor } from './wait-for.js';
 import { WorkloadRun } from './workload-run.js';
 
 export async function runTcpRaw(spec: TcpRawSpec, ctx: WorkloadContext): Promise<WorkloadResult> {
@@ -110,7 +111,7 @@ class RawConnection {
     await this.exchangeAll();
     if (!this.closed) {
       socket.end();
-      if (!this.closed) await Promise.race([new Promise((resolve) => socket.once('close', resolve)), run.clock.sleep(spec.timeoutMs, ctx.signal)]);
+      if (!this.closed) await waitFor(new Promise((resolve) => socket.once('close', resolve)), run.clock, spec.timeoutMs, ctx.signal);
     }
     socket.destroy();
   }

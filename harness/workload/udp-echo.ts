@@ -22,7 +22,7 @@ import type { WorkloadContext } from './context.js';
 import { decodeDatagram, encodeFrame } from './frame.js';
 import { OutstandingRequests } from './outstanding-requests.js';
 import { createSizePicker, maxSizeOf, PayloadSource } from './payload-source.js';
-import { runSendLoop } from './send-schedule.js';
+import { runSendLoop, UDP_MAX_BURST } from './send-schedule.js';
 import { SignalBox } from './signal-box.js';
 import type { UdpEchoSpec } from './spec.js';
 import { closeUdp, openUdpFlow } from './udp-connect.js';
@@ -149,6 +149,7 @@ class EchoFlow {
         rate: spec.rate,
         ...(endAtMs !== undefined ? { endAtMs } : {}),
         lateness: this.s.lateness,
+        maxBurst: UDP_MAX_BURST,
         sendNext: () => {
           if (this.sent >= this.limit) return null;
           this.sendOne();

@@ -22,7 +22,7 @@ import { classifyError } from './classify-error.js';
 import type { WorkloadContext } from './context.js';
 import { FRAME_HEADER_BYTES, writeFrame } from './frame.js';
 import { createSizePicker, maxSizeOf, PayloadSource } from './payload-source.js';
-import { runSendLoop } from './send-schedule.js';
+import { runSendLoop, UDP_MAX_BURST } from './send-schedule.js';
 import type { WorkloadReceiver } from './servers/flow-receiver.js';
 import type { UdpStreamSpec } from './spec.js';
 import { closeUdp, openUdpFlow } from './udp-connect.js';
@@ -72,6 +72,11 @@ export async function runUdpStream(spec: UdpStreamSpec, ctx: WorkloadContext): P
     const note = f.pacingNote();
     if (note) run.notes.push(note);
   }
+  const paced = spec.rate === 'max' ? [] : flows.filter((f) => f.achievedRate() !== undefined);
+  const sendRate =
+    spec.rate === 'max' || paced.length === 0
+      ? undefined
+      : { askedPerSec: spec.rate * paced.length, achievedPerSec: paced.reduce((sum, f) => sum + f.achievedRate()!, 0) };
   run.notes.push(...udpNotes(kernelUdp, shared.lateness, spec.rate));
   run.noteIfAborted('datagrams in flight were not waited for');
   const common = {
@@ -86,6 +91,7 @@ export async function runUdpStream(spec: UdpStreamSpec, ctx: WorkloadContext): P
     errors: run.errors,
     series: run.series,
     ...(kernelUdp ? { kernelUdp } : {}),
+    ...(sendRate ? { sendRate } : {}),
     notes: run.notes,
   };
   if (receiver === undefined) {
@@ -198,6 +204,7 @@ class StreamFlow {
       rate: spec.rate,
       ...(endAtMs !== undefined ? { endAtMs } : {}),
       lateness: this.s.lateness,
+      maxBurst: UDP_MAX_BURST,
       sendNext: (dueAtMs) => {
         if (seq >= limit) return null;
         const size = this.nextSize();
@@ -221,12 +228,21 @@ class StreamFlow {
     if (this.socket) await closeUdp(this.socket);
   }
 
+  /**
+   * Datagrams per second from the first one's due time to the last one's send, or undefined with
+   * fewer than two. Exactly the asked rate for a punctual sender.
+   */
+  achievedRate(): number | undefined {
+    const spanMs = this.lastSendMs - this.firstSendMs;
+    if (this.sent < 2 || !(spanMs > 0)) return undefined;
+    return (this.sent - 1) / (spanMs / 1000);
+  }
+
   /** A note when the achieved send rate fell more than 1% short of the asked one. */
   pacingNote(): string | undefined {
     const rate = this.s.spec.rate;
-    if (rate === 'max' || this.sent < 2) return undefined;
-    const achieved = (this.sent - 1) / ((this.lastSendMs - this.firstSendMs) / 1000);
-    if (!(achieved < rate * 0.99)) return undefined;
+    const achieved = this.achievedRate();
+    if (rate === 'max' || achieved === undefined || !(achieved < rate * 0.99)) return undefined;
     return `flow ${this.flowId} sent at ${achieved.toFixed(0)}/s, short of the asked ${rate}/s: the harness could not keep up`;
   }
 }

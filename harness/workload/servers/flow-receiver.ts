@@ -16,6 +16,7 @@ import type { WireAnchor } from '../wire-time.js';
 export class FlowReceiver {
   readonly sequence = new SequenceTracker();
   readonly oneWayDelay = new LatencyHistogram();
+  /** UDP only. */
   readonly jitter = new InterarrivalJitter();
   /** Every byte that arrived on the flow, frames and garbage. */
   bytesReceived = 0;
@@ -51,7 +52,8 @@ export class FlowReceiver {
     if (this.protocol === 'udp') this.bytesReceived += bytes;
     const verdict = this.sequence.record(header.seq, intact);
     const delayMs = (arrivalNs - header.sentNs) / 1e6;
-    this.jitter.record(header.sentNs / 1e6, arrivalNs / 1e6);
+    // Jitter and inter-arrival times describe datagrams; on TCP they would describe read() chunking.
+    if (this.protocol === 'udp') this.jitter.record(header.sentNs / 1e6, arrivalNs / 1e6);
     const series = this.owner.series;
     if (verdict === 'new') {
       if (intact) this.bytesIntact += bytes;
