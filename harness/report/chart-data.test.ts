@@ -1,7 +1,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import type { ScenarioResult } from '../core/result.js';
-import { faultBands, latencyCdfChart, unitOf, workloadTimeCharts } from './chart-data.js';
+import { faultBands, latencyCdfChart, unitOf, withLossRatio, workloadTimeCharts } from './chart-data.js';
 import { downsampleMinMax, resampleMean } from './downsample.js';
 import { reduceForEmbedding } from './embed.js';
 import { createLargeRun, createSampleRun, histogramFromSamples } from './sample-results.js';
@@ -52,10 +52,18 @@ describe('chart data', () => {
     expect(charts.map((c) => [c.title, c.series.map((s) => s.label)])).toEqual([
       ['Counts per bucket', ['sent', 'received', 'lost', 'errors']],
       ['Throughput', ['throughput_bytes_per_sec']],
+      ['Loss and anomalies', ['lost_ratio']],
       ['Latency', ['latency_p50_ms', 'latency_max_ms']],
     ]);
     expect(charts[0]!.x[0]).toBe(0);
     expect(charts[0]!.x[1]).toBe(0.05);
+  });
+
+  it('derives the loss ratio per bucket from sent and lost', () => {
+    const derived = withLossRatio({ bucketMs: 10, startMs: 0, columns: { sent: [10, 0, null, 4], lost: [1, 0, 0, 4] } });
+    expect(derived.columns.lost_ratio).toEqual([0.1, null, null, 1]);
+    const given = { bucketMs: 10, startMs: 0, columns: { sent: [10], lost: [1], lost_ratio: [0.5] } };
+    expect(withLossRatio(given)).toBe(given);
   });
 
   it("shades only the workload's own proxy's faults, from applied to removed", () => {

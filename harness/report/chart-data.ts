@@ -9,10 +9,12 @@
  *   *_ms               ─▶ "Latency"             (ms)
  *   anything else      ─▶ "Counts per bucket"   (sent, received, lost, errors: metrics' series-recorder)
  *
+ * `lost_ratio` is derived from `sent` and `lost` when the series has no such column.
+ *
  * Every time chart carries the scenario's fault windows (applied..removed) as bands, numbered
  * F1, F2… like the fault table, and is min/max-downsampled to at most ~2×maxGroups points.
  */
-import type { HistogramSummary, ScenarioResult, WorkloadResult } from '../core/result.js';
+import type { HistogramSummary, ScenarioResult, TimeSeries, WorkloadResult } from '../core/result.js';
 import { downsampleMinMax } from './downsample.js';
 import { describeFaultShort } from './scenario-facts.js';
 
@@ -102,7 +104,7 @@ export function faultLabel(index: number): string {
 
 /** The time charts of one workload, one per unit group present in its series (empty when none). */
 export function workloadTimeCharts(scenario: ScenarioResult, workload: WorkloadResult, maxGroups = DEFAULT_CHART_GROUPS): TimeChart[] {
-  const { series } = workload;
+  const series = withLossRatio(workload.series);
   const names = Object.keys(series.columns).filter((n) => Array.isArray(series.columns[n]));
   const length = Math.max(0, ...names.map((n) => series.columns[n]!.length));
   if (names.length === 0 || length === 0) return [];
@@ -130,6 +132,17 @@ export function workloadTimeCharts(scenario: ScenarioResult, workload: WorkloadR
     charts.push(chart);
   }
   return charts;
+}
+
+/**
+ * Adds `lost_ratio` per bucket (lost / sent; null where nothing was sent) when the series has
+ * `sent` and `lost` counts but no ratio: loss reads better as a share than as a count per bucket.
+ */
+export function withLossRatio(series: TimeSeries): TimeSeries {
+  const { sent, lost } = series.columns;
+  if (!sent || !lost || series.columns.lost_ratio) return series;
+  const ratio = sent.map((n, i) => (n === null || n <= 0 || lost[i] === null || lost[i] === undefined ? null : Math.min(1, lost[i]! / n)));
+  return { ...series, columns: { ...series.columns, lost_ratio: ratio } };
 }
 
 /**

@@ -337,6 +337,9 @@ function harnessNotes(w: WorkloadResult): string {
   if (h.sendLatenessMs && h.sendLatenessMs.count > 0) {
     items.push(`sender lateness against its own schedule: p50 ${esc(formatMs(h.sendLatenessMs.p50))}, p99 ${esc(formatMs(h.sendLatenessMs.p99))}, max ${esc(formatMs(h.sendLatenessMs.max))}`);
   }
+  // `sendRate` is newer than some results files; read it structurally.
+  const rate = (h as { sendRate?: { askedPerSec: number; achievedPerSec: number } }).sendRate;
+  if (rate) items.push(`paced send rate: asked ${formatNumber(rate.askedPerSec)}/s, achieved ${formatNumber(rate.achievedPerSec)}/s`);
   if (h.incidentalLoss !== undefined) items.push(`incidental loss (lost, but dropped by no fault in the ledger): ${formatNumber(h.incidentalLoss)}`);
   if (h.kernelUdp && Object.keys(h.kernelUdp).length > 0) {
     items.push(`kernel UDP counters during the workload: ${esc(Object.entries(h.kernelUdp).map(([k, v]) => `${k} ${formatNumber(v)}`).join(', '))}`);
