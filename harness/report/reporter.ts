@@ -63,3 +63,20 @@ export function parseReporterList(text: string, flag = '--reporter'): ReporterNa
 export function fileReporters(names: readonly ReporterName[]): FileReporterName[] {
   return (Object.keys(REPORT_FILES) as FileReporterName[]).filter((n) => names.includes(n));
 }
+
+/**
+ * One observer that forwards every hook to each reporter in order (the runner takes a single
+ * observer). onRunEnd waits for every reporter's onRunEnd.
+ */
+export function combineReporters(...reporters: readonly Reporter[]): Reporter {
+  return {
+    onRunStart: (event) => reporters.forEach((r) => r.onRunStart?.(event)),
+    onScenarioStart: (event) => reporters.forEach((r) => r.onScenarioStart?.(event)),
+    onScenarioProgress: (event) => reporters.forEach((r) => r.onScenarioProgress?.(event)),
+    onFaultApplied: (event) => reporters.forEach((r) => r.onFaultApplied?.(event)),
+    onScenarioEnd: (result) => reporters.forEach((r) => r.onScenarioEnd?.(result)),
+    onRunEnd: async (result) => {
+      for (const r of reporters) await r.onRunEnd?.(result);
+    },
+  };
+}

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FaultlineError } from '../core/errors.js';
 import { parseRunResult } from './json.js';
-import { DEFAULT_REPORTERS, parseReporterList, REPORTER_NAMES } from './reporter.js';
+import { combineReporters, DEFAULT_REPORTERS, parseReporterList, REPORTER_NAMES } from './reporter.js';
+import type { Reporter } from './reporter.js';
 import { createSampleRun } from './sample-results.js';
 import { writeReports } from './write-reports.js';
 
@@ -31,6 +32,27 @@ describe('parseReporterList', () => {
       expect((error as FaultlineError).code).toBe('INVALID_ARGUMENT');
       expect((error as FaultlineError).message).toContain(message);
     }
+  });
+});
+
+describe('combineReporters', () => {
+  it('forwards every hook to each reporter, in order, and awaits every onRunEnd', async () => {
+    const calls: string[] = [];
+    const make = (tag: string): Reporter => ({
+      onRunStart: () => calls.push(`${tag}:runStart`),
+      onScenarioEnd: (s) => calls.push(`${tag}:end:${s.name}`),
+      onRunEnd: async () => {
+        await Promise.resolve();
+        calls.push(`${tag}:runEnd`);
+      },
+    });
+    const run = createSampleRun();
+    const both = combineReporters(make('a'), {}, make('b'));
+    both.onRunStart?.({ seed: 1, startedAt: run.run.startedAt, command: '', scenarios: [] });
+    both.onScenarioProgress?.({ id: 'x', phase: 'running', elapsedMs: 0 });
+    both.onScenarioEnd?.(run.scenarios[0]!);
+    await both.onRunEnd?.(run);
+    expect(calls).toEqual(['a:runStart', 'b:runStart', `a:end:${run.scenarios[0]!.name}`, `b:end:${run.scenarios[0]!.name}`, 'a:runEnd', 'b:runEnd']);
   });
 });
 
