@@ -26,6 +26,7 @@ const code = await runCli(process.argv.slice(2), {
   env: process.env,
   cwd: process.cwd(),
   interrupt: controller.signal,
+  argv: process.argv.slice(2),
   interruptHandled: () => {
     interruptHandled = true;
   },

@@ -21,6 +21,8 @@ export interface CliIo {
   cwd: string;
   /** Aborts on the first SIGINT/SIGTERM; commands stop work and clean up when it fires. */
   interrupt: AbortSignal;
+  /** The arguments as typed (after `faultline`), for report headers. */
+  argv?: readonly string[];
   /**
    * Called by a command whose normal end *is* the interrupt (`faultline proxy`, like
    * toxiproxy-server) once it has shut down cleanly, so the process exits with the command's

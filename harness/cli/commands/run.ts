@@ -1,0 +1,177 @@
+/**
+ * `faultline run [paths...]`: the product's main job. Loads and validates every scenario first
+ * (any problem: exit 2 before anything starts), selects by --grep/--tag/--shard, runs them on
+ * the chosen backend, writes the reports, and exits with the run's verdict:
+ *
+ *   0 all passed · 1 an assertion failed (or a scenario timed out) · 2 invalid input ·
+ *   3 environment (a target would not start…) · 70 internal · 130 interrupted
+ *
+ * When several scenarios went wrong in different ways the most severe code wins, in the order
+ * 130 > 70 > 3 > 2 > 1: an environment problem hides nothing worse than a failed assertion.
+ */
+import { resolve } from 'node:path';
+import { ExitCode, ERROR_CATALOG, FaultlineError, type ErrorCode } from '../../core/errors.js';
+import { systemClock } from '../../core/clock.js';
+import { MAX_SEED, randomSeed } from '../../core/rng.js';
+import type { RunResult } from '../../core/result.js';
+import { parseDuration, DURATION_FORMAT } from '../../core/duration.js';
+import { createEmbeddedProxy } from '../../proxy/embedded-proxy.js';
+import { createHttpBackend } from '../../admin/http-backend.js';
+import { createConsoleReporter } from '../../report/console.js';
+import { DEFAULT_REPORTER_LIST, parseReporterList, REPORTER_NAMES } from '../../report/reporter.js';
+import { parseShard, selectShard } from '../../report/shard.js';
+import { writeReports } from '../../report/write-reports.js';
+import { filterScenarios, findScenarioFiles } from '../../scenario/discover.js';
+import { loadScenarioFiles } from '../../scenario/load-files.js';
+import { runSuite, scenarioId } from '../../scenario/run-suite.js';
+import type { ProxyBackend } from '../../core/backend.js';
+import type { CliIo } from '../program.js';
+import type { Register } from './index.js';
+import { DEFAULT_REPORT_DIR } from './report.js';
+import { DEFAULT_SCENARIO_PATHS, runValidate, displayPath } from './validate.js';
+
+interface RunOptions {
+  grep?: string;
+  tag?: string[];
+  seed?: string;
+  parallel: string;
+  timeout?: string;
+  bail?: boolean;
+  shard?: string;
+  reporter: string;
+  out: string;
+  backend: string;
+}
+
+export const register: Register = (program, io, wrap) => {
+  program
+    .command('run')
+    .description('run scenarios: start targets, put fault proxies in front, drive workloads, apply faults, assert, report')
+    .argument('[paths...]', 'scenario files or directories (searched for *.yaml, *.yml)', DEFAULT_SCENARIO_PATHS)
+    .option('-g, --grep <regex>', 'only scenarios whose name matches')
+    .option('-t, --tag <tag>', 'only scenarios with this tag (repeatable: any of them)', collect, [])
+    .option('--seed <n>', `the run's seed, 0..${MAX_SEED} (default: random, printed)`)
+    .option('-j, --parallel <n>', 'scenarios to run at the same time', '1')
+    .option('--timeout <duration>', "override every scenario's timeout, e.g. 30s")
+    .option('--bail', 'stop starting scenarios after the first that does not pass')
+    .option('--shard <i/n>', 'run the i-th of n deterministic shares of the scenarios (CI sharding)')
+    .option('--reporter <list>', `comma-separated: ${REPORTER_NAMES.join(', ')}`, DEFAULT_REPORTER_LIST)
+    .option('-o, --out <dir>', 'folder for results.json and the reports', DEFAULT_REPORT_DIR)
+    .option('--backend <backend>', '`embedded` (in-process proxy) or the URL of a server speaking the Toxiproxy API', 'embedded')
+    .action(wrap((paths: string[], options: RunOptions) => runRun(paths, options, io)));
+};
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export async function runRun(paths: string[], options: RunOptions, io: CliIo): Promise<ExitCode> {
+  const seed = parseSeed(options.seed);
+  const parallel = parsePositiveInt(options.parallel, '--parallel');
+  const timeoutMs = options.timeout === undefined ? undefined : parseTimeout(options.timeout);
+  const reporters = parseReporterList(options.reporter);
+  const shard = options.shard === undefined ? undefined : parseShard(options.shard);
+  const backend = parseBackend(options.backend);
+  if (backend.kind !== 'embedded' && parallel > 1) {
+    throw new FaultlineError('INVALID_ARGUMENT', `--parallel ${parallel} needs the embedded backend: scenarios on one shared proxy server would clash on proxy names`, {
+      hint: 'drop --parallel, or use --backend embedded',
+    });
+  }
+
+  const loaded = loadScenarioFiles(findScenarioFiles(paths, io.cwd));
+  if (loaded.files.some((f) => f.error) || loaded.duplicateNames.length > 0) {
+    // Same output as `faultline validate`: every problem in every file, then exit 2.
+    return runValidate(paths, io);
+  }
+  let specs = filterScenarios(loaded.specs, { ...(options.grep ? { grep: options.grep } : {}), tags: options.tag ?? [] });
+  if (specs.length === 0) {
+    throw new FaultlineError('NOT_FOUND', `no scenario matches${options.grep ? ` --grep ${options.grep}` : ''}${options.tag?.length ? ` --tag ${options.tag.join(',')}` : ''} in ${paths.join(', ')}`, {
+      hint: 'see `faultline list` for the scenarios and their tags',
+    });
+  }
+  if (shard) {
+    const withIds = specs.map((spec) => ({ id: scenarioId(spec, io.cwd), spec }));
+    specs = selectShard(withIds, shard.index, shard.total).map((s) => s.spec);
+  }
+
+  const consoleReporter = reporters.includes('console') ? createConsoleReporter({ stream: io.stdout, env: io.env }) : undefined;
+  if (!consoleReporter) io.stderr.write(`faultline: seed ${seed}, ${specs.length} scenario${specs.length === 1 ? '' : 's'}, backend ${backend.kind}\n`);
+  let result: RunResult;
+  try {
+    result = await runSuite({
+      specs,
+      seed,
+      parallel,
+      ...(options.bail ? { bail: true } : {}),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      clock: systemClock,
+      signal: io.interrupt,
+      ...(consoleReporter ? { observer: consoleReporter } : {}),
+      createBackend: backend.create,
+      backendKind: backend.kind,
+      command: ['faultline', ...(io.argv ?? ['run', ...paths])].join(' '),
+      cwd: io.cwd,
+      ...(shard ? { shard: { index: shard.index, total: shard.total } } : {}),
+    });
+  } finally {
+    consoleReporter?.close();
+  }
+
+  const written = await writeReports(result, { outDir: resolve(io.cwd, options.out), reporters, env: io.env });
+  const files = Object.fromEntries(Object.entries(written.files).map(([k, v]) => [k, displayPath(v, io.cwd)]));
+  if (consoleReporter) consoleReporter.printSummary(result, files);
+  else if (Object.keys(files).length > 0) io.stderr.write(`reports: ${Object.values(files).join(', ')}\n`);
+  return runExitCode(result);
+}
+
+/** The run's exit code: the most severe of its scenarios' outcomes (see the header comment). */
+export function runExitCode(result: RunResult): ExitCode {
+  if (result.run.interrupted || result.summary.interrupted > 0) return ExitCode.interrupted;
+  let code: ExitCode = ExitCode.ok;
+  const rank = (c: ExitCode) => [ExitCode.ok, ExitCode.failed, ExitCode.invalidInput, ExitCode.environment, ExitCode.internal].indexOf(c as never);
+  for (const scenario of result.scenarios) {
+    let scenarioCode: ExitCode = ExitCode.ok;
+    if (scenario.status === 'failed') scenarioCode = ExitCode.failed;
+    if (scenario.status === 'errored') {
+      const errorCode = scenario.error?.code;
+      scenarioCode = errorCode && errorCode !== 'INTERNAL' ? ERROR_CATALOG[errorCode as ErrorCode].exit : ExitCode.internal;
+    }
+    if (rank(scenarioCode) > rank(code)) code = scenarioCode;
+  }
+  return code;
+}
+
+interface BackendChoice {
+  kind: string;
+  create(seed: number): ProxyBackend;
+}
+
+function parseBackend(text: string): BackendChoice {
+  if (text === 'embedded') return { kind: 'embedded', create: (seed) => createEmbeddedProxy({ seed }) };
+  if (/^https?:\/\//.test(text)) {
+    // A shared server: each scenario creates its proxies there and deletes them at its end.
+    return { kind: `http ${text}`, create: () => createHttpBackend({ url: text }) };
+  }
+  throw new FaultlineError('INVALID_ARGUMENT', `--backend: expected "embedded" or an http(s):// URL of a Toxiproxy-API server, got ${JSON.stringify(text)}`);
+}
+
+function parseSeed(text: string | undefined): number {
+  if (text === undefined) return randomSeed();
+  const seed = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(seed) || seed > MAX_SEED) {
+    throw new FaultlineError('INVALID_ARGUMENT', `--seed: expected an integer from 0 to ${MAX_SEED}, got ${JSON.stringify(text)}`);
+  }
+  return seed;
+}
+
+function parsePositiveInt(text: string, flag: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 1000) throw new FaultlineError('INVALID_ARGUMENT', `${flag}: expected an integer from 1 to 1000, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+function parseTimeout(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0) throw new FaultlineError('INVALID_ARGUMENT', `--timeout: expected ${DURATION_FORMAT}, got ${JSON.stringify(text)}`);
+  return ms;
+}

@@ -1,0 +1,153 @@
+/**
+ * Runs a list of scenarios (up to `parallel` at a time) and assembles the run's RunResult.
+ *
+ * Seeds: the run has one seed; each scenario derives its own from it and its name (unless the
+ * file fixes `seed:`), so one scenario's randomness does not depend on which others ran, in which
+ * order, or on which shard. The replay command in each result re-runs that scenario alone with
+ * the run's seed, and gets the same scenario seed back.
+ */
+import { relative } from 'node:path';
+import { cpus, platform, release, arch } from 'node:os';
+import type { ProxyBackend } from '../core/backend.js';
+import type { Clock } from '../core/clock.js';
+import { createRng, MAX_SEED } from '../core/rng.js';
+import { RESULT_SCHEMA_VERSION, summarizeScenarios, type RunResult, type ScenarioResult } from '../core/result.js';
+import type { RunObserver } from '../core/run-events.js';
+import { FAULTLINE_VERSION } from '../core/version.js';
+import { runScenario } from './run-scenario.js';
+import type { ScenarioSpec } from './spec.js';
+
+export interface SuiteRunOptions {
+  specs: ScenarioSpec[];
+  seed: number;
+  /** Scenarios run at the same time. Default 1. */
+  parallel?: number;
+  /** Stop starting scenarios after the first one that does not pass. */
+  bail?: boolean;
+  /** Overrides every scenario's timeout, ms. */
+  timeoutMs?: number;
+  clock: Clock;
+  /** Ctrl-C: running scenarios tear down and report `interrupted`; the rest are skipped. */
+  signal: AbortSignal;
+  observer?: RunObserver;
+  createBackend(seed: number): ProxyBackend | Promise<ProxyBackend>;
+  backendKind: string;
+  /** The command line as typed, for the report header. */
+  command: string;
+  /** Folder that file paths in ids and replay commands are relative to. */
+  cwd: string;
+  shard?: { index: number; total: number };
+}
+
+/** The seed a scenario runs with: its own `seed:`, or one derived from the run seed and its name. */
+export function scenarioSeed(runSeed: number, spec: Pick<ScenarioSpec, 'name' | 'seed'>): number {
+  return spec.seed ?? createRng(runSeed).fork(`scenario:${spec.name}`).int(0, MAX_SEED);
+}
+
+/** `<relative file>#<name>`: unique in a run, stable across machines. */
+export function scenarioId(spec: Pick<ScenarioSpec, 'name' | 'file'>, cwd: string): string {
+  return `${relative(cwd, spec.file) || spec.file}#${spec.name}`;
+}
+
+/** The command that re-runs one scenario with the same seed. */
+export function replayCommand(spec: Pick<ScenarioSpec, 'name' | 'file'>, runSeed: number, cwd: string): string {
+  const name = spec.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return `npx faultline run ${shellQuote(relative(cwd, spec.file) || spec.file)} --grep ${shellQuote(`^${name}$`)} --seed ${runSeed}`;
+}
+
+function shellQuote(text: string): string {
+  return /^[\w./@:^$-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+export async function runSuite(options: SuiteRunOptions): Promise<RunResult> {
+  const { specs, clock } = options;
+  const startedAt = new Date().toISOString();
+  const start = clock.now();
+  const ids = specs.map((spec) => scenarioId(spec, options.cwd));
+  options.observer?.onRunStart?.({
+    seed: options.seed,
+    startedAt,
+    command: options.command,
+    scenarios: specs.map((spec, i) => ({ id: ids[i]!, name: spec.name, file: spec.file })),
+    ...(options.shard ? { shard: options.shard } : {}),
+  });
+
+  const results: Array<ScenarioResult | undefined> = new Array(specs.length);
+  let nextIndex = 0;
+  let nextWorkloadId = 1;
+  let bailed = false;
+  const worker = async () => {
+    for (;;) {
+      const index = nextIndex++;
+      if (index >= specs.length) return;
+      const spec = specs[index]!;
+      const seed = scenarioSeed(options.seed, spec);
+      const replay = replayCommand(spec, options.seed, options.cwd);
+      if (options.signal.aborted || bailed) {
+        results[index] = skipped(spec, ids[index]!, seed, replay, options, options.signal.aborted ? 'the run was interrupted' : 'an earlier scenario failed (--bail)');
+        continue;
+      }
+      const result = await runScenario(
+        { spec, id: ids[index]!, seed, replay, index, total: specs.length, backendKind: options.backendKind },
+        {
+          clock,
+          createBackend: options.createBackend,
+          signal: options.signal,
+          ...(options.observer ? { observer: options.observer } : {}),
+          allocateWorkloadId: () => nextWorkloadId++,
+          ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+        },
+      );
+      results[index] = result;
+      if (options.bail && result.status !== 'passed') bailed = true;
+    }
+  };
+  const workers = Math.max(1, Math.min(options.parallel ?? 1, specs.length));
+  await Promise.all(Array.from({ length: workers }, worker));
+
+  const scenarios = results.map((r) => r!);
+  const result: RunResult = {
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    faultline: { version: FAULTLINE_VERSION },
+    run: {
+      seed: options.seed,
+      startedAt,
+      durationMs: clock.now() - start,
+      command: options.command,
+      node: process.version,
+      os: `${platform()} ${release()} ${arch()}`,
+      cpus: cpus().length,
+      backend: options.backendKind,
+      ...(options.shard ? { shard: options.shard } : {}),
+      interrupted: options.signal.aborted,
+    },
+    summary: summarizeScenarios(scenarios),
+    scenarios,
+  };
+  await options.observer?.onRunEnd?.(result);
+  return result;
+}
+
+function skipped(spec: ScenarioSpec, id: string, seed: number, replay: string, options: SuiteRunOptions, why: string): ScenarioResult {
+  return {
+    id,
+    name: spec.name,
+    file: spec.file,
+    ...(spec.description ? { description: spec.description } : {}),
+    tags: spec.tags,
+    status: 'skipped',
+    expect: spec.expect,
+    seed,
+    backend: options.backendKind,
+    startedAt: new Date().toISOString(),
+    durationMs: 0,
+    replay,
+    workloads: [],
+    faults: [],
+    ledger: [],
+    assertions: [],
+    calibration: [],
+    targets: [],
+    notes: [`not run: ${why}`],
+  };
+}
