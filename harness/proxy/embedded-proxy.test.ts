@@ -93,6 +93,25 @@ describe('embedded proxy registry', () => {
     expect(await proxy.listProxies()).toEqual([]);
   });
 
+  it('reports a listen address that cannot be bound as ADDRESS_UNAVAILABLE', async () => {
+    proxy = createEmbeddedProxy();
+    // 192.0.2.1 (TEST-NET-1) is never a local address: bind() fails locally, no packet is sent.
+    const error = await rejection(proxy.createProxy({ name: 'p', listen: '192.0.2.1:0', upstream: '127.0.0.1:9' }));
+    expect(error.code).toBe('ADDRESS_UNAVAILABLE');
+    expect(error.message).toBe('listen 192.0.2.1:0: cannot bind (EADDRNOTAVAIL)');
+  });
+
+  it('udp proxies get a session idle timeout, default or given, and keep it across updates', async () => {
+    proxy = createEmbeddedProxy();
+    const a = await proxy.createProxy({ name: 'u', protocol: 'udp', listen: ':0', upstream: '127.0.0.1:9', enabled: false });
+    expect(a).toMatchObject({ protocol: 'udp', session_idle_timeout: 60_000 });
+    const b = await proxy.updateProxy('u', { session_idle_timeout: 500 });
+    expect(b.session_idle_timeout).toBe(500);
+    expect((await proxy.updateProxy('u', { upstream: '127.0.0.1:10' })).session_idle_timeout).toBe(500);
+    const bad = await rejection(proxy.updateProxy('u', { session_idle_timeout: 0 }));
+    expect(bad.message).toBe('session_idle_timeout must be a whole number of milliseconds ≥ 1, got 0 (number)');
+  });
+
   it('disable closes live connections and refuses new ones; enable listens again on the same port', async () => {
     proxy = createEmbeddedProxy();
     const echo = await server();
