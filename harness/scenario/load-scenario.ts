@@ -56,6 +56,18 @@ export function loadScenario(field: Field, options: ScenarioOptions): { spec?: S
   const compare = loadCompare(entries.get('compare', true), workloads);
 
   if (field.ctx.problems.length > before || name === undefined || !expect) return { nameField };
+  // A definition may only be left out for a reason the user is told (possibly at what it refers
+  // to); a scenario that loads without problems but lost one is a loader bug, never a result.
+  const faultsField = entries.get('faults', true);
+  const declaredFaults = faultsField.isList ? faultsField.list()!.length : 0;
+  if (
+    targets.specs.length !== targets.byName.size ||
+    proxies.specs.length !== proxies.byName.size ||
+    workloads.specs.length !== workloads.byName.size ||
+    faults.length !== declaredFaults
+  ) {
+    throw new Error(`internal: scenario "${name}" lost a definition without reporting a problem`);
+  }
   const spec: ScenarioSpec = {
     name,
     tags: tags ?? [],

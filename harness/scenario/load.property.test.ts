@@ -116,13 +116,15 @@ function mutate(tree: unknown, mutations: Mutation[]): unknown {
 
 // ── text mutations ─────────────────────────────────────────────────────────
 
-const textEdit = fc.oneof(
+const textEdit: fc.Arbitrary<TextEdit> = fc.oneof(
   fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }),
   fc.record({ op: fc.constant('splice' as const), at: fc.nat(), remove: fc.nat({ max: 20 }), insert: fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom(':', '- ', '{', '[', '&a ', '*a', '<<: ', '\n  ', '\t', '"', "'", '#', '---\n', '? ')) }),
   fc.record({ op: fc.constant('duplicate-line' as const), at: fc.nat() }),
 );
 
-function editText(text: string, edits: Array<fc.Arbitrary<unknown> extends never ? never : any>): string {
+type TextEdit = { op: 'truncate'; at: number } | { op: 'splice'; at: number; remove: number; insert: string } | { op: 'duplicate-line'; at: number };
+
+function editText(text: string, edits: TextEdit[]): string {
   let out = text;
   for (const edit of edits) {
     const at = out.length === 0 ? 0 : edit.at % out.length;
@@ -138,20 +140,27 @@ function editText(text: string, edits: Array<fc.Arbitrary<unknown> extends never
   return out;
 }
 
+/**
+ * A failure's counterexample is shrunk for at most 20 s: shrinking a deep random tree can
+ * otherwise take many minutes, which would look like the hang this file exists to rule out.
+ */
+const BOUNDED = { interruptAfterTimeLimit: 20_000 } as const;
+
 describe('the loader returns specs or a FaultlineError, whatever the input', () => {
-  test.prop([fc.constantFrom(...TREES), fc.array(mutation, { minLength: 1, maxLength: 4 })], { numRuns: 400 })('valid trees, mutated', (tree, mutations) => {
+  test.prop([fc.constantFrom(...TREES), fc.array(mutation, { minLength: 1, maxLength: 4 })], { ...BOUNDED, numRuns: 400 })('valid trees, mutated', (tree, mutations) => {
     loadChecked(stringify(mutate(tree, mutations)));
   });
 
-  test.prop([fc.constantFrom(...TEXTS), fc.array(textEdit, { minLength: 1, maxLength: 3 })], { numRuns: 300 })('valid texts, cut and spliced', (text, edits) => {
+  test.prop([fc.constantFrom(...TEXTS), fc.array(textEdit, { minLength: 1, maxLength: 3 })], { ...BOUNDED, numRuns: 300 })('valid texts, cut and spliced', (text, edits) => {
     loadChecked(editText(text, edits));
   });
 
-  test.prop([fc.dictionary(fc.constantFrom(...KEYS), value, { maxKeys: 8 })], { numRuns: 300 })('random documents in the scenario vocabulary', (doc) => {
+  test.prop([fc.dictionary(fc.constantFrom(...KEYS), value, { maxKeys: 8 })], { ...BOUNDED, numRuns: 300 })('random documents in the scenario vocabulary', (doc) => {
     loadChecked(stringify(doc));
   });
 
   test.prop([fc.oneof(fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b).toString('latin1')), fc.string({ maxLength: 200, unit: 'binary' }), fc.anything().map((v) => stringify(v)))], {
+    ...BOUNDED,
     numRuns: 300,
   })('random bytes and random YAML', (text) => {
     loadChecked(text);
