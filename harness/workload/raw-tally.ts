@@ -3,6 +3,7 @@
  * expectation, round-trip times, and the first few mismatches in full.
  */
 import type { WorkloadResult } from '../core/result.js';
+import type { WorkloadMeasurements } from '../metrics/assemble-workload-result.js';
 import { LatencyHistogram } from '../metrics/latency-histogram.js';
 import { ErrorCodes } from './classify-error.js';
 import { checkResponse, describeExpectation, escapeBytes, MAX_MISMATCHES_KEPT } from './raw-response.js';
@@ -17,10 +18,19 @@ export class RawTally {
   bytesSent = 0;
   bytesReceived = 0;
   readonly rtt = new LatencyHistogram();
-  readonly lateness = new LatencyHistogram();
   readonly mismatches: NonNullable<WorkloadResult['mismatches']> = [];
 
   constructor(private readonly run: WorkloadRun) {}
+
+  /** The raw workloads' counts, mismatches and lateness for assembleWorkloadResult. */
+  measurements(): Pick<WorkloadMeasurements, 'requests' | 'bytesSent' | 'bytesReceived' | 'mismatches'> {
+    return {
+      requests: { sent: this.sent, received: this.received, matched: this.matched, mismatched: this.mismatched },
+      bytesSent: this.bytesSent,
+      bytesReceived: this.bytesReceived,
+      mismatches: this.mismatches,
+    };
+  }
 
   /** A request went out at clock time `atMs`. */
   requestSent(bytes: number, atMs: number): void {

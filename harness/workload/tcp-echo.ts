@@ -22,14 +22,12 @@ import type { WorkloadContext } from './context.js';
 import { encodeFrame, FRAME_HEADER_BYTES } from './frame.js';
 import { FrameReader, type ReceivedFrame } from './frame-reader.js';
 import { OutstandingRequests } from './outstanding-requests.js';
-import { createSizePicker, maxSizeOf, PayloadSource } from './payload-source.js';
-import { runSendLoop } from './send-schedule.js';
+import { createSizePicker, type PayloadSource } from './payload-source.js';
 import { SignalBox } from './signal-box.js';
 import type { TcpEchoSpec } from './spec.js';
-import { connectTcp } from './tcp-connect.js';
 import { wireNowNs } from './wire-time.js';
 import { waitFor } from './wait-for.js';
-import { WorkloadRun } from './workload-run.js';
+import { sum, WorkloadRun } from './workload-run.js';
 
 interface Shared {
   run: WorkloadRun;
@@ -38,57 +36,29 @@ interface Shared {
   payloads: PayloadSource;
   rtt: LatencyHistogram;
   connect: LatencyHistogram;
-  lateness: LatencyHistogram;
-  totals: { sent: number; received: number };
 }
 
 export async function runTcpEcho(spec: TcpEchoSpec, ctx: WorkloadContext): Promise<WorkloadResult> {
   const run = new WorkloadRun(spec, ctx);
-  const shared: Shared = {
-    run,
-    spec,
-    ctx,
-    payloads: new PayloadSource(ctx.rng.fork('payload'), maxSizeOf(spec.size)),
-    rtt: new LatencyHistogram(),
-    connect: new LatencyHistogram(),
-    lateness: new LatencyHistogram(),
-    totals: { sent: 0, received: 0 },
-  };
+  const shared: Shared = { run, spec, ctx, payloads: run.payloads(), rtt: new LatencyHistogram(), connect: new LatencyHistogram() };
   const connections: EchoConnection[] = [];
   if (await run.waitForStart()) {
-    run.startProgress(() => shared.totals);
+    run.startProgress(() => run.totals);
     for (let i = 0; i < spec.connections; i++) connections.push(new EchoConnection(shared, i));
     await Promise.all(connections.map((c) => c.run()));
     run.stopProgress();
   }
   let sequence: SequenceCounts = emptySequenceCounts();
-  let bytesSent = 0;
-  let bytesReceived = 0;
-  let bytesIntact = 0;
-  for (const c of connections) {
-    sequence = addSequenceCounts(sequence, c.tracker.counts(c.sent));
-    bytesSent += c.bytesSent;
-    bytesReceived += c.bytesReceived;
-    bytesIntact += c.bytesIntact;
-  }
+  for (const c of connections) sequence = addSequenceCounts(sequence, c.tracker.counts(c.sent));
   run.noteIfAborted('messages still awaiting a reply count as lost');
   return assembleWorkloadResult({
-    name: spec.name,
-    kind: 'tcp-echo',
-    protocol: 'tcp',
-    ...(ctx.proxy !== undefined ? { proxy: ctx.proxy } : {}),
-    startedAtMs: run.startedAtRel(),
-    durationMs: run.durationMs(),
+    ...run.resultBase('tcp-echo', 'tcp', spec.rate !== 'max'),
     sequence,
-    bytesSent,
-    bytesReceived,
-    bytesIntact,
+    bytesSent: sum(connections, (c) => c.bytesSent),
+    bytesReceived: sum(connections, (c) => c.bytesReceived),
+    bytesIntact: sum(connections, (c) => c.bytesIntact),
     connections: { attempted: connections.length, failed: connections.filter((c) => c.failed).length },
     histograms: { rtt_ms: shared.rtt, connect_ms: shared.connect },
-    ...(spec.rate !== 'max' ? { sendLateness: shared.lateness } : {}),
-    errors: run.errors,
-    series: run.series,
-    notes: run.notes,
   });
 }
 
@@ -120,17 +90,12 @@ class EchoConnection {
   }
 
   async run(): Promise<void> {
-    const { run, spec, ctx } = this.s;
-    const outcome = await connectTcp(ctx.endpoint, spec.connectTimeoutMs, run.clock, ctx.signal);
-    if (!outcome.ok) {
-      if (outcome.error) {
-        this.failed = true;
-        run.error(outcome.error.code, outcome.error.message);
-      }
+    const { run, ctx } = this.s;
+    const socket = await run.connect(this.s.connect);
+    if (typeof socket === 'string') {
+      this.failed = socket === 'failed';
       return;
     }
-    this.s.connect.record(outcome.connectMs);
-    const socket = outcome.socket;
     this.socket = socket;
     const reader = new FrameReader({
       onFrame: (frame) => this.reply(frame),
@@ -179,13 +144,7 @@ class EchoConnection {
       }
       return;
     }
-    const loop = runSendLoop({
-      clock: run.clock,
-      signal: ctx.signal,
-      startMs: run.clock.now(),
-      rate: spec.rate,
-      ...(endAtMs !== undefined ? { endAtMs } : {}),
-      lateness: this.s.lateness,
+    const loop = run.sendLoop({
       sendNext: () => {
         if (this.stopped || this.sent >= this.limit) return null;
         this.sendOne();
@@ -215,9 +174,9 @@ class EchoConnection {
     const now = run.clock.now();
     this.outstanding.add(seq, sentNs, now + spec.timeoutMs);
     this.sent++;
-    this.s.totals.sent++;
+    this.s.run.totals.sent++;
     this.bytesSent += frame.length;
-    run.series.sent(now);
+    run.series.sent(run.anchor.toClockMs(sentNs));
     this.socket!.write(frame);
   }
 
@@ -248,7 +207,7 @@ class EchoConnection {
     this.s.rtt.record(rttMs);
     run.series.received(now, bytes, run.anchor.toClockMs(pending.sentNs));
     run.series.latency(now, rttMs);
-    this.s.totals.received++;
+    this.s.run.totals.received++;
     this.changed.notify();
   }
 

@@ -21,7 +21,6 @@ import { escapeBytes, ResponseCutter } from './raw-response.js';
 import { RawTally } from './raw-tally.js';
 import { SignalBox } from './signal-box.js';
 import type { TcpRawSpec } from './spec.js';
-import { connectTcp } from './tcp-connect.js';
 import { waitFor } from './wait-for.js';
 import { WorkloadRun } from './workload-run.js';
 
@@ -38,22 +37,10 @@ export async function runTcpRaw(spec: TcpRawSpec, ctx: WorkloadContext): Promise
   }
   run.noteIfAborted('the request in flight was not waited for');
   return assembleWorkloadResult({
-    name: spec.name,
-    kind: 'tcp-raw',
-    protocol: 'tcp',
-    ...(ctx.proxy !== undefined ? { proxy: ctx.proxy } : {}),
-    startedAtMs: run.startedAtRel(),
-    durationMs: run.durationMs(),
-    requests: { sent: tally.sent, received: tally.received, matched: tally.matched, mismatched: tally.mismatched },
-    bytesSent: tally.bytesSent,
-    bytesReceived: tally.bytesReceived,
+    ...run.resultBase('tcp-raw', 'tcp', spec.rate !== 'max'),
+    ...tally.measurements(),
     connections: { attempted: connections.length, failed: connections.filter((c) => c.failed).length },
     histograms: { rtt_ms: tally.rtt, connect_ms: connect },
-    ...(spec.rate !== 'max' ? { sendLateness: tally.lateness } : {}),
-    errors: run.errors,
-    series: run.series,
-    mismatches: tally.mismatches,
-    notes: run.notes,
   });
 }
 
@@ -81,13 +68,11 @@ class RawConnection {
 
   async run(): Promise<void> {
     const { workload: run, spec, ctx } = this;
-    const outcome = await connectTcp(ctx.endpoint, spec.connectTimeoutMs, run.clock, ctx.signal);
-    if (!outcome.ok) {
-      if (outcome.error) this.fail(outcome.error.code, outcome.error.message);
+    const socket = await run.connect(this.connect);
+    if (typeof socket === 'string') {
+      this.failed = socket === 'failed';
       return;
     }
-    this.connect.record(outcome.connectMs);
-    const socket = outcome.socket;
     this.socket = socket;
     socket.on('data', (chunk: Buffer) => {
       this.tally.bytesReceived += chunk.length;
@@ -117,22 +102,14 @@ class RawConnection {
   }
 
   private async exchangeAll(): Promise<void> {
-    const { workload: run, spec, ctx } = this;
+    const { workload: run, spec } = this;
     const label = `connection ${this.index}`;
     const startMs = run.clock.now();
     const endAtMs = run.endAtMs;
     let k = 0;
     for (let round = 0; endAtMs !== undefined || round < spec.repeat; round++) {
       for (const request of spec.requests) {
-        if (this.failed || this.closed || ctx.signal.aborted) return;
-        if (spec.rate !== 'max') {
-          const due = startMs + (k / spec.rate) * 1000;
-          if (endAtMs !== undefined && due >= endAtMs) return;
-          if ((await run.clock.sleepUntil(due, ctx.signal)) === 'aborted') return;
-          this.tally.lateness.record(run.clock.now() - due);
-        } else if (endAtMs !== undefined && run.clock.now() >= endAtMs) {
-          return;
-        }
+        if (this.failed || this.closed || !(await run.paceRequest(k, startMs))) return;
         const sentAtMs = run.clock.now();
         this.tally.requestSent(request.send.length, sentAtMs);
         this.socket!.write(request.send);

@@ -18,16 +18,13 @@ import type { Socket } from 'node:net';
 import type { StreamVerdict, WorkloadResult } from '../core/result.js';
 import { assembleWorkloadResult } from '../metrics/assemble-workload-result.js';
 import { LatencyHistogram } from '../metrics/latency-histogram.js';
-import { addSequenceCounts, emptySequenceCounts, type SequenceCounts } from '../metrics/sequence-tracker.js';
 import { classifyError, ErrorCodes } from './classify-error.js';
 import type { WorkloadContext } from './context.js';
 import { FRAME_HEADER_BYTES } from './frame.js';
 import { BATCH_BYTES, FrameBatch, ZERO_COPY_MIN_PAYLOAD_BYTES } from './frame-batch.js';
-import { createSizePicker, maxSizeOf, PayloadSource } from './payload-source.js';
-import { runSendLoop } from './send-schedule.js';
-import type { FlowReceiver } from './servers/flow-receiver.js';
+import { createSizePicker, type PayloadSource } from './payload-source.js';
 import type { TcpStreamSpec } from './spec.js';
-import { connectTcp } from './tcp-connect.js';
+import { goodputBytesPerSec, sumReceivedFlows } from './sink-flows.js';
 import { waitFor } from './wait-for.js';
 import { WorkloadRun } from './workload-run.js';
 
@@ -39,25 +36,15 @@ interface Shared {
   ctx: WorkloadContext;
   payloads: PayloadSource;
   connect: LatencyHistogram;
-  lateness: LatencyHistogram;
-  totals: { sent: number; received: number };
 }
 
 export async function runTcpStream(spec: TcpStreamSpec, ctx: WorkloadContext): Promise<WorkloadResult> {
   const run = new WorkloadRun(spec, ctx);
-  const shared: Shared = {
-    run,
-    spec,
-    ctx,
-    payloads: new PayloadSource(ctx.rng.fork('payload'), maxSizeOf(spec.size)),
-    connect: new LatencyHistogram(),
-    lateness: new LatencyHistogram(),
-    totals: { sent: 0, received: 0 },
-  };
+  const shared: Shared = { run, spec, ctx, payloads: run.payloads(), connect: new LatencyHistogram() };
   ctx.sink?.prepare(ctx.workloadId, { originMs: ctx.scenarioStartMs, bucketMs: run.bucketMs });
   const connections: StreamConnection[] = [];
   if (await run.waitForStart()) {
-    run.startProgress(() => ({ sent: shared.totals.sent, received: receivedSoFar(ctx) }));
+    run.startProgress(() => ({ sent: run.totals.sent, received: receivedSoFar(ctx) }));
     for (let i = 0; i < spec.connections; i++) connections.push(new StreamConnection(shared, i));
     await Promise.all(connections.map((c) => c.run()));
     run.stopProgress();
@@ -66,67 +53,48 @@ export async function runTcpStream(spec: TcpStreamSpec, ctx: WorkloadContext): P
   const receiver = ctx.sink?.collect(ctx.workloadId);
   const bytesSent = connections.reduce((sum, c) => sum + c.bytesSent, 0);
   const framesSent = connections.reduce((sum, c) => sum + c.framesSent, 0);
-  const common = {
-    name: spec.name,
-    kind: 'tcp-stream' as const,
-    protocol: 'tcp' as const,
-    ...(ctx.proxy !== undefined ? { proxy: ctx.proxy } : {}),
-    startedAtMs: run.startedAtRel(),
-    durationMs: run.durationMs(),
-    bytesSent,
-    connections: { attempted: connections.length, failed: connections.filter((c) => c.failed).length },
-    ...(spec.rate !== 'max' || spec.rateBytesPerSec !== undefined ? { sendLateness: shared.lateness } : {}),
-    errors: run.errors,
-    series: run.series,
-    notes: run.notes,
-  };
   if (receiver === undefined) {
     run.notes.push('no built-in sink behind this workload: receiver-side metrics (delivery, order, integrity, delay) are not available');
-    return assembleWorkloadResult({ ...common, bytesReceived: 0, histograms: { connect_ms: shared.connect } });
+  } else {
+    for (const c of connections) {
+      const partial = receiver.flows.get(c.flowId)?.partialBytes ?? 0;
+      if (partial > 0 && !c.failed) {
+        run.errors.record(ErrorCodes.eofEarly, run.rel(receiver.flows.get(c.flowId)!.lastArrivalMs), `connection ${c.flowId}: the sink's stream ended ${partial} bytes into a frame`);
+        c.failed = true;
+      }
+    }
+    run.series.merge(receiver.series);
   }
+  const base = {
+    ...run.resultBase('tcp-stream', 'tcp', spec.rate !== 'max' || spec.rateBytesPerSec !== undefined),
+    bytesSent,
+    connections: { attempted: connections.length, failed: connections.filter((c) => c.failed).length },
+  };
+  if (receiver === undefined) return assembleWorkloadResult({ ...base, bytesReceived: 0, histograms: { connect_ms: shared.connect } });
 
-  let sequence: SequenceCounts = emptySequenceCounts();
-  let bytesReceived = 0;
-  let bytesIntact = 0;
-  let lastArrivalMs = NaN;
-  const oneWay = new LatencyHistogram();
-  for (const c of connections) {
-    const flow: FlowReceiver | undefined = receiver.flows.get(c.flowId);
-    if (flow === undefined) {
-      sequence = addSequenceCounts(sequence, { ...emptySequenceCounts(), sent: c.framesSent, lost: c.framesSent });
-      continue;
-    }
-    sequence = addSequenceCounts(sequence, flow.sequence.counts(c.framesSent));
-    bytesReceived += flow.bytesReceived;
-    bytesIntact += flow.bytesIntact;
-    oneWay.merge(flow.oneWayDelay);
-    if (!(flow.lastArrivalMs <= lastArrivalMs)) lastArrivalMs = flow.lastArrivalMs;
-    if (flow.partialBytes > 0 && !c.failed) {
-      run.errors.record(ErrorCodes.eofEarly, run.rel(flow.lastArrivalMs), `connection ${c.flowId}: the sink's stream ended ${flow.partialBytes} bytes into a frame`);
-      c.failed = true;
-    }
-  }
-  run.series.merge(receiver.series);
-  const missing = sequence.lost;
+  const received = sumReceivedFlows(
+    receiver,
+    connections.map((c) => ({ flowId: c.flowId, sent: c.framesSent })),
+  );
+  const { sequence } = received;
   const stream: StreamVerdict = {
     bytesSent,
-    bytesReceived,
+    bytesReceived: received.bytesReceived,
     framesSent,
     framesReceived: sequence.received,
     inOrder: sequence.reordered === 0,
-    intact: missing === 0 && sequence.duplicated === 0 && sequence.corrupted === 0,
-    missingFrames: missing,
+    intact: sequence.lost === 0 && sequence.duplicated === 0 && sequence.corrupted === 0,
+    missingFrames: sequence.lost,
     duplicatedFrames: sequence.duplicated,
     corruptedFrames: sequence.corrupted,
   };
-  const elapsedSec = (lastArrivalMs - run.startedAt) / 1000;
   return assembleWorkloadResult({
-    ...common,
+    ...base,
     sequence,
-    bytesReceived,
-    bytesIntact,
-    goodputBytesPerSec: elapsedSec > 0 ? bytesIntact / elapsedSec : 0,
-    histograms: { connect_ms: shared.connect, one_way_delay_ms: oneWay },
+    bytesReceived: received.bytesReceived,
+    bytesIntact: received.bytesIntact,
+    goodputBytesPerSec: goodputBytesPerSec(received, run.startedAt),
+    histograms: { connect_ms: shared.connect, one_way_delay_ms: received.oneWay },
     stream,
   });
 }
@@ -163,16 +131,11 @@ class StreamConnection {
 
   async run(): Promise<void> {
     const { run, spec, ctx } = this.s;
-    const outcome = await connectTcp(ctx.endpoint, spec.connectTimeoutMs, run.clock, ctx.signal);
-    if (!outcome.ok) {
-      if (outcome.error) {
-        this.failed = true;
-        run.error(outcome.error.code, outcome.error.message);
-      }
+    const socket = await run.connect(this.s.connect);
+    if (typeof socket === 'string') {
+      this.failed = socket === 'failed';
       return;
     }
-    this.s.connect.record(outcome.connectMs);
-    const socket = outcome.socket;
     this.socket = socket;
     const closed = new Promise<void>((resolve) =>
       socket.once('close', () => {
@@ -202,16 +165,10 @@ class StreamConnection {
   }
 
   private async sendAll(): Promise<void> {
-    const { run, spec, ctx } = this.s;
-    const endAtMs = run.endAtMs;
+    const { run, spec } = this.s;
     const byteRate = spec.rateBytesPerSec !== undefined;
-    const loop = runSendLoop({
-      clock: run.clock,
-      signal: ctx.signal,
-      startMs: run.clock.now(),
+    const loop = run.sendLoop({
       rate: byteRate ? spec.rateBytesPerSec! : spec.rate,
-      ...(endAtMs !== undefined ? { endAtMs } : {}),
-      lateness: this.s.lateness,
       sendNext: () => this.queueFrame(byteRate),
       flush: () => this.flush(),
       blocked: () => this.socket!.writableNeedDrain,
@@ -246,7 +203,7 @@ class StreamConnection {
     const seq = this.seq++;
     this.batch.add(ctx.workloadId, this.flowId, seq, this.batch.sentNs, payloads.bytes(seq, size), payloads.crc(seq, size));
     this.bytesQueued += frameBytes;
-    this.s.totals.sent++;
+    this.s.run.totals.sent++;
     return byteRate ? frameBytes : 1;
   }
 
@@ -257,7 +214,7 @@ class StreamConnection {
     this.batch = null;
     const socket = this.socket;
     if (socket === undefined || socket.destroyed) return;
-    this.s.run.series.sent(this.s.run.clock.now(), batch.frames);
+    this.s.run.series.sent(this.s.run.anchor.toClockMs(batch.sentNs), batch.frames);
     const chunks = batch.finish();
     socket.cork();
     for (let i = 0; i < chunks.length - 1; i++) socket.write(chunks[i]!);

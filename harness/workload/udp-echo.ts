@@ -14,21 +14,20 @@ import type dgram from 'node:dgram';
 import type { WorkloadResult } from '../core/result.js';
 import { assembleWorkloadResult } from '../metrics/assemble-workload-result.js';
 import { InterarrivalJitter } from '../metrics/interarrival-jitter.js';
-import { diffKernelUdpCounters, readKernelUdpCounters } from '../metrics/kernel-udp-counters.js';
 import { LatencyHistogram } from '../metrics/latency-histogram.js';
 import { addSequenceCounts, emptySequenceCounts, SequenceTracker, type SequenceCounts } from '../metrics/sequence-tracker.js';
 import { classifyError } from './classify-error.js';
 import type { WorkloadContext } from './context.js';
 import { decodeDatagram, encodeFrame } from './frame.js';
 import { OutstandingRequests } from './outstanding-requests.js';
-import { createSizePicker, maxSizeOf, PayloadSource } from './payload-source.js';
-import { runSendLoop, UDP_MAX_BURST } from './send-schedule.js';
+import { createSizePicker, type PayloadSource } from './payload-source.js';
+import { UDP_MAX_BURST } from './send-schedule.js';
 import { SignalBox } from './signal-box.js';
 import type { UdpEchoSpec } from './spec.js';
 import { closeUdp, openUdpFlow } from './udp-connect.js';
 import { jitterOfFlows, udpNotes } from './udp-notes.js';
 import { wireNowNs } from './wire-time.js';
-import { WorkloadRun } from './workload-run.js';
+import { sum, WorkloadRun } from './workload-run.js';
 
 interface Shared {
   run: WorkloadRun;
@@ -36,59 +35,37 @@ interface Shared {
   ctx: WorkloadContext;
   payloads: PayloadSource;
   rtt: LatencyHistogram;
-  lateness: LatencyHistogram;
-  totals: { sent: number; received: number };
 }
 
 export async function runUdpEcho(spec: UdpEchoSpec, ctx: WorkloadContext): Promise<WorkloadResult> {
   const run = new WorkloadRun(spec, ctx);
-  const shared: Shared = {
-    run,
-    spec,
-    ctx,
-    payloads: new PayloadSource(ctx.rng.fork('payload'), maxSizeOf(spec.size)),
-    rtt: new LatencyHistogram(),
-    lateness: new LatencyHistogram(),
-    totals: { sent: 0, received: 0 },
-  };
+  const shared: Shared = { run, spec, ctx, payloads: run.payloads(), rtt: new LatencyHistogram() };
   const flows: EchoFlow[] = [];
-  let kernelBefore;
   if (await run.waitForStart()) {
-    kernelBefore = readKernelUdpCounters();
-    run.startProgress(() => shared.totals);
+    run.watchKernelUdp();
+    run.startProgress(() => run.totals);
     for (let i = 0; i < spec.connections; i++) flows.push(new EchoFlow(shared, i));
     await Promise.all(flows.map((f) => f.run()));
     run.stopProgress();
   }
-  const kernelUdp = diffKernelUdpCounters(kernelBefore, readKernelUdpCounters());
+  const kernelUdp = run.kernelUdpDelta();
   let sequence: SequenceCounts = emptySequenceCounts();
   const interarrival = new LatencyHistogram();
-  let late = 0;
   for (const f of flows) {
     sequence = addSequenceCounts(sequence, f.tracker.counts(f.sent));
     interarrival.merge(f.jitter.interarrival);
-    late += f.late;
   }
+  const late = sum(flows, (f) => f.late);
   if (late > 0) run.notes.push(`${late} replies arrived after the ${spec.timeoutMs} ms timeout and were counted as lost`);
-  run.notes.push(...udpNotes(kernelUdp, shared.lateness, spec.rate));
+  run.notes.push(...udpNotes(kernelUdp, run.lateness, spec.rate));
   run.noteIfAborted('datagrams still awaiting a reply count as lost');
   return assembleWorkloadResult({
-    name: spec.name,
-    kind: 'udp-echo',
-    protocol: 'udp',
-    ...(ctx.proxy !== undefined ? { proxy: ctx.proxy } : {}),
-    startedAtMs: run.startedAtRel(),
-    durationMs: run.durationMs(),
+    ...run.resultBase('udp-echo', 'udp', spec.rate !== 'max', kernelUdp),
     sequence,
-    bytesSent: flows.reduce((sum, f) => sum + f.bytesSent, 0),
-    bytesReceived: flows.reduce((sum, f) => sum + f.bytesReceived, 0),
+    bytesSent: sum(flows, (f) => f.bytesSent),
+    bytesReceived: sum(flows, (f) => f.bytesReceived),
     jitterMs: jitterOfFlows(flows.map((f) => f.jitter)),
     histograms: { rtt_ms: shared.rtt, interarrival_ms: interarrival },
-    ...(spec.rate !== 'max' ? { sendLateness: shared.lateness } : {}),
-    errors: run.errors,
-    series: run.series,
-    ...(kernelUdp ? { kernelUdp } : {}),
-    notes: run.notes,
   });
 }
 
@@ -142,13 +119,7 @@ class EchoFlow {
         while (this.outstanding.size > 0 && !ctx.signal.aborted) await this.changed.wait(ctx.signal);
       }
     } else {
-      const loop = runSendLoop({
-        clock: run.clock,
-        signal: ctx.signal,
-        startMs: run.clock.now(),
-        rate: spec.rate,
-        ...(endAtMs !== undefined ? { endAtMs } : {}),
-        lateness: this.s.lateness,
+      const loop = run.sendLoop({
         maxBurst: UDP_MAX_BURST,
         sendNext: () => {
           if (this.sent >= this.limit) return null;
@@ -172,9 +143,9 @@ class EchoFlow {
     const now = run.clock.now();
     this.outstanding.add(seq, sentNs, now + spec.timeoutMs);
     this.sent++;
-    this.s.totals.sent++;
+    this.s.run.totals.sent++;
     this.bytesSent += datagram.length;
-    run.series.sent(now);
+    run.series.sent(run.anchor.toClockMs(sentNs));
     this.socket!.send(datagram, this.onSent);
   }
 
@@ -217,7 +188,7 @@ class EchoFlow {
     this.s.rtt.record(rttMs);
     run.series.received(now, 0, run.anchor.toClockMs(pending.sentNs));
     run.series.latency(now, rttMs);
-    this.s.totals.received++;
+    this.s.run.totals.received++;
     this.changed.notify();
   }
 }

@@ -11,7 +11,6 @@ import type { Timer } from '../core/clock.js';
 import type { WorkloadResult } from '../core/result.js';
 import { assembleWorkloadResult } from '../metrics/assemble-workload-result.js';
 import { InterarrivalJitter } from '../metrics/interarrival-jitter.js';
-import { diffKernelUdpCounters, readKernelUdpCounters } from '../metrics/kernel-udp-counters.js';
 import { LatencyHistogram } from '../metrics/latency-histogram.js';
 import { classifyError } from './classify-error.js';
 import type { WorkloadContext } from './context.js';
@@ -26,45 +25,30 @@ export async function runUdpRaw(spec: UdpRawSpec, ctx: WorkloadContext): Promise
   const run = new WorkloadRun(spec, ctx);
   const tally = new RawTally(run);
   const flows: RawFlow[] = [];
-  let kernelBefore;
   if (await run.waitForStart()) {
-    kernelBefore = readKernelUdpCounters();
+    run.watchKernelUdp();
     run.startProgress(() => ({ sent: tally.sent, received: tally.received }));
     for (let i = 0; i < spec.connections; i++) flows.push(new RawFlow(run, spec, ctx, tally, i));
     await Promise.all(flows.map((f) => f.run()));
     run.stopProgress();
   }
-  const kernelUdp = diffKernelUdpCounters(kernelBefore, readKernelUdpCounters());
+  const kernelUdp = run.kernelUdpDelta();
   const interarrival = new LatencyHistogram();
   for (const f of flows) interarrival.merge(f.jitter.interarrival);
   const lost = tally.sent - tally.received;
   if (lost > 0) run.notes.push(`${lost} requests got no response within ${spec.timeoutMs} ms`);
-  run.notes.push(...udpNotes(kernelUdp, tally.lateness, spec.rate));
+  run.notes.push(...udpNotes(kernelUdp, run.lateness, spec.rate));
   run.noteIfAborted('the request in flight was not waited for');
   return assembleWorkloadResult({
-    name: spec.name,
-    kind: 'udp-raw',
-    protocol: 'udp',
-    ...(ctx.proxy !== undefined ? { proxy: ctx.proxy } : {}),
-    startedAtMs: run.startedAtRel(),
-    durationMs: run.durationMs(),
-    requests: { sent: tally.sent, received: tally.received, matched: tally.matched, mismatched: tally.mismatched },
-    bytesSent: tally.bytesSent,
-    bytesReceived: tally.bytesReceived,
+    ...run.resultBase('udp-raw', 'udp', spec.rate !== 'max', kernelUdp),
+    ...tally.measurements(),
     jitterMs: jitterOfFlows(flows.map((f) => f.jitter)),
     histograms: { rtt_ms: tally.rtt, interarrival_ms: interarrival },
-    ...(spec.rate !== 'max' ? { sendLateness: tally.lateness } : {}),
-    errors: run.errors,
-    series: run.series,
-    mismatches: tally.mismatches,
-    ...(kernelUdp ? { kernelUdp } : {}),
-    notes: run.notes,
   });
 }
 
 class RawFlow {
   readonly jitter = new InterarrivalJitter();
-  private socket: dgram.Socket | undefined;
   private readonly inbox: Buffer[] = [];
   private readonly changed = new SignalBox();
 
@@ -84,7 +68,6 @@ class RawFlow {
       return;
     }
     const socket = opened.socket;
-    this.socket = socket;
     socket.on('message', (message: Buffer) => {
       this.tally.bytesReceived += message.length;
       this.inbox.push(message);
@@ -99,7 +82,7 @@ class RawFlow {
   }
 
   private async exchangeAll(socket: dgram.Socket): Promise<void> {
-    const { workload: run, spec, ctx } = this;
+    const { workload: run, spec } = this;
     const label = `flow ${this.index}`;
     const startMs = run.clock.now();
     const endAtMs = run.endAtMs;
@@ -112,15 +95,7 @@ class RawFlow {
     let k = 0;
     for (let round = 0; endAtMs !== undefined || round < spec.repeat; round++) {
       for (const request of spec.requests) {
-        if (ctx.signal.aborted) return;
-        if (spec.rate !== 'max') {
-          const due = startMs + (k / spec.rate) * 1000;
-          if (endAtMs !== undefined && due >= endAtMs) return;
-          if ((await run.clock.sleepUntil(due, ctx.signal)) === 'aborted') return;
-          this.tally.lateness.record(run.clock.now() - due);
-        } else if (endAtMs !== undefined && run.clock.now() >= endAtMs) {
-          return;
-        }
+        if (!(await run.paceRequest(k, startMs))) return;
         const sentAtMs = run.clock.now();
         this.tally.requestSent(request.send.length, sentAtMs);
         socket.send(request.send, onSent);

@@ -14,17 +14,14 @@
 import type dgram from 'node:dgram';
 import type { WorkloadResult } from '../core/result.js';
 import { assembleWorkloadResult } from '../metrics/assemble-workload-result.js';
-import type { InterarrivalJitter } from '../metrics/interarrival-jitter.js';
-import { diffKernelUdpCounters, readKernelUdpCounters } from '../metrics/kernel-udp-counters.js';
-import { LatencyHistogram } from '../metrics/latency-histogram.js';
-import { addSequenceCounts, emptySequenceCounts, type SequenceCounts } from '../metrics/sequence-tracker.js';
 import { classifyError } from './classify-error.js';
 import type { WorkloadContext } from './context.js';
 import { FRAME_HEADER_BYTES, writeFrame } from './frame.js';
-import { createSizePicker, maxSizeOf, PayloadSource } from './payload-source.js';
-import { runSendLoop, UDP_MAX_BURST } from './send-schedule.js';
+import { createSizePicker, type PayloadSource } from './payload-source.js';
+import { UDP_MAX_BURST } from './send-schedule.js';
 import type { WorkloadReceiver } from './servers/flow-receiver.js';
 import type { UdpStreamSpec } from './spec.js';
+import { goodputBytesPerSec, sumReceivedFlows } from './sink-flows.js';
 import { closeUdp, openUdpFlow } from './udp-connect.js';
 import { jitterOfFlows, udpNotes } from './udp-notes.js';
 import { wireNowNs } from './wire-time.js';
@@ -38,26 +35,16 @@ interface Shared {
   spec: UdpStreamSpec;
   ctx: WorkloadContext;
   payloads: PayloadSource;
-  lateness: LatencyHistogram;
-  totals: { sent: number; received: number };
 }
 
 export async function runUdpStream(spec: UdpStreamSpec, ctx: WorkloadContext): Promise<WorkloadResult> {
   const run = new WorkloadRun(spec, ctx);
-  const shared: Shared = {
-    run,
-    spec,
-    ctx,
-    payloads: new PayloadSource(ctx.rng.fork('payload'), maxSizeOf(spec.size)),
-    lateness: new LatencyHistogram(),
-    totals: { sent: 0, received: 0 },
-  };
+  const shared: Shared = { run, spec, ctx, payloads: run.payloads() };
   ctx.sink?.prepare(ctx.workloadId, { originMs: ctx.scenarioStartMs, bucketMs: run.bucketMs });
   const flows: StreamFlow[] = [];
-  let kernelBefore;
   if (await run.waitForStart()) {
-    kernelBefore = readKernelUdpCounters();
-    run.startProgress(() => ({ sent: shared.totals.sent, received: arrivals(ctx.sink?.peek(ctx.workloadId)) }));
+    run.watchKernelUdp();
+    run.startProgress(() => ({ sent: run.totals.sent, received: arrivals(ctx.sink?.peek(ctx.workloadId)) }));
     for (let i = 0; i < spec.connections; i++) flows.push(new StreamFlow(shared, i));
     await Promise.all(flows.map((f) => f.open()));
     await Promise.all(flows.map((f) => f.send()));
@@ -65,9 +52,8 @@ export async function runUdpStream(spec: UdpStreamSpec, ctx: WorkloadContext): P
     await Promise.all(flows.map((f) => f.close()));
     run.stopProgress();
   }
-  const kernelUdp = diffKernelUdpCounters(kernelBefore, readKernelUdpCounters());
+  const kernelUdp = run.kernelUdpDelta();
   const receiver = ctx.sink?.collect(ctx.workloadId);
-  const sent = flows.reduce((sum, f) => sum + f.sent, 0);
   for (const f of flows) {
     const note = f.pacingNote();
     if (note) run.notes.push(note);
@@ -77,57 +63,30 @@ export async function runUdpStream(spec: UdpStreamSpec, ctx: WorkloadContext): P
     spec.rate === 'max' || paced.length === 0
       ? undefined
       : { askedPerSec: spec.rate * paced.length, achievedPerSec: paced.reduce((sum, f) => sum + f.achievedRate()!, 0) };
-  run.notes.push(...udpNotes(kernelUdp, shared.lateness, spec.rate));
+  run.notes.push(...udpNotes(kernelUdp, run.lateness, spec.rate));
   run.noteIfAborted('datagrams in flight were not waited for');
-  const common = {
-    name: spec.name,
-    kind: 'udp-stream' as const,
-    protocol: 'udp' as const,
-    ...(ctx.proxy !== undefined ? { proxy: ctx.proxy } : {}),
-    startedAtMs: run.startedAtRel(),
-    durationMs: run.durationMs(),
-    bytesSent: flows.reduce((sum, f) => sum + f.bytesSent, 0),
-    ...(spec.rate !== 'max' ? { sendLateness: shared.lateness } : {}),
-    errors: run.errors,
-    series: run.series,
-    ...(kernelUdp ? { kernelUdp } : {}),
-    ...(sendRate ? { sendRate } : {}),
-    notes: run.notes,
-  };
   if (receiver === undefined) {
-    run.notes.push(`no built-in sink behind this workload: ${sent} datagrams sent, receiver-side metrics are not available`);
-    return assembleWorkloadResult({ ...common, bytesReceived: 0, histograms: {} });
+    run.notes.push(`no built-in sink behind this workload: ${run.totals.sent} datagrams sent, receiver-side metrics are not available`);
+  } else {
+    run.series.merge(receiver.series);
   }
-  let sequence: SequenceCounts = emptySequenceCounts();
-  let bytesReceived = 0;
-  let bytesIntact = 0;
-  let lastArrivalMs = NaN;
-  const oneWay = new LatencyHistogram();
-  const interarrival = new LatencyHistogram();
-  const jitters: InterarrivalJitter[] = [];
-  for (const f of flows) {
-    const flow = receiver.flows.get(f.flowId);
-    if (flow === undefined) {
-      sequence = addSequenceCounts(sequence, { ...emptySequenceCounts(), sent: f.sent, lost: f.sent });
-      continue;
-    }
-    sequence = addSequenceCounts(sequence, flow.sequence.counts(f.sent));
-    bytesReceived += flow.bytesReceived;
-    bytesIntact += flow.bytesIntact;
-    oneWay.merge(flow.oneWayDelay);
-    interarrival.merge(flow.jitter.interarrival);
-    jitters.push(flow.jitter);
-    if (!(flow.lastArrivalMs <= lastArrivalMs)) lastArrivalMs = flow.lastArrivalMs;
-  }
-  run.series.merge(receiver.series);
-  const elapsedSec = (lastArrivalMs - run.startedAt) / 1000;
+  const base = {
+    ...run.resultBase('udp-stream', 'udp', spec.rate !== 'max', kernelUdp),
+    bytesSent: flows.reduce((sum, f) => sum + f.bytesSent, 0),
+    ...(sendRate ? { sendRate } : {}),
+  };
+  if (receiver === undefined) return assembleWorkloadResult({ ...base, bytesReceived: 0, histograms: {} });
+  const received = sumReceivedFlows(
+    receiver,
+    flows.map((f) => ({ flowId: f.flowId, sent: f.sent })),
+  );
   return assembleWorkloadResult({
-    ...common,
-    sequence,
-    bytesReceived,
-    goodputBytesPerSec: elapsedSec > 0 ? bytesIntact / elapsedSec : 0,
-    jitterMs: jitterOfFlows(jitters),
-    histograms: { one_way_delay_ms: oneWay, interarrival_ms: interarrival },
+    ...base,
+    sequence: received.sequence,
+    bytesReceived: received.bytesReceived,
+    goodputBytesPerSec: goodputBytesPerSec(received, run.startedAt),
+    jitterMs: jitterOfFlows(received.jitters),
+    histograms: { one_way_delay_ms: received.oneWay, interarrival_ms: received.interarrival },
   });
 }
 
@@ -168,7 +127,7 @@ class StreamFlow {
       if (!error) return;
       // The datagram never left: it does not count as sent (the receiver could not miss it).
       this.sent--;
-      this.s.totals.sent--;
+      this.s.run.totals.sent--;
       const { code, message } = classifyError(error);
       this.s.run.error(code, message);
     };
@@ -196,27 +155,22 @@ class StreamFlow {
     const { run, spec, ctx, payloads } = this.s;
     const limit = spec.messages ?? (spec.durationMs === undefined ? 100 : Infinity);
     let seq = 0;
-    const endAtMs = run.endAtMs;
-    const loop = runSendLoop({
-      clock: run.clock,
-      signal: ctx.signal,
-      startMs: run.clock.now(),
-      rate: spec.rate,
-      ...(endAtMs !== undefined ? { endAtMs } : {}),
-      lateness: this.s.lateness,
+    const loop = run.sendLoop({
       maxBurst: UDP_MAX_BURST,
       sendNext: (dueAtMs) => {
         if (seq >= limit) return null;
         const size = this.nextSize();
         const datagram = Buffer.allocUnsafe(FRAME_HEADER_BYTES + size);
-        writeFrame(datagram, 0, { workloadId: ctx.workloadId, flowId: this.flowId, seq, sentNs: wireNowNs() }, payloads.bytes(seq, size), payloads.crc(seq, size));
+        const sentNs = wireNowNs();
+        writeFrame(datagram, 0, { workloadId: ctx.workloadId, flowId: this.flowId, seq, sentNs }, payloads.bytes(seq, size), payloads.crc(seq, size));
         seq++;
         this.sent++;
-        this.s.totals.sent++;
+        this.s.run.totals.sent++;
         this.bytesSent += datagram.length;
         if (Number.isNaN(this.firstSendMs)) this.firstSendMs = dueAtMs;
         this.lastSendMs = run.clock.now();
-        run.series.sent(this.lastSendMs);
+        // Bucketed by the frame's own timestamp, exactly as the sink buckets it (the lost column).
+        run.series.sent(run.anchor.toClockMs(sentNs));
         socket.send(datagram, this.onSent);
         return 1;
       },

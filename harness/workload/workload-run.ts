@@ -2,12 +2,27 @@
  * What every workload does around its traffic: wait for its start time, record errors against
  * the scenario clock, tick progress, keep notes, and know whether it was stopped early.
  */
+import type { Socket } from 'node:net';
 import type { Clock, Timer } from '../core/clock.js';
+import type { WorkloadKind } from '../core/result.js';
+import type { Protocol } from '../core/spec.js';
+import type { WorkloadMeasurements } from '../metrics/assemble-workload-result.js';
 import { ErrorRecorder } from '../metrics/error-recorder.js';
+import { diffKernelUdpCounters, readKernelUdpCounters, type KernelUdpCounters } from '../metrics/kernel-udp-counters.js';
+import { LatencyHistogram } from '../metrics/latency-histogram.js';
 import { DEFAULT_BUCKET_MS, SeriesRecorder } from '../metrics/series-recorder.js';
 import type { WorkloadContext, WorkloadProgress } from './context.js';
+import { maxSizeOf, PayloadSource } from './payload-source.js';
+import { runSendLoop, type SendLoop, type SendLoopEnd } from './send-schedule.js';
 import type { WorkloadCommon } from './spec.js';
-import { WireAnchor } from './wire-time.js';
+import { connectTcp } from './tcp-connect.js';
+import { wireAnchor, type WireAnchor } from './wire-time.js';
+
+/** The parts of a result every workload fills the same way. */
+export type ResultBase = Pick<
+  WorkloadMeasurements,
+  'name' | 'kind' | 'protocol' | 'proxy' | 'startedAtMs' | 'durationMs' | 'errors' | 'series' | 'notes' | 'sendLateness' | 'kernelUdp'
+>;
 
 const PROGRESS_EVERY_MS = 250;
 
@@ -18,6 +33,11 @@ export class WorkloadRun {
   readonly notes: string[] = [];
   readonly clock: Clock;
   readonly bucketMs: number;
+  /** How late paced sends were against their schedule. */
+  readonly lateness = new LatencyHistogram();
+  /** Running totals for progress. */
+  readonly totals = { sent: 0, received: 0 };
+  private kernelBefore: KernelUdpCounters | undefined;
   /** Clock ms when sending started (after the start delay). */
   startedAt = NaN;
   private progressTimer: Timer | undefined;
@@ -29,7 +49,93 @@ export class WorkloadRun {
     this.clock = ctx.clock;
     this.bucketMs = ctx.seriesBucketMs ?? DEFAULT_BUCKET_MS;
     this.series = new SeriesRecorder({ originMs: ctx.scenarioStartMs, bucketMs: this.bucketMs });
-    this.anchor = new WireAnchor(ctx.clock);
+    this.anchor = wireAnchor(ctx.clock);
+  }
+
+  /** The seeded payloads of this workload's framed messages. */
+  payloads(): PayloadSource {
+    return new PayloadSource(this.ctx.rng.fork('payload'), maxSizeOf(this.spec.size));
+  }
+
+  /** Snapshots the kernel's UDP counters; `resultBase` reports the difference. */
+  watchKernelUdp(): void {
+    this.kernelBefore = readKernelUdpCounters();
+  }
+
+  /** Kernel UDP counter deltas since `watchKernelUdp`, or undefined (not watched, not Linux). */
+  kernelUdpDelta(): KernelUdpCounters | undefined {
+    return this.kernelBefore === undefined ? undefined : diffKernelUdpCounters(this.kernelBefore, readKernelUdpCounters());
+  }
+
+  /**
+   * Name, kind, timing, errors, series, notes and (when paced) lateness, for assembleWorkloadResult.
+   * Call once, at the end.
+   */
+  resultBase(kind: WorkloadKind, protocol: Protocol, paced: boolean, kernelUdp?: KernelUdpCounters): ResultBase {
+    return {
+      name: this.spec.name,
+      kind,
+      protocol,
+      ...(this.ctx.proxy !== undefined ? { proxy: this.ctx.proxy } : {}),
+      startedAtMs: this.startedAtRel(),
+      durationMs: this.durationMs(),
+      errors: this.errors,
+      series: this.series,
+      notes: this.notes,
+      ...(paced ? { sendLateness: this.lateness } : {}),
+      ...(kernelUdp ? { kernelUdp } : {}),
+    };
+  }
+
+  /**
+   * Connects to the endpoint: the socket, with its connect time recorded in `histogram`, or
+   * 'failed' (the classified error is recorded) or 'stopped' (the workload was stopped).
+   */
+  async connect(histogram: LatencyHistogram): Promise<Socket | 'failed' | 'stopped'> {
+    const outcome = await connectTcp(this.ctx.endpoint, this.spec.connectTimeoutMs, this.clock, this.ctx.signal);
+    if (outcome.ok) {
+      histogram.record(outcome.connectMs);
+      return outcome.socket;
+    }
+    if (outcome.error === null) return 'stopped';
+    this.error(outcome.error.code, outcome.error.message);
+    return 'failed';
+  }
+
+  /**
+   * A send loop on this workload's clock, signal, rate (unless given), end time and lateness
+   * histogram, starting now.
+   */
+  sendLoop(options: Pick<SendLoop, 'sendNext' | 'flush' | 'blocked' | 'waitWritable' | 'maxBurst'> & { rate?: number | 'max' }): {
+    done: Promise<SendLoopEnd>;
+    stop(): void;
+  } {
+    const endAtMs = this.endAtMs;
+    return runSendLoop({
+      clock: this.clock,
+      signal: this.ctx.signal,
+      startMs: this.clock.now(),
+      rate: this.spec.rate,
+      ...(endAtMs !== undefined ? { endAtMs } : {}),
+      lateness: this.lateness,
+      ...options,
+    });
+  }
+
+  /**
+   * Request-at-a-time pacing: waits until request `k` (0-based, counted from `startMs`) is due and
+   * records how late it is; false when the workload should stop (duration over, or stopped).
+   */
+  async paceRequest(k: number, startMs: number): Promise<boolean> {
+    const { rate } = this.spec;
+    const endAtMs = this.endAtMs;
+    if (this.ctx.signal.aborted) return false;
+    if (rate === 'max') return endAtMs === undefined || this.clock.now() < endAtMs;
+    const due = startMs + (k / rate) * 1000;
+    if (endAtMs !== undefined && due >= endAtMs) return false;
+    if ((await this.clock.sleepUntil(due, this.ctx.signal)) === 'aborted') return false;
+    this.lateness.record(this.clock.now() - due);
+    return true;
   }
 
   /** Waits until the workload's start time; false when stopped before it. */
@@ -92,4 +198,11 @@ export class WorkloadRun {
   startedAtRel(): number {
     return Number.isNaN(this.startedAt) ? this.spec.startMs : this.rel(this.startedAt);
   }
+}
+
+/** Sums `value` over `items`. */
+export function sum<T>(items: readonly T[], value: (item: T) => number): number {
+  let total = 0;
+  for (const item of items) total += value(item);
+  return total;
 }

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { encodeFrame, FRAME_HEADER_BYTES } from '../frame.js';
 import { wireNowNs } from '../wire-time.js';
 import { createEchoServer, type EchoServer } from './echo-server.js';
-import { createSinkServer, type FlowSummary, type SinkServer } from './sink-server.js';
+import { createSinkServer, type FlowSummary } from './sink-server.js';
 
 const open: Array<{ close(): unknown }> = [];
 afterEach(async () => {

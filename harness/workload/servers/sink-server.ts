@@ -23,7 +23,7 @@ import type { Protocol } from '../../core/spec.js';
 import { classifyError } from '../classify-error.js';
 import { decodeDatagram } from '../frame.js';
 import { FrameReader } from '../frame-reader.js';
-import { WireAnchor, wireNowNs } from '../wire-time.js';
+import { wireAnchor, wireNowNs, type WireAnchor } from '../wire-time.js';
 import type { BuiltinServerOptions } from './echo-server.js';
 import { FlowReceiver, WorkloadReceiver } from './flow-receiver.js';
 import { bindUdp, listenTcp } from './listen.js';
@@ -134,7 +134,7 @@ class Sink implements SinkServer {
 
   constructor(private readonly options: SinkServerOptions) {
     this.clock = options.clock ?? systemClock;
-    this.anchor = new WireAnchor(this.clock);
+    this.anchor = wireAnchor(this.clock);
   }
 
   async listen(options: BuiltinServerOptions): Promise<void> {

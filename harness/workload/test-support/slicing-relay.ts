@@ -1,7 +1,9 @@
 /**
- * A TCP relay for tests that splits what the client sends into `fragmentBytes` pieces written
- * `pauseMs` apart — a stand-in for a slicer toxic, so the raw workloads can be tested against a
- * server with a framing bug without the proxy. Replies pass through untouched.
+ * A TCP relay for tests that splits what the client sends into `fragmentBytes` pieces — a
+ * stand-in for a slicer toxic, so the raw workloads can be tested against a server with a framing
+ * bug without the proxy. After each piece it waits until the server has answered something (or
+ * `pauseMs` passed), so a server that answers every recv() sees exactly one piece per recv()
+ * whatever the machine's load. Replies pass through untouched.
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { HostPort } from '../../core/address.js';
@@ -24,14 +26,29 @@ export async function startSlicingRelay(upstream: HostPort, fragmentBytes: numbe
         server.destroy();
       });
     }
-    server.pipe(client);
+    let replied: () => void = () => {};
+    server.on('data', (chunk: Buffer) => {
+      client.write(chunk);
+      replied();
+    });
+    server.on('end', () => client.end());
+    const answerOrPause = () =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pauseMs);
+        replied = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
     let chain = Promise.resolve();
     client.on('data', (chunk: Buffer) => {
       for (let i = 0; i < chunk.length; i += fragmentBytes) {
         const piece = chunk.subarray(i, i + fragmentBytes);
         chain = chain.then(async () => {
-          if (!server.destroyed) server.write(piece);
-          await new Promise((r) => setTimeout(r, pauseMs));
+          if (server.destroyed) return;
+          const answered = answerOrPause();
+          server.write(piece);
+          await answered;
         });
       }
     });
