@@ -2,5 +2,6 @@
 import { tcpProxySuite } from './tcp-proxy.js';
 import { udpProxySuite } from './udp-proxy.js';
 import type { BenchSuite } from './types.js';
+import { workloadsSuite } from './workloads.js';
 
-export const suites: BenchSuite[] = [tcpProxySuite, udpProxySuite];
+export const suites: BenchSuite[] = [tcpProxySuite, udpProxySuite, workloadsSuite];
