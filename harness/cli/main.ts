@@ -17,6 +17,13 @@ const onSignal = (signal: NodeJS.Signals) => {
   }
   controller.abort(signal);
 };
+// A reader that goes away (`faultline schema | head`) is not an error: stop quietly, as Unix tools do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(controller.signal.aborted ? ExitCode.interrupted : ExitCode.ok);
+    throw error;
+  });
+}
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
