@@ -100,7 +100,8 @@ export class TcpLink implements ChunkSink {
   }
 
   push(chunk: Chunk): void {
-    if (this.writerEnded) return;
+    // A destroyed sink means the connection is being torn down: nothing more to deliver.
+    if (this.writerEnded || this.sink.destroyed) return;
     const n = chunk.data.length;
     this.pendingBytes -= n;
     bump(this.counters, LedgerCounter.forwarded);

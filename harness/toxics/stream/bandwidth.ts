@@ -2,13 +2,15 @@
  * `bandwidth`: limits one direction of one connection to `rate` KB/s (1 KB = 1000 bytes, as in
  * Toxiproxy: 1 KB/s is 1 byte per ms).
  *
- * Pacing is on an absolute schedule: each piece of `n` bytes moves the next emission time forward
- * by `n / rate` ms, and the toxic sleeps only when it is more than SLEEP_THRESHOLD_MS ahead of
- * that schedule. Timer lateness therefore never accumulates and never limits high rates, and the
- * long-run rate is exact. After an idle spell (more than CATCH_UP_MS behind) the schedule restarts
- * from now, so idle time does not become a burst allowance. Chunks are cut into pieces of at most
- * PIECE_MS worth of bytes, so a large chunk at a low rate trickles out instead of arriving late in
- * one lump. The schedule lives in `ctx.state`, so an update changes the rate without a burst.
+ * Pacing is store-and-forward on an absolute schedule, as a link of that rate would transmit:
+ * a chunk starts transmitting when both it has arrived and the previous bytes are done, each piece
+ * of `n` bytes finishes `n / rate` ms later and is emitted then. The toxic sleeps only when it is
+ * more than SLEEP_THRESHOLD_MS ahead of that schedule, and falling behind (a busy event loop) is
+ * caught up rather than forgiven, so timer lateness never accumulates, never limits high rates,
+ * and the long-run rate is exact. Idle time is not a burst allowance: a chunk that arrives at an
+ * idle link starts its own schedule. Chunks are cut into pieces of at most PIECE_MS worth of
+ * bytes, so a large chunk at a low rate trickles out instead of arriving late in one lump. The
+ * schedule lives in `ctx.state`, so an update changes the rate without a burst.
  *
  * Unlike Toxiproxy, `rate` must be > 0 (Toxiproxy's rate 0, also its default, never forwards a
  * byte). When the toxic is removed or updated, the rest of the current chunk is released at once.
@@ -18,13 +20,11 @@ import type { StreamToxicType } from '../types.js';
 
 /** Sleep only when this far ahead of the schedule (below, emit now: ~1 ms granularity is free). */
 const SLEEP_THRESHOLD_MS = 1;
-/** Behind the schedule by more than this, the link was idle: restart the schedule from now. */
-const CATCH_UP_MS = 10;
 /** Largest piece, in ms of transmission time at the configured rate. */
 const PIECE_MS = 20;
 
 interface PacingState {
-  /** Monotonic ms at which the bytes emitted so far have been "transmitted". */
+  /** Monotonic ms at which the bytes taken so far are "transmitted" (the link is free again). */
   nextAtMs?: number;
 }
 
@@ -43,11 +43,11 @@ export const bandwidth: StreamToxicType = {
       for await (const chunk of input) {
         const { data } = chunk;
         let delayed = false;
+        // The link cannot start on a chunk before it arrived (this is where idle time is dropped).
+        let nextAtMs = Math.max(state.nextAtMs ?? chunk.receivedAt, chunk.receivedAt);
         for (let offset = 0; offset < data.length; ) {
           const piece = data.subarray(offset, offset + pieceBytes);
           const now = ctx.clock.now();
-          let nextAtMs = state.nextAtMs ?? now;
-          if (nextAtMs < now - CATCH_UP_MS) nextAtMs = now;
           nextAtMs += piece.length / bytesPerMs;
           state.nextAtMs = nextAtMs;
           if (nextAtMs - now > SLEEP_THRESHOLD_MS) {
