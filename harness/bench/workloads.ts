@@ -9,7 +9,9 @@
  *   Runs alternate (plain, framed, plain, …) and the medians are compared, so a noisy neighbour
  *   hits both sides.
  */
+import { spawn } from 'node:child_process';
 import { connect, createServer, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { systemClock } from '../core/clock.js';
 import { createRng } from '../core/rng.js';
 import type { WorkloadResult } from '../core/result.js';
@@ -35,6 +37,7 @@ export const workloadsSuite: BenchSuite = {
     try {
       const parts = [await udpPacing(ctx, sink)];
       for (const size of FRAME_PAYLOAD_SIZES) parts.push(await tcpThroughput(ctx, sink, size));
+      parts.push(await tcpThroughputSinkElsewhere(ctx));
       return {
         suite: 'workloads',
         figures: parts.flatMap((p) => p.figures),
@@ -49,15 +52,15 @@ export const workloadsSuite: BenchSuite = {
   },
 };
 
-function context(sink: SinkServer, protocol: 'tcp' | 'udp'): WorkloadContext {
+function context(sink: SinkServer | undefined, protocol: 'tcp' | 'udp'): WorkloadContext {
   return {
     clock: systemClock,
     rng: createRng(7).fork('bench'),
     signal: new AbortController().signal,
-    endpoint: protocol === 'tcp' ? sink.tcp! : sink.udp!,
+    endpoint: (protocol === 'tcp' ? sink?.tcp : sink?.udp) ?? { host: '127.0.0.1', port: 0 },
     scenarioStartMs: systemClock.now(),
     workloadId: workloadIds++,
-    sink,
+    ...(sink ? { sink } : {}),
   };
 }
 
@@ -137,6 +140,53 @@ async function tcpThroughput(ctx: BenchContext, sink: SinkServer, frameBytes: nu
     ],
     notes,
   };
+}
+
+/**
+ * Where the ceiling is: the same transfer (16 KiB frames) to `faultline serve sink` in its own
+ * process, so the sink's per-byte checksum runs on the other core. Sender-side only: throughput is
+ * bytes over the time until the sink had read everything (the workload waits for its close).
+ */
+async function tcpThroughputSinkElsewhere(ctx: BenchContext): Promise<{ figures: BenchFigure[]; notes: string[] }> {
+  const bytes = (ctx.quick ? 64 : 256) * 1024 * 1024;
+  const child = spawn(process.execPath, [fileURLToPath(new URL('../cli/main.js', import.meta.url)), 'serve', 'sink', '--tcp', '0'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const match = /listening on tcp [^\s]+:(\d+)/.exec(out);
+        if (match) resolve(Number(match[1]));
+      });
+      child.once('exit', (code) => reject(new Error(`faultline serve sink exited (${code})`)));
+    });
+    const plain: number[] = [];
+    const framed: number[] = [];
+    for (let round = 0; round < (ctx.quick ? 2 : 3); round++) {
+      plain.push(await plainSocketThroughput(bytes));
+      const result = await runTcpStream(
+        { ...common({ size: 16 * 1024, timeoutMs: 10_000 }), bytes, type: 'tcp-stream' },
+        { ...context(undefined, 'tcp'), endpoint: { host: '127.0.0.1', port } },
+      );
+      framed.push(bytes / (result.durationMs / 1000));
+    }
+    return {
+      figures: [
+        {
+          name: 'tcp-stream to a sink in another process / plain socket (16 KiB frames)',
+          value: median(framed) / median(plain),
+          unit: 'ratio',
+          detail: { plainBytesPerSec: median(plain), framedBytesPerSec: median(framed), bytes },
+        },
+      ],
+      notes: [],
+    };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(undefined)));
+  }
 }
 
 /**

@@ -26,4 +26,14 @@ describe('tcp-echo against the built-in echo server', () => {
     expect(result.histograms.connect_ms?.count).toBe(3);
     expect(metric(result, 'bytes_sent_total')).toBe(metric(result, 'bytes_received_total'));
   });
+
+  it('reports progress while it runs and the final totals at the end', async () => {
+    echo = await createEchoServer();
+    const seen: Array<{ sent: number; received: number; errors: number }> = [];
+    await runTcpEcho({ ...common({ messages: 40, rate: 100 }), type: 'tcp-echo' }, testContext(echo.tcp!, { onProgress: (p) => seen.push(p) }));
+    // 40 messages at 100/s take ≥ 390 ms: at least one 250 ms tick, then the final report.
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    expect(seen.at(-1)).toEqual({ sent: 40, received: 40, errors: 0 });
+    expect(seen[0]!.sent).toBeLessThan(40);
+  });
 });
