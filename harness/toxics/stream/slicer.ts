@@ -46,7 +46,8 @@ export const slicer: StreamToxicType = {
           const size = variation > 0 ? average + ctx.rng.int(-variation, variation) : average;
           if (delayMs > 0) {
             const now = ctx.clock.now();
-            const dueMs = first ? Math.max(state.nextAtMs ?? now, now) : state.nextAtMs!;
+            // A chunk cannot start before it arrived; within a chunk, lateness is caught up.
+            const dueMs = first ? Math.max(state.nextAtMs ?? chunk.receivedAt, chunk.receivedAt) : state.nextAtMs!;
             if (dueMs > now && (await ctx.clock.sleepUntil(dueMs, ctx.signal)) === 'aborted') {
               yield { data: data.subarray(offset), receivedAt: chunk.receivedAt };
               return;
