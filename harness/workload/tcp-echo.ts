@@ -218,9 +218,9 @@ class EchoConnection {
       // The work was done; an error while closing (a reset on teardown) is not the workload's.
       if (code === 'ECONNRESET' || code === 'EPIPE') return;
     }
-    this.failed = true;
     this.s.run.error(code, message);
     if (fatal) {
+      this.failed = true;
       this.stopped = true;
       this.stopLoop?.();
       this.outstanding.cancel();
