@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ToxicInput } from '../core/spec.js';
 import { createEmbeddedProxy, type EmbeddedProxy } from './embedded-proxy.js';
-import { connectClient, startTestServer, type RecordingSocket, type ServerBehaviour, type TestServer } from './tcp-test-kit.js';
+import { connectClient, startTestServer, testPayload, type RecordingSocket, type ServerBehaviour, type TestServer } from './tcp-test-kit.js';
 
 let proxies: EmbeddedProxy[] = [];
 let servers: TestServer[] = [];
@@ -47,21 +47,11 @@ async function setup(options: { behaviour?: ServerBehaviour; toxics?: ToxicInput
   };
 }
 
-function payload(n: number, seed = 1): Buffer {
-  const out = Buffer.alloc(n);
-  let x = seed;
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
-
 describe('tcp engine: connections', () => {
   it('carries a megabyte each way intact (fast path) and counts it', async () => {
     const { proxy, client } = await setup();
     const c = await client();
-    const data = payload(1 << 20);
+    const data = testPayload(1 << 20);
     c.socket.end(data);
     await c.until(() => c.ended, 'the echo and FIN');
     expect(c.received().equals(data)).toBe(true);
@@ -74,7 +64,7 @@ describe('tcp engine: connections', () => {
   it('half-close: a client that shut its write side still receives the whole reply', async () => {
     const { server, client } = await setup();
     const c = await client();
-    const data = payload(2 << 20, 3);
+    const data = testPayload(2 << 20, 3);
     c.socket.end(data);
     const s = await server.accepted(1);
     await s.until(() => s.ended, 'the server to see FIN');
@@ -155,7 +145,7 @@ describe('tcp engine: toxics over real sockets', () => {
   it('latency does not cap throughput: 4 MB through a 50 ms toxic', async () => {
     const { client } = await setup({ toxics: [{ type: 'latency', stream: 'upstream', attributes: { latency: 50 } }] });
     const c = await client();
-    const data = payload(4 << 20, 9);
+    const data = testPayload(4 << 20, 9);
     const started = performance.now();
     c.socket.end(data);
     await c.until(() => c.ended, 'the echo', 10_000);
@@ -169,7 +159,7 @@ describe('tcp engine: toxics over real sockets', () => {
   it('bandwidth: 300 KB at 1000 KB/s takes about 300 ms', async () => {
     const { client, server } = await setup({ behaviour: 'sink', toxics: [{ type: 'bandwidth', stream: 'upstream', attributes: { rate: 1000 } }] });
     const c = await client();
-    const data = payload(300_000, 4);
+    const data = testPayload(300_000, 4);
     const started = performance.now();
     c.socket.end(data);
     const s = await server.accepted(1);
@@ -268,7 +258,7 @@ describe('tcp engine: toxics over real sockets', () => {
   it('slicer: the receiver sees many small reads, bytes intact', async () => {
     const { client } = await setup({ toxics: [{ type: 'slicer', attributes: { average_size: 10, size_variation: 5, delay: 1000 } }] });
     const c = await client();
-    const data = payload(1000, 6);
+    const data = testPayload(1000, 6);
     c.socket.write(data);
     await c.until(() => c.receivedBytes === 1000, 'the sliced echo');
     expect(c.received().equals(data)).toBe(true);
@@ -278,7 +268,7 @@ describe('tcp engine: toxics over real sockets', () => {
   it('limit_data: exactly N bytes, then end of stream', async () => {
     const { client } = await setup({ toxics: [{ type: 'limit_data', attributes: { bytes: 100 } }] });
     const c = await client();
-    const data = payload(1000, 7);
+    const data = testPayload(1000, 7);
     c.socket.write(data);
     await c.until(() => c.ended, 'the end');
     expect(c.received().equals(data.subarray(0, 100))).toBe(true);
@@ -291,7 +281,7 @@ describe('tcp engine: toxics over real sockets', () => {
       toxics: [{ type: 'loss', stream: 'upstream', attributes: { probability: 0.2, mss: 1000, rto: 5, max_rto: 20 } }],
     });
     const c = await client();
-    const data = payload(100_000, 8);
+    const data = testPayload(100_000, 8);
     const started = performance.now();
     c.socket.end(data);
     const s = await server.accepted(1);
@@ -306,7 +296,7 @@ describe('tcp engine: toxics over real sockets', () => {
   it('removing a toxic mid-stream loses nothing: latency holding data is flushed in order', async () => {
     const { client, proxy } = await setup({ toxics: [{ type: 'latency', attributes: { latency: 300 } }] });
     const c = await client();
-    const data = payload(200_000, 10);
+    const data = testPayload(200_000, 10);
     c.socket.write(data);
     await expectEventually(async () => ((await proxy.ledger('p')).directions.downstream.bytes_seen ?? 0) > 0);
     await proxy.removeToxic('p', 'latency_downstream');

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ToxicInput } from '../core/spec.js';
 import { createEmbeddedProxy, type EmbeddedProxy } from './embedded-proxy.js';
-import { connectClient, startTestServer, type TestServer } from './tcp-test-kit.js';
+import { connectClient, startTestServer, testPayload, type TestServer } from './tcp-test-kit.js';
 
 type Op =
   | { kind: 'add'; at: number; toxic: ToxicInput }
@@ -64,17 +64,6 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('remove' as const), at: fc.nat(), pick: fc.nat() }) },
 );
 
-/** Pseudo-random bytes (fast-check's own byte arrays stay small at its default size). */
-function payload(length: number, seed: number): Buffer {
-  const out = Buffer.alloc(length);
-  let x = seed >>> 0;
-  for (let i = 0; i < length; i++) {
-    x = (Math.imul(x, 1_103_515_245) + 12_345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
-
 let proxy: EmbeddedProxy | undefined;
 let server: TestServer | undefined;
 
@@ -95,7 +84,8 @@ describe('hot swap of TCP toxics', () => {
         fc.array(toxicInput, { maxLength: 3 }),
         fc.array(op, { maxLength: 8 }),
         async (length, dataSeed, writeSizes, initial, ops) => {
-          const data = payload(length, dataSeed);
+          // fast-check's own byte arrays stay small at its default size: derive the bytes from a seed.
+          const data = testPayload(length, dataSeed);
           server = await startTestServer('echo');
           proxy = createEmbeddedProxy({ seed: 1 });
           const { listen } = await proxy.createProxy({ name: 'p', listen: '127.0.0.1:0', upstream: server.address });

@@ -91,6 +91,17 @@ export async function connectClient(port: number, options: { allowHalfOpen?: boo
   return recording;
 }
 
+/** Deterministic pseudo-random bytes (an LCG), so a failing comparison can be reproduced. */
+export function testPayload(length: number, seed = 1): Buffer {
+  const out = Buffer.alloc(length);
+  let x = seed >>> 0;
+  for (let i = 0; i < length; i++) {
+    x = (Math.imul(x, 1_103_515_245) + 12_345) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
+}
+
 /** Opens a client and returns how its first connect attempt ended: `'connected'` or an error code. */
 export async function tryConnect(port: number): Promise<string> {
   const socket = connect({ host: '127.0.0.1', port });
