@@ -29,7 +29,11 @@ import type { Problem } from '../core/errors.js';
 
 export interface Chunk {
   data: Buffer;
-  /** `clock.now()` when the proxy read it from the socket (latency counts queueing time). */
+  /**
+   * `clock.now()` when the chunk reached this toxic: read from the socket, or emitted by the toxic
+   * before it (the engine restamps between stages, so chained delays add up). Latency counts the
+   * time a chunk then spends queued behind others.
+   */
   receivedAt: number;
 }
 
