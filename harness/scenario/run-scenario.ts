@@ -75,6 +75,13 @@ interface LiveTarget {
   stop(): Promise<TargetOutput>;
 }
 
+/** One change on the fault timeline, at `atMs` after t=0; `order` keeps the file's order at equal times. */
+interface TimelineStep {
+  atMs: number;
+  order: number;
+  run: () => Promise<void>;
+}
+
 /** Why a scenario stopped early: the run was interrupted, or the scenario hit its deadline. */
 type StopReason = 'interrupted' | 'timeout';
 
@@ -168,8 +175,20 @@ class ScenarioRun {
     }
     const outcome = assertions.every((a) => a.status === 'passed') ? 'passed' : 'failed';
     if (assertions.length === 0 && !error) this.notes.push('this scenario has no assertions: it measures, it does not judge');
+    // A check that could not be judged (metric not measured, nothing sent) is not the failure an
+    // `expect: fail` scenario demonstrates: it fails the scenario whatever `expect` says.
+    const unjudged = assertions.filter((a) => a.status === 'error').length;
+    if (unjudged > 0 && spec.expect === 'fail' && !error) {
+      this.notes.push(`expect: fail does not excuse ${unjudged === 1 ? 'a check' : `${unjudged} checks`} that could not be judged: the scenario fails`);
+    }
     const status: ScenarioResult['status'] =
-      this.stopReason === 'interrupted' ? 'interrupted' : error ? 'errored' : (outcome === 'passed') === (spec.expect === 'pass') ? 'passed' : 'failed';
+      this.stopReason === 'interrupted'
+        ? 'interrupted'
+        : error
+          ? 'errored'
+          : unjudged === 0 && (outcome === 'passed') === (spec.expect === 'pass')
+            ? 'passed'
+            : 'failed';
 
     const result: ScenarioResult = {
       id: this.input.id,
@@ -286,10 +305,16 @@ class ScenarioRun {
 
   private async runTraffic(): Promise<WorkloadResult[]> {
     this.t0 = this.clock.now();
+    const steps = this.planTimeline();
+    // Faults due at t=0 are part of the path the traffic starts on: apply them before any
+    // workload sends, or the first messages would race the toxics (unfaulted datagrams under a
+    // latency toxic break the physical lower bound a scenario may assert, and `configured`
+    // would weigh a fault that was not there for the first milliseconds).
+    while (steps.length > 0 && steps[0]!.atMs <= 0 && !this.stop.signal.aborted) await steps.shift()!.run();
     const timeline = new AbortController();
     const stopTimeline = () => timeline.abort();
     this.stop.signal.addEventListener('abort', stopTimeline, { once: true });
-    const timelineDone = this.runTimeline(timeline.signal);
+    const timelineDone = this.runTimeline(steps, timeline.signal);
     try {
       return await Promise.all(this.spec.workloads.map((w) => this.runOneWorkload(w)));
     } finally {
@@ -326,12 +351,11 @@ class ScenarioRun {
   }
 
   /**
-   * Applies and removes faults at their planned times, recording when each actually happened. A
-   * fault that fails to apply is recorded with its error and the timeline goes on.
+   * The fault timeline as steps sorted by time (then by their order in the file), each applying or
+   * removing one fault on one proxy; records every fault in `this.faults`.
    */
-  private async runTimeline(signal: AbortSignal): Promise<void> {
-    type Step = { atMs: number; order: number; run: () => Promise<void> };
-    const steps: Step[] = [];
+  private planTimeline(): TimelineStep[] {
+    const steps: TimelineStep[] = [];
     let order = 0;
     for (const fault of this.spec.faults) {
       const targets = fault.kind === 'toxic' ? fault.toxics.map(({ proxy, toxic }) => ({ proxy, toxic })) : fault.proxies.map((proxy) => ({ proxy, toxic: undefined }));
@@ -349,7 +373,14 @@ class ScenarioRun {
         if (fault.forMs !== undefined) steps.push({ atMs: fault.atMs + fault.forMs, order: order++, run: () => this.removeFault(record) });
       }
     }
-    steps.sort((a, b) => a.atMs - b.atMs || a.order - b.order);
+    return steps.sort((a, b) => a.atMs - b.atMs || a.order - b.order);
+  }
+
+  /**
+   * Applies and removes faults at their planned times, recording when each actually happened. A
+   * fault that fails to apply is recorded with its error and the timeline goes on.
+   */
+  private async runTimeline(steps: readonly TimelineStep[], signal: AbortSignal): Promise<void> {
     for (const step of steps) {
       if ((await this.clock.sleepUntil(this.t0 + step.atMs, signal)) === 'aborted') return;
       await step.run();
