@@ -55,8 +55,8 @@ export const tcpProxySuite: BenchSuite = {
 
       // ── added round-trip time, 64-byte ping-pong ──
       const samples = ctx.quick ? 2000 : 5000;
-      const directRtt = await pingPong(echo.port, samples, 500);
-      const proxiedRtt = await pingPong(echoPort, samples, 500);
+      const directRtt = await pingPong(echo.port, { samples, warmup: 500 });
+      const proxiedRtt = await pingPong(echoPort, { samples, warmup: 500 });
       const addedP50 = (median(proxiedRtt) - median(directRtt)) * 1000;
       const addedP99 = (percentile(proxiedRtt, 99) - percentile(directRtt, 99)) * 1000;
       figures.push({
@@ -70,18 +70,26 @@ export const tcpProxySuite: BenchSuite = {
       figures.push({ name: 'RTT added by the proxy, p99', value: addedP99, unit: 'µs', detail: { samples } });
 
       // ── latency toxic accuracy ──
+      // As in the Toxiproxy reference: the toxic's own error is RTT − 50 ms − the proxied path's
+      // base RTT without the toxic (measured above); the raw RTT − 50 is reported too.
+      const pings = ctx.quick ? 60 : 150;
+      const baseRtt = median(proxiedRtt);
       await proxy.addToxic('echo', { name: 'lat', type: 'latency', stream: 'downstream', attributes: { latency: 50, jitter: 0 } });
-      const errors: number[] = [];
+      const raw: number[] = [];
       for (let run = 0; run < 3; run++) {
-        for (const rtt of await pingPong(echoPort, ctx.quick ? 60 : 150, 2)) errors.push(rtt - 50);
+        for (const rtt of await pingPong(echoPort, { samples: pings, warmup: 2 })) raw.push(rtt - 50);
       }
       await proxy.removeToxic('echo', 'lat');
-      const meanError = mean(errors);
-      const p99Error = percentile(errors, 99);
-      const minError = Math.min(...errors);
-      figures.push({ name: 'latency 50 ms: mean error', value: meanError, unit: 'ms', target: '<= 0.5 ms', met: meanError <= 0.5 });
-      figures.push({ name: 'latency 50 ms: p99 error', value: p99Error, unit: 'ms', target: '<= 1 ms', met: p99Error <= 1 });
-      figures.push({ name: 'latency 50 ms: min error (never early)', value: minError, unit: 'ms', target: '>= 0', met: minError >= 0, detail: { samples: errors.length } });
+      const own = raw.map((e) => e - baseRtt);
+      const meanError = mean(own);
+      const p99Error = percentile(own, 99);
+      const minRaw = Math.min(...raw);
+      const detail = { baseRttP50Ms: baseRtt, samples: raw.length };
+      figures.push({ name: "latency 50 ms: the toxic's mean error (RTT − 50 − base RTT)", value: meanError, unit: 'ms', target: '<= 0.5 ms', met: meanError <= 0.5, detail });
+      figures.push({ name: "latency 50 ms: the toxic's p99 error", value: p99Error, unit: 'ms', target: '<= 1 ms', met: p99Error <= 1 });
+      figures.push({ name: 'latency 50 ms: raw mean RTT − 50 (Toxiproxy: +0.7)', value: mean(raw), unit: 'ms' });
+      figures.push({ name: 'latency 50 ms: raw p99 RTT − 50 (Toxiproxy: +1.3)', value: percentile(raw, 99), unit: 'ms' });
+      figures.push({ name: 'latency 50 ms: min RTT − 50 (never early)', value: minRaw, unit: 'ms', target: '>= 0', met: minRaw >= 0 });
 
       // ── bandwidth toxic accuracy at 100 MB/s ──
       const rateKBps = 100_000;
