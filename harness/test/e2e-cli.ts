@@ -1,0 +1,106 @@
+/**
+ * Helpers for the end-to-end tests of `faultline run`: spawn the built CLI (bin/faultline.js,
+ * which needs a fresh dist/ — `npm test` builds it in `pretest`), write tiny scenario files into
+ * a scratch folder, and read the results.json a run wrote.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RunResult, ScenarioResult } from '../core/result.js';
+
+/** The repository root. */
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const BIN = join(ROOT, 'bin', 'faultline.js');
+/** Fixture servers, absolute (scenario files in a scratch folder name them by this path). */
+export const SERVERS = join(ROOT, 'fixtures', 'servers');
+
+export interface CliOutcome {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A running CLI: its process, its output so far, and its outcome once it exits. */
+export interface CliProcess {
+  child: ChildProcess;
+  output(): { stdout: string; stderr: string };
+  done: Promise<CliOutcome>;
+}
+
+/** Throws unless dist/ was built (the CLI runs the compiled code). */
+export function requireBuild(): void {
+  if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` before this test');
+}
+
+/** Starts `faultline ARGS…` in `cwd`; killed with SIGKILL after `timeoutMs` so a hang fails the test instead of the suite. */
+export function startFaultline(args: readonly string[], options: { cwd?: string; timeoutMs?: number } = {}): CliProcess {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+  child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  const killer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+  const done = new Promise<CliOutcome>((resolve) => {
+    child.on('close', (code, signal) => {
+      clearTimeout(killer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+  return { child, output: () => ({ stdout, stderr }), done };
+}
+
+/** Runs `faultline ARGS…` to its end. */
+export function faultline(args: readonly string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<CliOutcome> {
+  return startFaultline(args, options).done;
+}
+
+/** A scratch folder removed by `remove()`. */
+export function scratchDir(prefix: string): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), `faultline-${prefix}-`));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Writes a scenario file (YAML text) into `dir`; returns its path. */
+export function writeScenario(dir: string, fileName: string, yaml: string): string {
+  const path = join(dir, fileName);
+  writeFileSync(path, yaml);
+  return path;
+}
+
+/** The results.json a run wrote into `outDir`. */
+export function readResults(outDir: string): RunResult {
+  return JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8')) as RunResult;
+}
+
+/** The one scenario called `name` in a result. */
+export function scenarioNamed(result: RunResult, name: string): ScenarioResult {
+  const found = result.scenarios.find((s) => s.name === name);
+  if (!found) throw new Error(`no scenario "${name}" in the result (has: ${result.scenarios.map((s) => s.name).join(', ')})`);
+  return found;
+}
+
+/**
+ * True while a process with this pid runs. A zombie (exited, not yet reaped by its parent — for
+ * an orphan, by init) does not count: it holds no socket and runs no code.
+ */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    // /proc/PID/stat: "pid (comm) state …"; comm may contain spaces and parentheses.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return process.platform !== 'linux'; // no /proc: signal 0 is all we know
+  }
+}
