@@ -49,7 +49,7 @@ export const register: Register = (program, io, wrap) => {
     .description('run scenarios: start targets, put fault proxies in front, drive workloads, apply faults, assert, report')
     .argument('[paths...]', 'scenario files or directories (searched for *.yaml, *.yml)', DEFAULT_SCENARIO_PATHS)
     .option('-g, --grep <regex>', 'only scenarios whose name matches')
-    .option('-t, --tag <tag>', 'only scenarios with this tag (repeatable: any of them)', collect, [])
+    .option('-t, --tag <tag>', 'only scenarios with one of these tags (repeat, or separate with commas)', collect, [])
     .option('--seed <n>', `the run's seed, 0..${MAX_SEED} (default: random, printed)`)
     .option('-j, --parallel <n>', 'scenarios to run at the same time', '1')
     .option('--timeout <duration>', "override every scenario's timeout, e.g. 30s")
@@ -83,9 +83,11 @@ export async function runRun(paths: string[], options: RunOptions, io: CliIo): P
     // Same output as `faultline validate`: every problem in every file, then exit 2.
     return runValidate(paths, io);
   }
-  let specs = filterScenarios(loaded.specs, { ...(options.grep ? { grep: options.grep } : {}), tags: options.tag ?? [] });
+  // `--tag a,b` is `--tag a --tag b`, as in `faultline list` (tags cannot contain commas).
+  const tags = (options.tag ?? []).flatMap((t) => t.split(',')).filter(Boolean);
+  let specs = filterScenarios(loaded.specs, { ...(options.grep ? { grep: options.grep } : {}), tags });
   if (specs.length === 0) {
-    throw new FaultlineError('NOT_FOUND', `no scenario matches${options.grep ? ` --grep ${options.grep}` : ''}${options.tag?.length ? ` --tag ${options.tag.join(',')}` : ''} in ${paths.join(', ')}`, {
+    throw new FaultlineError('NOT_FOUND', `no scenario matches${options.grep ? ` --grep ${options.grep}` : ''}${tags.length ? ` --tag ${tags.join(',')}` : ''} in ${paths.join(', ')}`, {
       hint: 'see `faultline list` for the scenarios and their tags',
     });
   }
