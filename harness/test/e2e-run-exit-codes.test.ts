@@ -182,12 +182,14 @@ workloads:
     expect(run.stderr).toContain('--seed: expected an integer from 0 to 4294967295, got "abc"');
   });
 
-  it('exits 3 when a command target cannot start, with its last output', async () => {
+  it('exits 3 when a command target cannot start, with its last output — also under expect: fail', async () => {
+    // A scenario that could not run demonstrates nothing: expect: fail does not turn it green.
     const file = writeScenario(
       scratch.path,
       'no-start.yaml',
       `
 name: tiny-no-start
+expect: fail
 targets:
   app: { command: [python3, ${JSON.stringify(join(SERVERS, 'target-fixture-server.py'))}, --exit, '4'], tcp: auto }
 workloads: { ping: { type: tcp-echo, target: app, messages: 1 } }
