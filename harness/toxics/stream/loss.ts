@@ -5,8 +5,11 @@
  * The stream is cut into `mss`-byte segments. Each segment is lost or not by the loss model
  * (../loss-model.ts: independent with `burst` 1, Gilbert–Elliott bursts of mean length `burst`
  * otherwise). A lost segment is "retransmitted" after `rto` ms; if the retransmission is lost too
- * (a fresh draw each time) the timeout doubles, up to `max_rto`, as TCP's exponential backoff
- * does. Everything behind a lost segment waits for it (head-of-line blocking); nothing is lost,
+ * the timeout doubles, up to `max_rto`, as TCP's exponential backoff does. A retransmission goes
+ * out an RTO (≥ 200 ms by default) after the loss, long after a burst of back-to-back segments
+ * has passed, so it is lost independently with the long-run `probability` rather than as the next
+ * step of the burst chain (which would lose the same segment `burst` times in a row on average
+ * and back off for seconds). Everything behind a lost segment waits for it (head-of-line blocking); nothing is lost,
  * duplicated or reordered. Runs of delivered segments go out as one chunk.
  *
  * Honest limits: a stream proxy cannot make the kernel retransmit. Real TCP would often recover
@@ -63,7 +66,7 @@ export const loss: StreamToxicType = {
               return;
             }
             waitMs = Math.min(waitMs * 2, maxRtoMs);
-          } while (model.next());
+          } while (ctx.rng.chance(params.probability));
           ctx.count(LedgerCounter.delayed);
           start = offset;
           offset = end;

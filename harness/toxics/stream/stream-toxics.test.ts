@@ -379,6 +379,22 @@ describe('loss', () => {
     expect(await run()).toEqual(first);
   });
 
+  it('loses burst segments together, but each retransmission independently at the long-run rate', async () => {
+    const { clock, driver } = setup(loss, { probability: 0.1, burst: 4, mss: 10, rto: 10, max_rto: 10 }, 3);
+    driver.send(bytes(40_000));
+    await clock.advance(600_000);
+    expect(driver.received()).toEqual(bytes(40_000));
+    const lost = driver.counters.delayed!;
+    const retransmits = driver.counters.retransmits!;
+    // 4000 segments at 10%: about 400 lost, in runs of about 4 (runs are what delay the stream).
+    expect(lost).toBeGreaterThan(250);
+    expect(lost).toBeLessThan(600);
+    // Retransmissions lost at 10% need 1/(1 − 0.1) ≈ 1.11 tries each; drawing them from the burst
+    // chain would need about `burst` = 4.
+    expect(retransmits / lost).toBeGreaterThan(1.02);
+    expect(retransmits / lost).toBeLessThan(1.3);
+  });
+
   it('validates the model and the timeouts', () => {
     expect(rejected({ type: 'loss', attributes: { probability: 0.9, burst: 2 } }).message).toMatch(
       /^attributes\.probability: with burst 2, probability can be at most/,
