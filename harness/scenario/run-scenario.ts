@@ -59,6 +59,8 @@ export interface ScenarioRunInput {
   spec: ScenarioSpec;
   /** `<file>#<name>`, unique in the run. */
   id: string;
+  /** The scenario's file as results show it (relative to where the run started). */
+  file: string;
   seed: number;
   /** The command that replays this scenario. */
   replay: string;
@@ -127,7 +129,7 @@ class ScenarioRun {
     this.deps.observer?.onScenarioStart?.({
       id: this.input.id,
       name: spec.name,
-      file: spec.file,
+      file: this.input.file,
       seed: this.input.seed,
       index: this.input.index,
       total: this.input.total,
@@ -193,7 +195,7 @@ class ScenarioRun {
     const result: ScenarioResult = {
       id: this.input.id,
       name: spec.name,
-      file: spec.file,
+      file: this.input.file,
       ...(spec.description ? { description: spec.description } : {}),
       tags: spec.tags,
       status,

@@ -44,15 +44,24 @@ export function scenarioSeed(runSeed: number, spec: Pick<ScenarioSpec, 'name' | 
   return spec.seed ?? createRng(runSeed).fork(`scenario:${spec.name}`).int(0, MAX_SEED);
 }
 
+/**
+ * A scenario file as results show it: relative to the folder the run started in, so results from
+ * CI shards on machines with different checkout paths merge and compare.
+ */
+export function displayFile(spec: Pick<ScenarioSpec, 'file'>, cwd: string): string {
+  const rel = relative(cwd, spec.file);
+  return rel === '' || rel.startsWith('..') ? spec.file : rel;
+}
+
 /** `<relative file>#<name>`: unique in a run, stable across machines. */
 export function scenarioId(spec: Pick<ScenarioSpec, 'name' | 'file'>, cwd: string): string {
-  return `${relative(cwd, spec.file) || spec.file}#${spec.name}`;
+  return `${displayFile(spec, cwd)}#${spec.name}`;
 }
 
 /** The command that re-runs one scenario with the same seed. */
 export function replayCommand(spec: Pick<ScenarioSpec, 'name' | 'file'>, runSeed: number, cwd: string): string {
   const name = spec.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return `npx faultline run ${shellQuote(relative(cwd, spec.file) || spec.file)} --grep ${shellQuote(`^${name}$`)} --seed ${runSeed}`;
+  return `npx faultline run ${shellQuote(displayFile(spec, cwd))} --grep ${shellQuote(`^${name}$`)} --seed ${runSeed}`;
 }
 
 function shellQuote(text: string): string {
@@ -68,7 +77,7 @@ export async function runSuite(options: SuiteRunOptions): Promise<RunResult> {
     seed: options.seed,
     startedAt,
     command: options.command,
-    scenarios: specs.map((spec, i) => ({ id: ids[i]!, name: spec.name, file: spec.file })),
+    scenarios: specs.map((spec, i) => ({ id: ids[i]!, name: spec.name, file: displayFile(spec, options.cwd) })),
     ...(options.shard ? { shard: options.shard } : {}),
   });
 
@@ -88,7 +97,7 @@ export async function runSuite(options: SuiteRunOptions): Promise<RunResult> {
         continue;
       }
       const result = await runScenario(
-        { spec, id: ids[index]!, seed, replay, index, total: specs.length, backendKind: options.backendKind },
+        { spec, id: ids[index]!, file: displayFile(spec, options.cwd), seed, replay, index, total: specs.length, backendKind: options.backendKind },
         {
           clock,
           createBackend: options.createBackend,
@@ -132,7 +141,7 @@ function skipped(spec: ScenarioSpec, id: string, seed: number, replay: string, o
   return {
     id,
     name: spec.name,
-    file: spec.file,
+    file: displayFile(spec, options.cwd),
     ...(spec.description ? { description: spec.description } : {}),
     tags: spec.tags,
     status: 'skipped',

@@ -3,10 +3,10 @@
  * file, `ok  <file> (N scenarios)` or every problem as `file:line:col: path: message (hint: …)`,
  * across all files at once. Exit 0 when everything is valid, 2 otherwise.
  */
-import { relative } from 'node:path';
 import { ExitCode, formatProblem, type Problem } from '../../core/errors.js';
 import { findScenarioFiles } from '../../scenario/discover.js';
 import { loadScenarioFiles, type LoadedFile } from '../../scenario/load-files.js';
+import { displayFile } from '../../scenario/run-suite.js';
 import type { CliIo } from '../program.js';
 import type { Register } from './index.js';
 
@@ -53,6 +53,5 @@ function formatRelative(problem: Problem, cwd: string): string {
 
 /** A path as the user would type it from cwd (absolute when it is outside cwd). */
 export function displayPath(file: string, cwd: string): string {
-  const rel = relative(cwd, file);
-  return rel === '' || rel.startsWith('..') ? file : rel;
+  return displayFile({ file }, cwd);
 }
