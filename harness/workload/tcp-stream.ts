@@ -50,7 +50,7 @@ export async function runTcpStream(spec: TcpStreamSpec, ctx: WorkloadContext): P
     run.stopProgress();
   }
   run.noteIfAborted('frames still in flight were not waited for');
-  const receiver = ctx.sink?.collect(ctx.workloadId);
+  const receiver = await ctx.sink?.collect(ctx.workloadId);
   const bytesSent = connections.reduce((sum, c) => sum + c.bytesSent, 0);
   const framesSent = connections.reduce((sum, c) => sum + c.framesSent, 0);
   if (receiver === undefined) {

@@ -53,7 +53,7 @@ export async function runUdpStream(spec: UdpStreamSpec, ctx: WorkloadContext): P
     run.stopProgress();
   }
   const kernelUdp = run.kernelUdpDelta();
-  const receiver = ctx.sink?.collect(ctx.workloadId);
+  const receiver = await ctx.sink?.collect(ctx.workloadId);
   for (const f of flows) {
     const note = f.pacingNote();
     if (note) run.notes.push(note);

@@ -3,6 +3,9 @@
  * flows of one workload. Frames are checked as they arrive: sequence (order, duplicates, gaps),
  * payload checksum, one-way delay (send timestamp vs arrival, both wire time), jitter and
  * inter-arrival times, bytes. The stream workloads collect this after their run.
+ *
+ * It lives in the main thread, fed by the sink's worker thread (sink-server.ts), which has read
+ * the bytes and checked the checksums.
  */
 import type { Protocol } from '../../core/spec.js';
 import { ErrorRecorder } from '../../metrics/error-recorder.js';
@@ -10,7 +13,7 @@ import { InterarrivalJitter } from '../../metrics/interarrival-jitter.js';
 import { LatencyHistogram } from '../../metrics/latency-histogram.js';
 import { SequenceTracker } from '../../metrics/sequence-tracker.js';
 import { SeriesRecorder } from '../../metrics/series-recorder.js';
-import { FRAME_HEADER_BYTES, type FrameHeader } from '../frame.js';
+import { FRAME_HEADER_BYTES } from '../frame.js';
 import type { WireAnchor } from '../wire-time.js';
 
 export class FlowReceiver {
@@ -44,21 +47,25 @@ export class FlowReceiver {
     private readonly owner: WorkloadReceiver,
   ) {}
 
-  /** One frame with a valid header arrived at `arrivalNs` (wire time) / `arrivalMs` (clock). */
-  frame(header: FrameHeader, intact: boolean, arrivalNs: number, arrivalMs: number): void {
-    const bytes = FRAME_HEADER_BYTES + header.payloadLength;
+  /**
+   * One frame with a valid header arrived at `arrivalNs` (wire time) / `arrivalMs` (clock): its
+   * header's sequence number, send timestamp (wire ns) and payload length, and whether its
+   * payload matched its checksum.
+   */
+  frame(seq: number, sentNs: number, payloadLength: number, intact: boolean, arrivalNs: number, arrivalMs: number): void {
+    const bytes = FRAME_HEADER_BYTES + payloadLength;
     this.framesReceived++;
     this.arrived(arrivalMs);
     if (this.protocol === 'udp') this.bytesReceived += bytes;
-    const verdict = this.sequence.record(header.seq, intact);
-    const delayMs = (arrivalNs - header.sentNs) / 1e6;
+    const verdict = this.sequence.record(seq, intact);
+    const delayMs = (arrivalNs - sentNs) / 1e6;
     // Jitter and inter-arrival times describe datagrams; on TCP they would describe read() chunking.
-    if (this.protocol === 'udp') this.jitter.record(header.sentNs / 1e6, arrivalNs / 1e6);
+    if (this.protocol === 'udp') this.jitter.record(sentNs / 1e6, arrivalNs / 1e6);
     const series = this.owner.series;
     if (verdict === 'new') {
       if (intact) this.bytesIntact += bytes;
       this.oneWayDelay.record(delayMs);
-      series.received(arrivalMs, bytes, this.owner.anchor.toClockMs(header.sentNs));
+      series.received(arrivalMs, bytes, this.owner.anchor.toClockMs(sentNs));
       series.latency(arrivalMs, delayMs);
     } else {
       series.received(arrivalMs, bytes);

@@ -42,7 +42,7 @@ describe('sink server', () => {
       client.send(datagram, sink.udp!.port, '127.0.0.1');
     }
     await vi.waitFor(() => expect(sink.peek(77)?.flows.get(3)?.sequence.counts(0).received).toBe(7));
-    const flow = sink.collect(77)!.flows.get(3)!;
+    const flow = (await sink.collect(77))!.flows.get(3)!;
     expect(flow.sequence.counts(8)).toEqual({
       sent: 8,
       received: 7,
@@ -79,7 +79,7 @@ describe('sink server', () => {
     client.end();
     await vi.waitFor(() => expect(summaries).toHaveLength(1));
     expect(summaries[0]).toMatchObject({ protocol: 'tcp', workloadId: 77, flowId: 3, frames: 2, gaps: 0, corrupted: 1, garbageBytes: 8, partialBytes: 60 });
-    const flow = sink.collect(77)!.flows.get(3)!;
+    const flow = (await sink.collect(77))!.flows.get(3)!;
     expect(flow.ended).toBe(true);
     expect(flow.bytesReceived).toBe(2 * (FRAME_HEADER_BYTES + 32) + 8 + 60);
     expect(flow.bytesIntact).toBe(2 * (FRAME_HEADER_BYTES + 32));

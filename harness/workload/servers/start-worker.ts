@@ -1,0 +1,24 @@
+/**
+ * Starts a worker thread on one of faultline's modules, whether faultline runs built (`dist/`,
+ * plain `.js`) or from its TypeScript sources (the tests): a `.js` module that does not exist
+ * beside its `.ts` source is run from the source through ts-source-hooks.mjs.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
+
+/**
+ * `new Worker(moduleUrl, options)`, with `moduleUrl` given as the built `.js` file next to the
+ * caller (`new URL('./x-worker.js', import.meta.url)`).
+ */
+export function startWorker(moduleUrl: URL, options: WorkerOptions = {}): Worker {
+  if (existsSync(fileURLToPath(moduleUrl)) || !moduleUrl.pathname.endsWith('.js')) return new Worker(moduleUrl, options);
+  const source = new URL(moduleUrl.href.replace(/\.js$/, '.ts'));
+  if (!existsSync(fileURLToPath(source))) return new Worker(moduleUrl, options);
+  const hooks = new URL('./ts-source-hooks.mjs', import.meta.url).href;
+  const register = `import { register } from 'node:module'; register(${JSON.stringify(hooks)});`;
+  return new Worker(source, {
+    ...options,
+    execArgv: [...(options.execArgv ?? process.execArgv), '--import', `data:text/javascript,${encodeURIComponent(register)}`],
+  });
+}
