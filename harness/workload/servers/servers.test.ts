@@ -28,9 +28,11 @@ async function tcpClient(port: number): Promise<Socket> {
 const frame = (seq: number, payload = Buffer.alloc(32, seq), workloadId = 77, flowId = 3) =>
   encodeFrame({ workloadId, flowId, seq, sentNs: wireNowNs() }, payload);
 
-describe('sink server', () => {
+describe.each(['worker', 'main'] as const)('sink server, sockets read in the %s thread', (thread) => {
+  const threads = { tcp: thread, udp: thread };
+
   it('UDP: accounts order, duplicates, loss, corruption and one-way delay per flow', async () => {
-    const sink = await createSinkServer();
+    const sink = await createSinkServer({ threads });
     open.push(sink);
     sink.prepare(77, { originMs: performance.now() });
     const client = await udpClient();
@@ -62,7 +64,7 @@ describe('sink server', () => {
   });
 
   it('UDP: a damaged datagram from an unknown sender is unattributed garbage', async () => {
-    const sink = await createSinkServer({ tcp: false });
+    const sink = await createSinkServer({ tcp: false, threads });
     open.push(sink);
     const client = await udpClient();
     client.send(Buffer.from('not a frame'), sink.udp!.port, '127.0.0.1');
@@ -71,7 +73,7 @@ describe('sink server', () => {
 
   it('TCP: re-frames the stream, counts garbage and a cut-off frame, and summarises on close', async () => {
     const summaries: FlowSummary[] = [];
-    const sink = await createSinkServer({ udp: false, onFlowSummary: (s) => summaries.push(s) });
+    const sink = await createSinkServer({ udp: false, threads, onFlowSummary: (s) => summaries.push(s) });
     open.push(sink);
     const client = await tcpClient(sink.tcp!.port);
     const last = frame(2, Buffer.alloc(100));
@@ -87,7 +89,7 @@ describe('sink server', () => {
 
   it('UDP flows are summarised once they go quiet', async () => {
     const summaries: FlowSummary[] = [];
-    const sink = await createSinkServer({ tcp: false, onFlowSummary: (s) => summaries.push(s), udpFlowIdleMs: 50 });
+    const sink = await createSinkServer({ tcp: false, threads, onFlowSummary: (s) => summaries.push(s), udpFlowIdleMs: 50 });
     open.push(sink);
     const client = await udpClient();
     for (const seq of [0, 2]) client.send(frame(seq), sink.udp!.port, '127.0.0.1');
@@ -96,7 +98,7 @@ describe('sink server', () => {
   });
 
   it('close() frees the ports', async () => {
-    const sink = await createSinkServer();
+    const sink = await createSinkServer({ threads });
     const port = sink.tcp!.port;
     await sink.close();
     const socket = connect({ host: '127.0.0.1', port });
@@ -107,7 +109,7 @@ describe('sink server', () => {
   it('a busy port is an ADDRESS_IN_USE error', async () => {
     const first = await createEchoServer({ udp: false });
     open.push(first);
-    await expect(createSinkServer({ tcp: first.tcp!.port, udp: false })).rejects.toMatchObject({ code: 'ADDRESS_IN_USE' });
+    await expect(createSinkServer({ tcp: first.tcp!.port, udp: false, threads })).rejects.toMatchObject({ code: 'ADDRESS_IN_USE' });
   });
 });
 
