@@ -10,7 +10,7 @@
  * Why: copying every payload byte once more on the sender costs as much as the kernel's own copy
  * on loopback, which would make the harness, not the path, the bottleneck of a bulk transfer.
  */
-import { FRAME_HEADER_BYTES, writeFrameHeader } from './frame.js';
+import { FRAME_HEADER_BYTES, writeFrameHeaderFields } from './frame.js';
 import { wireNowNs } from './wire-time.js';
 
 /** Payloads at least this large are written by reference instead of copied, bytes. */
@@ -43,7 +43,7 @@ export class FrameBatch {
 
   /** Adds a frame; the caller checked `fits` (or the batch is empty and big enough). */
   add(workloadId: number, flowId: number, seq: number, sentNs: number, payload: Buffer, payloadCrc: number): void {
-    writeFrameHeader(this.buffer, this.used, { workloadId, flowId, seq, sentNs, payloadLength: payload.length, payloadCrc });
+    writeFrameHeaderFields(this.buffer, this.used, workloadId, flowId, seq, sentNs, payload.length, payloadCrc);
     this.used += FRAME_HEADER_BYTES;
     if (payload.length >= ZERO_COPY_MIN_PAYLOAD_BYTES) {
       this.chunks.push(this.buffer.subarray(this.regionStart, this.used), payload);

@@ -16,7 +16,7 @@
  * rest of the stream; a stream that is not faultline's framing at all is reported as garbage
  * rather than misparsed.
  */
-import { crc32c } from '@node-rs/crc32';
+import { crc32cOf } from './crc32c.js';
 import { FRAME_HEADER_BYTES, FRAME_MAGIC_0, isHeaderProblem, parseFrameHeader, type FrameHeader } from './frame.js';
 
 export interface ReceivedFrame {
@@ -130,9 +130,8 @@ export class FrameReader {
 
   private consumePayload(chunk: Buffer, offset: number): number {
     const take = Math.min(this.remaining, chunk.length - offset);
-    const part = chunk.subarray(offset, offset + take);
-    this.crc = crc32c(part, this.crc);
-    if (this.keepPayload) this.payloadParts.push(Buffer.from(part));
+    this.crc = crc32cOf(chunk, offset, take, this.crc);
+    if (this.keepPayload) this.payloadParts.push(Buffer.from(chunk.subarray(offset, offset + take)));
     this.remaining -= take;
     if (this.remaining === 0) this.finishFrame();
     return offset + take;

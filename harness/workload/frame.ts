@@ -20,7 +20,7 @@
  * TCP frames follow each other in the byte stream (frame-reader.ts re-frames them); on UDP each
  * datagram is exactly one frame.
  */
-import { crc32c } from '@node-rs/crc32';
+import { crc32cOf } from './crc32c.js';
 
 export const FRAME_HEADER_BYTES = 40;
 export const FRAME_MAGIC_0 = 0x46;
@@ -53,17 +53,31 @@ export type FrameFields = Pick<FrameHeader, 'workloadId' | 'flowId' | 'seq' | 's
 
 /** Writes a complete header (checksum included) at `offset`. */
 export function writeFrameHeader(target: Buffer, offset: number, header: FrameHeader): void {
+  writeFrameHeaderFields(target, offset, header.workloadId, header.flowId, header.seq, header.sentNs, header.payloadLength, header.payloadCrc);
+}
+
+/** `writeFrameHeader` with the fields as arguments: senders call it per frame, without an object. */
+export function writeFrameHeaderFields(
+  target: Buffer,
+  offset: number,
+  workloadId: number,
+  flowId: number,
+  seq: number,
+  sentNs: number,
+  payloadLength: number,
+  payloadCrc: number,
+): void {
   target[offset] = FRAME_MAGIC_0;
   target[offset + 1] = FRAME_MAGIC_1;
   target[offset + 2] = FRAME_VERSION;
   target[offset + 3] = 0;
-  target.writeUInt32BE(header.workloadId >>> 0, offset + 4);
-  target.writeUInt32BE(header.flowId >>> 0, offset + 8);
-  writeU64(target, offset + 12, header.seq);
-  writeU64(target, offset + 20, header.sentNs);
-  target.writeUInt32BE(header.payloadLength, offset + 28);
-  target.writeUInt32BE(header.payloadCrc >>> 0, offset + 32);
-  target.writeUInt32BE(crc32c(target.subarray(offset, offset + HEADER_CHECKED_BYTES)) >>> 0, offset + 36);
+  target.writeUInt32BE(workloadId >>> 0, offset + 4);
+  target.writeUInt32BE(flowId >>> 0, offset + 8);
+  writeU64(target, offset + 12, seq);
+  writeU64(target, offset + 20, sentNs);
+  target.writeUInt32BE(payloadLength, offset + 28);
+  target.writeUInt32BE(payloadCrc >>> 0, offset + 32);
+  target.writeUInt32BE(crc32cOf(target, offset, HEADER_CHECKED_BYTES), offset + 36);
 }
 
 /**
@@ -74,7 +88,7 @@ export function writeFrame(target: Buffer, offset: number, fields: FrameFields, 
   writeFrameHeader(target, offset, {
     ...fields,
     payloadLength: payload.length,
-    payloadCrc: payloadCrc ?? crc32c(payload),
+    payloadCrc: payloadCrc ?? crc32cOf(payload),
   });
   payload.copy(target, offset + FRAME_HEADER_BYTES);
   return FRAME_HEADER_BYTES + payload.length;
@@ -93,7 +107,7 @@ export function parseFrameHeader(source: Buffer, offset = 0): FrameHeader | Head
   if (source[offset] !== FRAME_MAGIC_0 || source[offset + 1] !== FRAME_MAGIC_1) return 'magic';
   if (source[offset + 2] !== FRAME_VERSION) return 'version';
   const expected = source.readUInt32BE(offset + 36);
-  if ((crc32c(source.subarray(offset, offset + HEADER_CHECKED_BYTES)) >>> 0) !== expected) return 'header_checksum';
+  if (crc32cOf(source, offset, HEADER_CHECKED_BYTES) !== expected) return 'header_checksum';
   const payloadLength = source.readUInt32BE(offset + 28);
   if (payloadLength > MAX_FRAME_PAYLOAD_BYTES) return 'length';
   return {
@@ -126,8 +140,7 @@ export function decodeDatagram(datagram: Buffer): DecodedDatagram {
   if (datagram.length !== FRAME_HEADER_BYTES + header.payloadLength) {
     return { ok: true, header, intact: false, problem: 'length_mismatch' };
   }
-  const crc = crc32c(datagram.subarray(FRAME_HEADER_BYTES)) >>> 0;
-  if (crc !== header.payloadCrc) return { ok: true, header, intact: false, problem: 'payload_checksum' };
+  if (crc32cOf(datagram, FRAME_HEADER_BYTES) !== header.payloadCrc) return { ok: true, header, intact: false, problem: 'payload_checksum' };
   return { ok: true, header, intact: true };
 }
 

@@ -4,8 +4,8 @@
  * than fresh random numbers per message. The CRC32C of a slice is cached: there are only a few
  * slice positions per size, so a GB/s sender computes each checksum once.
  */
-import { crc32c } from '@node-rs/crc32';
 import type { Rng } from '../core/rng.js';
+import { crc32cOf } from './crc32c.js';
 import type { SizeSpec } from './spec.js';
 
 /** Distinct slice positions per size. */
@@ -35,7 +35,7 @@ export class PayloadSource {
     let crc = this.crcs.get(key);
     if (crc === undefined) {
       if (this.crcs.size >= MAX_CACHED) this.crcs.clear();
-      crc = crc32c(this.bytes(seq, size));
+      crc = crc32cOf(this.block, this.offsetOf(seq, size), size);
       this.crcs.set(key, crc);
     }
     return crc;

@@ -7,6 +7,7 @@
  *   frames ──▶ [batch ≤ 256 KiB, frame-batch.ts] ──▶ one corked write (backpressure: wait for 'drain')
  *                                         │ write callback: bytes/frames the kernel took
  *   end() ──▶ wait ≤ timeoutMs for the sink to close its side (it has read everything by then)
+ *   wait ≤ timeoutMs until the sink saw each cleanly closed connection end (a cut path can close ours first)
  *   sink.collect(workloadId) ──▶ per-frame verdict: order, checksum, duplicates, gaps, delay
  *
  * Frames are batched into large writes because a `socket.write` per 64-byte frame would measure
@@ -47,6 +48,7 @@ export async function runTcpStream(spec: TcpStreamSpec, ctx: WorkloadContext): P
     run.startProgress(() => ({ sent: run.totals.sent, received: receivedSoFar(ctx) }));
     for (let i = 0; i < spec.connections; i++) connections.push(new StreamConnection(shared, i));
     await Promise.all(connections.map((c) => c.run()));
+    await waitForSinkEnds(shared, connections);
     run.stopProgress();
   }
   run.noteIfAborted('frames still in flight were not waited for');
@@ -99,6 +101,32 @@ export async function runTcpStream(spec: TcpStreamSpec, ctx: WorkloadContext): P
   });
 }
 
+/** How often the sender checks whether the sink has seen every connection end, ms. */
+const SINK_END_POLL_MS = 5;
+
+/**
+ * Waits until the sink has seen the stream of each connection that ended without an error end
+ * too, or `timeoutMs` passes. Normally that is already so: a sender's connection closes only after
+ * the sink closed its side, having read everything. But a path that cuts the connection (a reset
+ * right after the sender's FIN reads as a clean close) can close the sender's side while the sink,
+ * on its own thread, still has bytes to read: collecting then would miss the tail of the stream,
+ * and a frame cut in half would not show.
+ */
+async function waitForSinkEnds(s: Shared, connections: StreamConnection[]): Promise<void> {
+  const { run, ctx, spec } = s;
+  const sink = ctx.sink;
+  if (sink === undefined) return;
+  const clean = connections.filter((c) => c.connected && !c.failed);
+  const deadline = run.clock.now() + spec.timeoutMs;
+  for (;;) {
+    await sink.settle();
+    const receiver = sink.peek(ctx.workloadId);
+    if (clean.every((c) => receiver?.flows.get(c.flowId)?.ended === true)) return;
+    if (ctx.signal.aborted || run.clock.now() >= deadline) return;
+    await run.clock.sleep(Math.min(SINK_END_POLL_MS, deadline - run.clock.now()), ctx.signal);
+  }
+}
+
 function receivedSoFar(ctx: WorkloadContext): number {
   const receiver = ctx.sink?.peek(ctx.workloadId);
   let received = 0;
@@ -111,6 +139,7 @@ class StreamConnection {
   framesSent = 0;
   bytesSent = 0;
   failed = false;
+  connected = false;
   private socket: Socket | undefined;
   private seq = 0;
   private bytesQueued = 0;
@@ -137,6 +166,7 @@ class StreamConnection {
       return;
     }
     this.socket = socket;
+    this.connected = true;
     const closed = new Promise<void>((resolve) =>
       socket.once('close', () => {
         this.closed = true;

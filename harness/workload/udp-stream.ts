@@ -16,7 +16,7 @@ import type { WorkloadResult } from '../core/result.js';
 import { assembleWorkloadResult } from '../metrics/assemble-workload-result.js';
 import { classifyError } from './classify-error.js';
 import type { WorkloadContext } from './context.js';
-import { FRAME_HEADER_BYTES, writeFrame } from './frame.js';
+import { FRAME_HEADER_BYTES, writeFrameHeaderFields } from './frame.js';
 import { createSizePicker, type PayloadSource } from './payload-source.js';
 import { UDP_MAX_BURST } from './send-schedule.js';
 import type { WorkloadReceiver } from './servers/flow-receiver.js';
@@ -162,7 +162,8 @@ class StreamFlow {
         const size = this.nextSize();
         const datagram = Buffer.allocUnsafe(FRAME_HEADER_BYTES + size);
         const sentNs = wireNowNs();
-        writeFrame(datagram, 0, { workloadId: ctx.workloadId, flowId: this.flowId, seq, sentNs }, payloads.bytes(seq, size), payloads.crc(seq, size));
+        writeFrameHeaderFields(datagram, 0, ctx.workloadId, this.flowId, seq, sentNs, size, payloads.crc(seq, size));
+        payloads.bytes(seq, size).copy(datagram, FRAME_HEADER_BYTES);
         seq++;
         this.sent++;
         this.s.run.totals.sent++;

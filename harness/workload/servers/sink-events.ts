@@ -29,7 +29,7 @@ export const SinkEventKind = {
   tcpGarbage: 4,
   /** 1 connection id, 2 string: code, 3 string: message, 4 when (wire ns). */
   tcpError: 5,
-  /** 1 connection id, 2 bytes of a frame cut off by the end of the stream. */
+  /** 1 connection id: the socket closed. */
   tcpClose: 6,
   /** 1 remote id, 2 string: address, 3 port. Sent before the remote's first datagram. */
   udpRemote: 7,
@@ -37,6 +37,12 @@ export const SinkEventKind = {
   udpFrame: 8,
   /** 1 remote id, 2 datagram bytes, 3 arrival (wire ns): a datagram whose header is damaged. */
   udpUnidentified: 9,
+  /**
+   * 1 connection id, 2 bytes of a frame cut off by the end of the stream. The stream ended (the
+   * peer's FIN, or a close without one); written before the sink's own FIN goes out, so a sender
+   * that has seen that FIN and then collects finds it.
+   */
+  tcpEnd: 10,
 } as const;
 
 export const EVENT_SLOTS = 8;

@@ -123,6 +123,11 @@ export interface SinkServer {
    */
   peek(workloadId: number): WorkloadReceiver | undefined;
   /**
+   * Resolves once everything the sink has read so far is accounted, so `peek` is current. Rejects
+   * if the sink's worker thread has died.
+   */
+  settle(): Promise<void>;
+  /**
    * Everything the sink has read for a workload, up to this call; the sink forgets it. Rejects if
    * the sink's worker thread has died.
    */
@@ -246,6 +251,10 @@ class Sink implements SinkServer {
 
   peek(workloadId: number): WorkloadReceiver | undefined {
     return this.workloads.get(workloadId);
+  }
+
+  settle(): Promise<void> {
+    return this.sync();
   }
 
   async collect(workloadId: number): Promise<WorkloadReceiver | undefined> {
@@ -398,18 +407,20 @@ class Sink implements SinkServer {
           if (flow) flow.error(strings[events[i + 2]!]!, strings[events[i + 3]!]!, anchor.toClockMs(events[i + 4]!));
           break;
         }
+        case K.tcpEnd: {
+          const flow = this.connections.get(events[i + 1]!)!.flow;
+          if (flow) {
+            flow.partialBytes += events[i + 2]!;
+            flow.ended = true;
+          }
+          break;
+        }
         case K.tcpClose: {
           const id = events[i + 1]!;
           const connection = this.connections.get(id)!;
           this.connections.delete(id);
-          const flow = connection.flow;
-          if (flow === undefined) {
-            this.unattributedGarbageBytes += connection.bytesBeforeFlow;
-            break;
-          }
-          flow.partialBytes += events[i + 2]!;
-          flow.ended = true;
-          this.summarise(flow);
+          if (connection.flow) this.summarise(connection.flow);
+          else this.unattributedGarbageBytes += connection.bytesBeforeFlow;
           break;
         }
         case K.udpRemote:

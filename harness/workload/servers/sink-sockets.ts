@@ -89,9 +89,18 @@ export class SinkSockets {
       const { code } = classifyError(error);
       out.write(K.tcpError, id, out.string(code), out.string(error.message), wireNowNs());
     });
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      out.write(K.tcpEnd, id, reader.end().partialBytes);
+    };
+    // 'end' runs before Node answers the peer's FIN with ours (allowHalfOpen is off).
+    socket.on('end', end);
     socket.on('close', () => {
       this.connections.delete(socket);
-      out.write(K.tcpClose, id, reader.end().partialBytes);
+      end();
+      out.write(K.tcpClose, id);
     });
   }
 
