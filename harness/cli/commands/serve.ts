@@ -12,7 +12,7 @@
 import { formatHostPort, type HostPort } from '../../core/address.js';
 import { ExitCode, FaultlineError } from '../../core/errors.js';
 import { createEchoServer } from '../../workload/servers/echo-server.js';
-import { createSinkServer, type FlowSummary } from '../../workload/servers/sink-server.js';
+import { createSinkServer, type FlowSummary, type SinkServer } from '../../workload/servers/sink-server.js';
 import type { CliIo } from '../program.js';
 import type { Register } from './index.js';
 
@@ -66,7 +66,9 @@ export async function runServeCommand(kind: string, options: ServeOptions, io: C
     listening('tcp', server.tcp);
     listening('udp', server.udp);
     io.stderr.write('press Ctrl-C to stop\n');
-    await interrupted(io.interrupt);
+    // A sink whose worker thread died would otherwise wait for Ctrl-C while verifying nothing.
+    const failed = kind === 'sink' ? (server as SinkServer).failure.then((error) => Promise.reject(error)) : new Promise<never>(() => {});
+    await Promise.race([interrupted(io.interrupt), failed]);
   } finally {
     await server.close();
   }
