@@ -1,20 +1,23 @@
 /**
  * The built-in sink: reads and verifies every frame, replies nothing.
  *
- *   worker thread (sink-worker.ts, sink-sockets.ts)        main thread (this file)
- *   ───────────────────────────────────────────────        ─────────────────────────────────────
- *   TCP connection ─▶ FrameReader ─┐                        records ─▶ FlowReceiver per
- *   UDP datagram   ─▶ decodeDatagram ┴▶ records (batched) ─────────▶  (workload id, flow id):
- *                    (CRC32C of every byte, arrival time)            order, duplicates, gaps,
- *                                                                    one-way delay, series, bytes
+ *   sockets (sink-sockets.ts)                                accounting (this file, main thread)
+ *   ─────────────────────────────────────────────────        ────────────────────────────────────
+ *   TCP connection ─▶ FrameReader ──┐                         records ─▶ FlowReceiver per
+ *   UDP datagram   ─▶ decodeDatagram ┴▶ records ─────────────────────▶  (workload id, flow id):
+ *                    (CRC32C of every byte, arrival time)               order, duplicates, gaps,
+ *                                                                       one-way delay, series, bytes
  *
- * Why a worker thread: reading and checksumming every byte costs as much as sending it, and in the
- * sender's thread it halved a tcp-stream's throughput and delayed a paced udp-stream's sends. In
- * its own thread the receiver runs on the other core, and reads its sockets even while the main
- * thread is busy sending (limits.md: a receiver must not share an event loop with a flat-out
- * sender). What is measured is unchanged: the worker stamps arrivals with wire time (one clock for
- * the host, see wire-time.ts) and checks checksums; the accounting (flow-receiver.ts) runs here,
- * on the same numbers, with series aligned to the workload's (`prepare`).
+ * Each protocol's socket is read either in the sink's worker thread (sink-worker.ts; records cross
+ * in batches, sink-events.ts) or in the main thread (records applied at once): DEFAULT_SINK_THREADS
+ * puts TCP in the worker and keeps UDP in the main thread, for the measured reasons given there.
+ * Why a worker for TCP: reading and checksumming every byte costs as much as sending it, and in the
+ * sender's thread it halved a tcp-stream's throughput; in its own thread it runs on the other core
+ * (limits.md: a receiver must not share an event loop with a flat-out sender). What is measured is
+ * the same in either thread: arrivals are stamped with wire time (one clock for the host, see
+ * wire-time.ts) where the bytes are read, checksums are checked there, and the accounting
+ * (flow-receiver.ts) runs here on the same numbers, with series aligned to the workload's
+ * (`prepare`).
  *
  * TCP: a connection belongs to the flow of its first valid frame. UDP: a datagram belongs to the
  * flow named in its header; one whose header is damaged goes to the flow its source address
@@ -100,7 +103,7 @@ export interface SinkThreads {
  * checksumming every byte of a bulk transfer costs as much as sending it and belongs on the other
  * core. UDP stays in the main thread: a paced sender keeps that thread awake, so datagrams are
  * read within microseconds, while a worker asleep in the kernel has to be woken for each one — on
- * a shared 2-core machine that added 2–3 ms to the p99 one-way delay at 50 000 datagrams/s, and
+ * a shared 2-core machine that added 2–9 ms to the p99 one-way delay at 50 000 datagrams/s, and
  * the send rate is bounded by the sender (≈ 80 000/s), not by the receiver.
  */
 export const DEFAULT_SINK_THREADS: SinkThreads = { tcp: 'worker', udp: 'main' };

@@ -1,13 +1,14 @@
 /**
- * The sink's sockets and frame verification, run in the sink's worker thread (sink-worker.ts):
- * everything that touches every byte, so none of it competes with a sender in the main thread.
+ * The sink's sockets and frame verification: everything that touches every byte. It runs in the
+ * sink's worker thread (sink-worker.ts) for the protocols the sink reads there, so that work does
+ * not compete with a sender in the main thread, and in the main thread for the others.
  *
  *   TCP connection ──▶ FrameReader (re-framing, CRC32C of every payload) ──▶ tcpFrame records
  *   UDP datagram   ──▶ decodeDatagram (header and payload checksums)      ──▶ udpFrame records
  *
  * Arrival times are read here, when the bytes are handed over by the kernel (wire time, which is
- * one clock for every thread of the host), so the hop to the main thread adds nothing to a
- * measured delay. Accounting (sequence, delay histograms, series) stays with the main thread:
+ * one clock for every thread of the host), so the hop between threads adds nothing to a measured
+ * delay. Accounting (sequence, delay histograms, series) stays with the main thread:
  * sink-server.ts.
  *
  * The UDP path is the hot one (tens of thousands of datagrams a second): the last sender's id is
