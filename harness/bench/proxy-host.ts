@@ -4,6 +4,7 @@
  * would not; so benchmarks fork this module and drive the proxy over IPC (ipc-child.ts).
  * Besides the ProxyBackend methods, `usage` returns the host's memory and CPU counters.
  */
+import { BusyPoll } from '../proxy/busy-poll.js';
 import { createEmbeddedProxy } from '../proxy/embedded-proxy.js';
 import { serveChild } from './ipc-child.js';
 
@@ -14,7 +15,8 @@ export interface HostUsage {
   cpuSystemMicros: number;
 }
 
-const proxy = createEmbeddedProxy({ seed: Number(process.env.FAULTLINE_BENCH_SEED ?? 1) });
+// Configured as `faultline proxy` runs it: a process of its own, busy polling on.
+const proxy = createEmbeddedProxy({ seed: Number(process.env.FAULTLINE_BENCH_SEED ?? 1), busyPoll: new BusyPoll() });
 
 serveChild(
   {

@@ -49,6 +49,7 @@ import {
 import { describe } from '../toxics/attributes.js';
 import { patchToxic, resolveToxic } from '../toxics/registry.js';
 import type { EngineDeps, ProxyEngine, ProxyLog } from './engine.js';
+import type { BusyPoll } from './busy-poll.js';
 import { LedgerRecorder } from './ledger-recorder.js';
 import { createTcpEngine } from './tcp-engine.js';
 import { createUdpEngine } from './udp-engine.js';
@@ -60,6 +61,8 @@ export interface EmbeddedProxyOptions {
   seed?: number;
   /** Receives one line per notable event. Default: discarded. */
   log?: ProxyLog;
+  /** Busy polling after small reads (see busy-poll.ts), shared by every engine. Default: none. */
+  busyPoll?: BusyPoll;
 }
 
 export interface EmbeddedProxy extends ProxyBackend {
@@ -124,6 +127,7 @@ class Registry implements EmbeddedProxy {
   readonly capabilities = CAPABILITIES;
   readonly seed: number;
   private readonly clock: Clock;
+  private readonly busyPoll: BusyPoll | undefined;
   private readonly rng: Rng;
   private readonly log: ProxyLog;
   private readonly proxies = new Map<string, Entry>();
@@ -131,6 +135,7 @@ class Registry implements EmbeddedProxy {
 
   constructor(options: EmbeddedProxyOptions) {
     this.clock = options.clock ?? systemClock;
+    this.busyPoll = options.busyPoll;
     this.seed = options.seed ?? randomSeed();
     this.rng = createRng(this.seed);
     this.log = options.log ?? (() => {});
@@ -341,6 +346,7 @@ class Registry implements EmbeddedProxy {
       rng: entry.rng.fork(`start:${entry.starts++}`),
       ledger: entry.ledger,
       log: this.log,
+      ...(this.busyPoll ? { busyPoll: this.busyPoll } : {}),
       ...(config.sessionIdleTimeoutMs !== undefined ? { sessionIdleTimeoutMs: config.sessionIdleTimeoutMs } : {}),
     });
     try {

@@ -10,6 +10,7 @@
 import type { Clock } from '../core/clock.js';
 import type { Rng } from '../core/rng.js';
 import type { Protocol, ToxicSpec } from '../core/spec.js';
+import type { BusyPoll } from './busy-poll.js';
 import type { LedgerRecorder } from './ledger-recorder.js';
 
 /** One line per notable event (accept, refuse, toxic added…); the CLI writes these to stderr. */
@@ -27,6 +28,8 @@ export interface EngineDeps {
   log: ProxyLog;
   /** UDP: idle ms after which a session is dropped. */
   sessionIdleTimeoutMs?: number;
+  /** Touched on every read, so the loop polls instead of sleeping between close packets. Absent: none. */
+  busyPoll?: BusyPoll;
 }
 
 export interface ProxyEngine {

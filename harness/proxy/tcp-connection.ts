@@ -21,6 +21,7 @@ import type { Clock } from '../core/clock.js';
 import { LedgerCounter } from '../core/ledger.js';
 import type { Rng } from '../core/rng.js';
 import type { Direction, ToxicSpec } from '../core/spec.js';
+import type { BusyPoll } from './busy-poll.js';
 import type { ProxyLog } from './engine.js';
 import { bump, type LedgerRecorder } from './ledger-recorder.js';
 import { TcpLink } from './tcp-link.js';
@@ -37,6 +38,7 @@ export interface TcpConnectionOptions {
   rng: Rng;
   ledger: LedgerRecorder;
   log: ProxyLog;
+  busyPoll?: BusyPoll;
   /** The proxy's toxics at accept time, in the order they were added. */
   toxics: readonly ToxicSpec[];
   /** Called once, when both sockets are closed. */
@@ -120,6 +122,7 @@ export class TcpConnection {
       source,
       sink,
       clock: this.options.clock,
+      ...(this.options.busyPoll ? { busyPoll: this.options.busyPoll } : {}),
       counters: this.options.ledger.directions[direction],
       host,
       slots,

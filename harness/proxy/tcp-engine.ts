@@ -115,6 +115,7 @@ class TcpEngine implements ProxyEngine {
       rng: this.deps.rng.fork(`conn:${id}`),
       ledger,
       log: this.deps.log,
+      ...(this.deps.busyPoll ? { busyPoll: this.deps.busyPoll } : {}),
       toxics: this.toxics,
       onClosed: (c) => {
         this.connections.delete(c);

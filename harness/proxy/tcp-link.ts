@@ -24,6 +24,7 @@ import { LedgerCounter, type Counters } from '../core/ledger.js';
 import type { Direction, ToxicSpec } from '../core/spec.js';
 import type { Chunk } from '../toxics/types.js';
 import type { ChunkSink } from './chunk-queue.js';
+import type { BusyPoll } from './busy-poll.js';
 import { bump } from './ledger-recorder.js';
 import { ToxicStage, type StageHost, type ToxicSlot } from './tcp-stage.js';
 
@@ -37,6 +38,7 @@ export interface TcpLinkOptions {
   source: Socket;
   sink: Socket;
   clock: Clock;
+  busyPoll?: BusyPoll;
   /** Direction-level ledger counters (seen, forwarded, bytes_*). */
   counters: Counters;
   host: StageHost;
@@ -119,6 +121,7 @@ export class TcpLink implements ChunkSink {
   // ── the reader ───────────────────────────────────────────────────────────
 
   private onData(data: Buffer): void {
+    this.options.busyPoll?.touch(data.length);
     if (this.inputClosed) return;
     const n = data.length;
     bump(this.counters, LedgerCounter.seen);

@@ -168,6 +168,7 @@ export class UdpEngine implements ProxyEngine {
   }
 
   private arrive(direction: Direction, data: Buffer, now: number, session: string): void {
+    this.deps.busyPoll?.touch(data.length);
     const counters = this.deps.ledger.directions[direction];
     // The index is the datagram's place in `seen`, which lives in the proxy's ledger: it keeps
     // counting across disable/enable (a new engine), so ledger events never reuse an index.

@@ -129,6 +129,14 @@ describe('faultline proxy', () => {
     expect(running.stderr()).not.toContain('API listening');
   });
 
+  it('a --busy-poll that is not a small non-negative number of ms exits 2', async () => {
+    for (const value of ['-1', 'fast', '50']) {
+      const running = run(['proxy', '--port', '0', '--busy-poll', value]);
+      expect((await running.exited).code).toBe(2);
+      expect(running.stderr()).toContain('--busy-poll: expected milliseconds from 0 to 10');
+    }
+  });
+
   it('a --config that is not JSON, or missing, exits 2', async () => {
     await writeFile(join(dir, 'broken.json'), '[{"name": ');
     const broken = run(['proxy', '--port', '0', '--config', 'broken.json']);

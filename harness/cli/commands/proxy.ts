@@ -15,6 +15,7 @@ import { ExitCode, FaultlineError } from '../../core/errors.js';
 import { MAX_SEED, randomSeed } from '../../core/rng.js';
 import type { ProxyInput } from '../../core/spec.js';
 import { FAULTLINE_VERSION } from '../../core/version.js';
+import { BusyPoll, DEFAULT_BUSY_POLL_MS } from '../../proxy/busy-poll.js';
 import { createEmbeddedProxy } from '../../proxy/embedded-proxy.js';
 import type { CliIo } from '../program.js';
 import type { Register } from './index.js';
@@ -24,6 +25,7 @@ export interface ProxyCommandOptions {
   port: string;
   config?: string;
   seed?: string;
+  busyPoll: string;
 }
 
 export const register: Register = (program, io, wrap) => {
@@ -34,6 +36,7 @@ export const register: Register = (program, io, wrap) => {
     .option('--port <port>', 'admin API port; 0 picks a free one (printed at start)', String(DEFAULT_ADMIN_PORT))
     .option('--config <file>', 'JSON array of proxies to create at start (as toxiproxy-server -config)')
     .option('--seed <n>', `seed for every random decision, 0..${MAX_SEED} (default: random, printed)`)
+    .option('--busy-poll <ms>', 'poll instead of sleeping this long after each small read, to save the wake-up latency of request/response traffic; 0 turns it off', String(DEFAULT_BUSY_POLL_MS))
     .addHelpText(
       'after',
       `
@@ -46,6 +49,7 @@ The API is documented in docs/admin-api.md. Stop with Ctrl-C or SIGTERM (exit 0)
 export async function runProxyCommand(options: ProxyCommandOptions, io: CliIo): Promise<ExitCode> {
   const port = parseIntegerOption('--port', options.port, 65_535);
   const seed = options.seed === undefined ? randomSeed() : parseIntegerOption('--seed', options.seed, MAX_SEED);
+  const busyPollMs = parseBusyPoll(options.busyPoll);
   const configFile = options.config === undefined ? undefined : resolve(io.cwd, options.config);
   const config = configFile === undefined ? [] : await loadProxyConfig(configFile);
 
@@ -53,6 +57,7 @@ export async function runProxyCommand(options: ProxyCommandOptions, io: CliIo): 
     io.stderr.write(`${new Date().toISOString()} ${level === 'warn' ? 'WARN ' : ''}${text}\n`);
   const proxy = createEmbeddedProxy({
     seed,
+    ...(busyPollMs > 0 ? { busyPoll: new BusyPoll(busyPollMs) } : {}),
     log: (event) => line(`proxy ${event.proxy}: ${event.message}`, event.level),
   });
   let server: AdminServer | undefined;
@@ -105,4 +110,12 @@ function parseIntegerOption(flag: string, text: string, max: number): number {
 function interrupted(signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
+
+function parseBusyPoll(text: string): number {
+  const ms = Number(text);
+  if (text.trim() === '' || !Number.isFinite(ms) || ms < 0 || ms > 10) {
+    throw new FaultlineError('INVALID_ARGUMENT', `--busy-poll: expected milliseconds from 0 to 10 (e.g. 0.05), got ${JSON.stringify(text)}`);
+  }
+  return ms;
 }
