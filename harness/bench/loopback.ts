@@ -105,6 +105,8 @@ export interface PingPongOptions {
   samples: number;
   warmup: number;
   size?: number;
+  /** Idle time before each ping, ms (the client keeps polling meanwhile). */
+  gapMs?: number;
 }
 
 /**
@@ -113,7 +115,7 @@ export interface PingPongOptions {
  * wait) is not counted: what is measured is the path, not the measuring process.
  */
 export async function pingPong(port: number, options: PingPongOptions): Promise<number[]> {
-  const { samples, warmup, size = 64 } = options;
+  const { samples, warmup, size = 64, gapMs = 0 } = options;
   const socket = await connectTo(port);
   const payload = Buffer.alloc(size, 0x62);
   const rtts: number[] = [];
@@ -125,6 +127,10 @@ export async function pingPong(port: number, options: PingPongOptions): Promise<
     while (!done()) await new Promise((resolve) => setImmediate(resolve));
   };
   for (let i = 0; i < warmup + samples; i++) {
+    if (gapMs > 0) {
+      const until = performance.now() + gapMs;
+      await spinUntil(() => performance.now() >= until);
+    }
     got = 0;
     const start = performance.now();
     socket.write(payload);

@@ -70,26 +70,28 @@ export const tcpProxySuite: BenchSuite = {
       figures.push({ name: 'RTT added by the proxy, p99', value: addedP99, unit: 'µs', detail: { samples } });
 
       // ── latency toxic accuracy ──
-      // As in the Toxiproxy reference: the toxic's own error is RTT − 50 ms − the proxied path's
-      // base RTT without the toxic (measured above); the raw RTT − 50 is reported too.
+      // Judged like the Toxiproxy reference: error = RTT − 50 ms, base path included, so nothing is
+      // subtracted in our favour. For context the detail gives the same path's RTT after 50 ms of
+      // idleness without the toxic: on this kind of VM a loopback round trip after ≥ 10 ms idle
+      // costs 0.2–0.3 ms even with no proxy (direct, one process: 50–80 µs back to back, ~280 µs
+      // after a 50 ms gap), and most of the error below is that. Warm-up pings let the proxy's
+      // JIT settle (the first dozen carry 1–5 ms of compilation).
       const pings = ctx.quick ? 60 : 150;
-      const baseRtt = median(proxiedRtt);
+      const afterIdle = await pingPong(echoPort, { samples: pings, warmup: 20, gapMs: 50 });
       await proxy.addToxic('echo', { name: 'lat', type: 'latency', stream: 'downstream', attributes: { latency: 50, jitter: 0 } });
-      const raw: number[] = [];
+      const errors: number[] = [];
       for (let run = 0; run < 3; run++) {
-        for (const rtt of await pingPong(echoPort, { samples: pings, warmup: 2 })) raw.push(rtt - 50);
+        for (const rtt of await pingPong(echoPort, { samples: pings, warmup: 20 })) errors.push(rtt - 50);
       }
       await proxy.removeToxic('echo', 'lat');
-      const own = raw.map((e) => e - baseRtt);
-      const meanError = mean(own);
-      const p99Error = percentile(own, 99);
-      const minRaw = Math.min(...raw);
-      const detail = { baseRttP50Ms: baseRtt, samples: raw.length };
-      figures.push({ name: "latency 50 ms: the toxic's mean error (RTT − 50 − base RTT)", value: meanError, unit: 'ms', target: '<= 0.5 ms', met: meanError <= 0.5, detail });
-      figures.push({ name: "latency 50 ms: the toxic's p99 error", value: p99Error, unit: 'ms', target: '<= 1 ms', met: p99Error <= 1 });
-      figures.push({ name: 'latency 50 ms: raw mean RTT − 50 (Toxiproxy: +0.7)', value: mean(raw), unit: 'ms' });
-      figures.push({ name: 'latency 50 ms: raw p99 RTT − 50 (Toxiproxy: +1.3)', value: percentile(raw, 99), unit: 'ms' });
-      figures.push({ name: 'latency 50 ms: min RTT − 50 (never early)', value: minRaw, unit: 'ms', target: '>= 0', met: minRaw >= 0 });
+      const meanError = mean(errors);
+      const p99Error = percentile(errors, 99);
+      const minError = Math.min(...errors);
+      const detail = { samples: errors.length, idlePathRttP50Ms: median(afterIdle), idlePathRttP99Ms: percentile(afterIdle, 99) };
+      figures.push({ name: 'latency 50 ms: mean error, RTT − 50 (Toxiproxy: +0.7)', value: meanError, unit: 'ms', target: '<= 0.5 ms', met: meanError <= 0.5, detail });
+      figures.push({ name: 'latency 50 ms: p99 error (Toxiproxy: +1.3)', value: p99Error, unit: 'ms', target: '<= 1 ms', met: p99Error <= 1 });
+      figures.push({ name: 'latency 50 ms: min error (never early)', value: minError, unit: 'ms', target: '>= 0', met: minError >= 0 });
+      figures.push({ name: 'for context: the same path, no toxic, RTT after 50 ms idle (p50)', value: median(afterIdle), unit: 'ms' });
 
       // ── bandwidth toxic accuracy at 100 MB/s ──
       const rateKBps = 100_000;
@@ -108,7 +110,7 @@ export const tcpProxySuite: BenchSuite = {
       });
 
       // ── memory under backpressure ──
-      figures.push(await backpressureMemory(ctx, proxy, sinkPort));
+      figures.push(await backpressureMemory(ctx, sink.port));
       notes.push('client and servers share the bench process; the proxy runs in its own process');
     } finally {
       await proxy.stop();
@@ -117,8 +119,22 @@ export const tcpProxySuite: BenchSuite = {
     }
     return { suite: 'tcp-proxy', figures, notes };
 
-    async function backpressureMemory(ctx: BenchContext, proc: typeof proxy, port: number): Promise<BenchFigure> {
-      await proc.addToxic('sink', { name: 'slow', type: 'bandwidth', stream: 'upstream', attributes: { rate: 1000 } });
+    /**
+     * A fresh proxy process, so the throughput runs above cannot have grown its heap already
+     * (RSS rarely shrinks) and hide what backpressure would otherwise cost.
+     */
+    async function backpressureMemory(ctx: BenchContext, sinkPort: number): Promise<BenchFigure> {
+      const proc = await startProxyProcess();
+      try {
+        const state = await proc.createProxy({ name: 'slow', listen: '127.0.0.1:0', upstream: `127.0.0.1:${sinkPort}` });
+        await proc.addToxic('slow', { name: 'slow', type: 'bandwidth', stream: 'upstream', attributes: { rate: 1000 } });
+        return await push(proc, portOf(state.listen));
+      } finally {
+        await proc.stop();
+      }
+    }
+
+    async function push(proc: Awaited<ReturnType<typeof startProxyProcess>>, port: number): Promise<BenchFigure> {
       const before = (await proc.usage()).rssBytes;
       let peak = before;
       const socket = await connectTo(port);
@@ -145,7 +161,6 @@ export const tcpProxySuite: BenchSuite = {
       clearInterval(sampler);
       peak = Math.max(peak, (await proc.usage()).rssBytes);
       socket.destroy();
-      await proc.removeToxic('sink', 'slow');
       const growthMiB = (peak - before) / MiB;
       ctx.log(`backpressure: offered ${(offered / MiB).toFixed(0)} MiB in ${pushSeconds}s, proxy RSS +${growthMiB.toFixed(1)} MiB`);
       return {

@@ -36,25 +36,29 @@ export const udpProxySuite: BenchSuite = {
       const state = await proxy.createProxy({ name: 'udp', protocol: 'udp', listen: '127.0.0.1:0', upstream: `127.0.0.1:${receiverPort}` });
       const proxyPort = Number(state.listen.slice(state.listen.lastIndexOf(':') + 1));
 
-      // ── ceiling: alternate direct and proxied runs ──
-      const blastMs = ctx.quick ? 1000 : 2000;
-      const direct: number[] = [];
-      const proxied: number[] = [];
-      for (let i = 0; i < (ctx.quick ? 1 : 3); i++) {
-        direct.push((await deliver(peers, { port: receiverPort, size: SIZE, durationMs: blastMs })).receivedPerSec);
-        proxied.push((await deliver(peers, { port: proxyPort, size: SIZE, durationMs: blastMs })).receivedPerSec);
-        ctx.log(`ceiling run ${i + 1}: direct ${Math.round(direct.at(-1)!)} dgram/s, proxied ${Math.round(proxied.at(-1)!)} dgram/s`);
-      }
-      const directCeiling = Math.max(...direct);
-      const proxiedCeiling = Math.max(...proxied);
+      // ── ceiling: the highest rate each path sustains ──
+      // Not a flat-out blast: a sender at full speed takes a whole core, and on 2 cores the proxy
+      // and the receiver would then share the other one, measuring CPU starvation rather than
+      // forwarding. The ceiling is the highest paced rate delivered with ≤ 0.5 % loss.
+      const trialMs = ctx.quick ? 500 : 1000;
+      const directCeiling = await ceiling(peers, receiverPort, trialMs, ctx);
+      const proxiedCeiling = await ceiling(peers, proxyPort, trialMs, ctx);
+      const blast = await deliver(peers, { port: proxyPort, size: SIZE, durationMs: trialMs });
+      const directBlast = await deliver(peers, { port: receiverPort, size: SIZE, durationMs: trialMs });
       const ratio = proxiedCeiling / directCeiling;
       figures.push({
-        name: 'forwarded datagrams/s via proxy / direct (1200 B, one way)',
+        name: 'sustained datagrams/s via proxy / direct (1200 B, one way, ≤ 0.5 % loss)',
         value: ratio,
         unit: 'ratio',
         target: '>= 0.5',
         met: ratio >= 0.5,
         detail: { directPerSec: Math.round(directCeiling), proxiedPerSec: Math.round(proxiedCeiling) },
+      });
+      figures.push({
+        name: 'for context: flat-out sender, delivered via proxy / direct',
+        value: blast.receivedPerSec / directBlast.receivedPerSec,
+        unit: 'ratio',
+        detail: { directPerSec: Math.round(directBlast.receivedPerSec), proxiedPerSec: Math.round(blast.receivedPerSec) },
       });
 
       // ── no unledgered loss at half the ceiling ──
@@ -97,6 +101,32 @@ async function deliver(peers: Peers, options: SendOptions): Promise<{ sent: numb
     last = count;
   }
   return { sent, received: count, receivedPerSec: count / (elapsedMs / 1000) };
+}
+
+/**
+ * The highest rate (datagrams/s) that `port` delivers with ≤ 0.5 % loss while the sender keeps
+ * up: doubles from 10k/s until a trial fails, then bisects between the last good and first bad.
+ */
+async function ceiling(peers: Peers, port: number, trialMs: number, ctx: BenchContext): Promise<number> {
+  const passes = async (rate: number) => {
+    const r = await deliver(peers, { port, size: SIZE, durationMs: trialMs, rate });
+    const keptUp = r.sent >= 0.97 * rate * (trialMs / 1000);
+    return keptUp && r.received >= 0.995 * r.sent;
+  };
+  let good = 0;
+  let bad = 10_000;
+  while (await passes(bad)) {
+    good = bad;
+    bad *= 2;
+    if (bad > 1_000_000) return good;
+  }
+  for (let i = 0; i < 5; i++) {
+    const mid = Math.round((good + bad) / 2);
+    if (await passes(mid)) good = mid;
+    else bad = mid;
+  }
+  ctx.log(`ceiling on port ${port}: ${good} datagrams/s (fails at ${bad})`);
+  return good;
 }
 
 function sumDrops(counters: Record<string, number>): number {
