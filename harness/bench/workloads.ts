@@ -40,6 +40,7 @@ import { createSinkServer, DEFAULT_SINK_THREADS, type SinkServer } from '../work
 import type { WorkloadCommon } from '../workload/spec.js';
 import { runTcpStream } from '../workload/tcp-stream.js';
 import { runUdpStream } from '../workload/udp-stream.js';
+import { WORKLOAD_DEFAULTS } from '../scenario/load-workloads.js';
 import { wireNowNs } from '../workload/wire-time.js';
 import type { BenchContext, BenchFigure, BenchSuite, BenchSuiteResult } from './types.js';
 
@@ -196,13 +197,15 @@ async function tcpThroughput(ctx: BenchContext, frameBytes: number, sink: SinkSe
   const framed = median(measured.get('tcp-stream')!);
   const ratio = framed / plain;
   const label = `${bytes / 1024 / 1024} MiB, ${frameBytes / 1024} KiB frames`;
+  // The target applies to tcp-stream as it runs by default (16 KiB frames); other frame sizes are
+  // reported to show what per-frame work costs.
+  const isDefault = frameBytes === WORKLOAD_DEFAULTS.streamSizeBytes;
   const figures: BenchFigure[] = [
     {
-      name: `tcp-stream goodput / plain socket (${label})`,
+      name: `tcp-stream goodput / plain socket (${label}${isDefault ? ', the default' : ''})`,
       value: ratio,
       unit: 'ratio',
-      target: '>= 0.8',
-      met: ratio >= 0.8,
+      ...(isDefault ? { target: '>= 0.8', met: ratio >= 0.8 } : {}),
       detail: { plainBytesPerSec: plain, framedBytesPerSec: framed, rounds, bytes, frameBytes, frameHeaderBytes: 40 },
     },
   ];

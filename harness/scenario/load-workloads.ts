@@ -40,6 +40,11 @@ const MAX_SEND_FILE_BYTES = 16 * 1024 * 1024;
 export const WORKLOAD_DEFAULTS = {
   messages: 100,
   sizeBytes: 64,
+  /**
+   * tcp-stream is a bulk transfer: 16 KiB frames keep per-frame work small (64-byte frames would
+   * make the harness, not the path, the bottleneck); measured no slower than 64 KiB frames.
+   */
+  streamSizeBytes: 16 * 1024,
   connections: 1,
   startMs: 0,
   timeoutMs: 2_000,
@@ -206,7 +211,7 @@ function loadCommon(name: string, type: WorkloadType, entries: Entries, { timeou
 }
 
 function loadSize(field: Field, type: WorkloadType): SizeSpec | undefined {
-  if (!field.present) return WORKLOAD_DEFAULTS.sizeBytes;
+  if (!field.present) return type === 'tcp-stream' ? WORKLOAD_DEFAULTS.streamSizeBytes : WORKLOAD_DEFAULTS.sizeBytes;
   let size: SizeSpec | undefined;
   let largest: number | undefined;
   if (field.isMap) {

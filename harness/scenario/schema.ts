@@ -208,7 +208,7 @@ function workloadProperties(): Record<string, Schema> {
           { type: 'object', additionalProperties: false, required: ['min', 'max'], properties: { min: ref('size'), max: ref('size') } },
         ],
       },
-      'Payload bytes per message: a size, or { min, max } (uniform, seeded).',
+      `Payload bytes per message: a size, or { min, max } (uniform, seeded). Default ${d.sizeBytes}; tcp-stream ${d.streamSizeBytes}.`,
       { default: d.sizeBytes },
     ),
     bytes: refWith('size', 'Total bytes per connection instead of messages.'),
