@@ -6,8 +6,11 @@
  *   ceiling, 1200 B one way, no toxics   proxied / direct datagrams per second      ≥ 0.5
  *   at half the proxied ceiling          datagrams lost that the ledger did not drop = 0
  *   1000 client sessions for 30 s        proxy CPU per datagram and RSS stay flat
+ *   latency toxic, 50 ms                 mean error ≤ 0.5 ms, p99 ≤ 1 ms, never early (as for TCP)
  */
+import { createSocket, type Socket } from 'node:dgram';
 import { startChild, type Child } from './ipc-child.js';
+import { mean, percentile } from './loopback.js';
 import { startProxyProcess, type ProxyProcess } from './proxy-process.js';
 import type { BenchContext, BenchFigure, BenchSuite, BenchSuiteResult } from './types.js';
 import type { SendOptions } from './udp-peer.js';
@@ -79,6 +82,7 @@ export const udpProxySuite: BenchSuite = {
 
       // ── 1000 sessions: CPU per datagram and memory flat over time ──
       figures.push(...(await sessionsSoak(ctx, proxy, peers, proxyPort)));
+      figures.push(...(await latencyAccuracy(ctx, proxy)));
       notes.push('sender, receiver and proxy each run in their own process on a 2-core machine');
     } finally {
       await Promise.all([proxy.stop(), sender.stop(), receiver.stop()]);
@@ -184,4 +188,62 @@ async function sessionsSoak(ctx: BenchContext, proxy: ProxyProcess, peers: Peers
       forwarded: ledger.directions.upstream.forwarded ?? 0,
     };
   }
+}
+
+/**
+ * A 50 ms downstream latency toxic on a UDP echo path, judged as the TCP one is: error = RTT − 50,
+ * the path's own round trip included; the client polls while it waits (its own wake-up is not
+ * the toxic's), and warm-up pings let the proxy's JIT settle.
+ */
+async function latencyAccuracy(ctx: BenchContext, proxy: ProxyProcess): Promise<BenchFigure[]> {
+  const echo = createSocket('udp4');
+  echo.on('message', (data, rinfo) => echo.send(data, rinfo.port, rinfo.address));
+  await new Promise<void>((resolve) => echo.bind(0, '127.0.0.1', resolve));
+  const client = createSocket('udp4');
+  try {
+    const state = await proxy.createProxy({ name: 'udp-echo', protocol: 'udp', listen: '127.0.0.1:0', upstream: `127.0.0.1:${echo.address().port}` });
+    await new Promise<void>((resolve) => client.connect(Number(state.listen.slice(state.listen.lastIndexOf(':') + 1)), '127.0.0.1', resolve));
+    const samples = ctx.quick ? 60 : 300;
+    // Context: the same path without the toxic after 50 ms idle — what waking an idle loopback
+    // path costs on this machine, most of the error below.
+    const afterIdle = (await udpPingPong(client, samples / 2, 20, 50)).map((e) => e + 50);
+    await proxy.addToxic('udp-echo', { type: 'latency', stream: 'downstream', attributes: { latency: 50 } });
+    const errors = await udpPingPong(client, samples, 20);
+    const meanError = mean(errors);
+    const p99Error = percentile(errors, 99);
+    const minError = Math.min(...errors);
+    return [
+      { name: 'UDP latency 50 ms: mean error, RTT − 50', value: meanError, unit: 'ms', target: '<= 0.5 ms', met: meanError <= 0.5, detail: { samples: errors.length } },
+      { name: 'UDP latency 50 ms: p99 error', value: p99Error, unit: 'ms', target: '<= 1 ms', met: p99Error <= 1 },
+      { name: 'UDP latency 50 ms: min error (never early)', value: minError, unit: 'ms', target: '>= 0', met: minError >= 0 },
+      { name: 'for context: the same path, no toxic, RTT after 50 ms idle (p50)', value: percentile(afterIdle, 50), unit: 'ms' },
+    ];
+  } finally {
+    await Promise.all([closeSocket(client), closeSocket(echo)]);
+  }
+}
+
+/** Sequential pings; returns RTT − 50 ms for each (warm-up excluded), idling `gapMs` before each. */
+async function udpPingPong(client: Socket, samples: number, warmup: number, gapMs = 0): Promise<number[]> {
+  let replied = false;
+  client.on('message', () => {
+    replied = true;
+  });
+  const payload = Buffer.alloc(64, 0x75);
+  const errors: number[] = [];
+  const spin = () => new Promise((resolve) => setImmediate(resolve));
+  for (let i = 0; i < warmup + samples; i++) {
+    const until = performance.now() + gapMs;
+    while (performance.now() < until) await spin();
+    replied = false;
+    const start = performance.now();
+    client.send(payload);
+    while (!replied) await spin();
+    if (i >= warmup) errors.push(performance.now() - start - 50);
+  }
+  return errors;
+}
+
+function closeSocket(socket: Socket): Promise<void> {
+  return new Promise((resolve) => socket.close(() => resolve()));
 }
