@@ -3,25 +3,13 @@
  * `/populate` take it (entries may add `protocol` and `session_idle_timeout`). Every problem is a
  * FaultlineError naming the file, so a bad file exits 2 with what is wrong and where.
  */
-import { readFile } from 'node:fs/promises';
 import { FaultlineError } from '../core/errors.js';
 import type { ProxyInput } from '../core/spec.js';
+import { readUserFile } from '../core/user-file.js';
 import { populateInputFrom } from './api-input.js';
 
 export async function loadProxyConfig(file: string): Promise<ProxyInput[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
-      throw new FaultlineError('NOT_FOUND', `config file ${file} does not exist`, { where: { file }, cause: error });
-    }
-    throw new FaultlineError('INVALID_ARGUMENT', `config file ${file} cannot be read: ${code ?? (error as Error).message}`, {
-      where: { file },
-      cause: error,
-    });
-  }
+  const text = readUserFile(file, 'config file');
   let body: unknown;
   try {
     body = JSON.parse(text);

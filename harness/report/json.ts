@@ -7,12 +7,13 @@
  * The writer indents objects for diffing but keeps arrays of numbers on one line: a run's series
  * hold hundreds of thousands of numbers, and one per line would triple the file.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FaultlineError, invalidInput } from '../core/errors.js';
 import type { Problem } from '../core/errors.js';
 import { RESULT_SCHEMA_VERSION, summarizeScenarios } from '../core/result.js';
 import type { RunResult } from '../core/result.js';
+import { readUserFile } from '../core/user-file.js';
 
 /** The file name `faultline run` writes and `report render`/`merge` look for inside a folder. */
 export const RESULTS_FILE = 'results.json';
@@ -52,20 +53,8 @@ export async function readRunResult(path: string): Promise<RunResult> {
   } catch {
     // reported below by readFile, with the path as given
   }
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
-      throw new FaultlineError('NOT_FOUND', `results file not found: ${file}`, {
-        where: { file },
-        hint: file === path ? 'pass a results.json written by `faultline run`, or the folder that holds it' : `the folder ${path} has no ${RESULTS_FILE}`,
-      });
-    }
-    throw new FaultlineError('ENVIRONMENT', `cannot read results file ${file}: ${(error as Error).message}`, { where: { file } });
-  }
-  return parseRunResult(text, file);
+  const hint = file === path ? 'pass a results.json written by `faultline run`, or the folder that holds it' : `the folder ${path} has no ${RESULTS_FILE}`;
+  return parseRunResult(readUserFile(file, 'results file', hint), file);
 }
 
 /** Parses and checks results.json text; `source` names it in errors. See readRunResult. */

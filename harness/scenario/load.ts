@@ -12,10 +12,10 @@
  * It never throws anything else on any input: a property test feeds it mutated and random
  * documents to hold it to that.
  */
-import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { isSeq, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { FaultlineError, formatProblem, invalidInput, type Problem } from '../core/errors.js';
+import { readUserFile } from '../core/user-file.js';
 import { Field, LoadContext } from './load-context.js';
 import { loadScenario } from './load-scenario.js';
 import type { ScenarioSpec } from './spec.js';
@@ -23,15 +23,7 @@ import type { ScenarioSpec } from './spec.js';
 /** Reads and loads a scenario file. */
 export function loadScenarioFile(path: string): ScenarioSpec[] {
   const file = resolve(path);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new FaultlineError('NOT_FOUND', `scenario file ${file} does not exist`, { where: { file } });
-    throw new FaultlineError('INVALID_ARGUMENT', `cannot read scenario file ${file}: ${code ?? (error as Error).message}`, { where: { file } });
-  }
-  return loadScenarioText(text, file);
+  return loadScenarioText(readUserFile(file, 'scenario file'), file);
 }
 
 /**

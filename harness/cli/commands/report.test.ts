@@ -55,7 +55,7 @@ describe('faultline report render', () => {
   });
 
   it.each([
-    [['report', 'render', 'missing.json'], 'NOT_FOUND', 'results file not found'],
+    [['report', 'render', 'missing.json'], 'NOT_FOUND', 'missing.json does not exist'],
     [['report', 'render', join(SAMPLE_FIXTURES_DIR, 'invalid/truncated.json')], 'PARSE_ERROR', 'is not valid JSON'],
     [['report', 'render', join(SAMPLE_FIXTURES_DIR, 'invalid/too-new.json')], 'INVALID_INPUT', 'newer faultline'],
     [['report', 'render', join(SAMPLE_FIXTURES_DIR, 'invalid/wrong-shape.json')], 'INVALID_INPUT', 'scenarios[0].status: expected one of'],
