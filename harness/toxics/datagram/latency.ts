@@ -4,6 +4,7 @@
  * variable delay does. The delay is clamped at 0 (a datagram is never sent before it arrived).
  */
 import { LedgerCounter } from '../../core/ledger.js';
+import { drawDelayMs } from '../jittered-delay.js';
 import type { DatagramToxicType } from '../types.js';
 
 export const latency: DatagramToxicType = {
@@ -18,8 +19,7 @@ export const latency: DatagramToxicType = {
     const latencyMs = attributes.latency ?? 0;
     const jitterMs = attributes.jitter ?? 0;
     return (datagram, emit) => {
-      // One draw per datagram whenever jitter is on, so a seed replays the same delays.
-      const delayMs = jitterMs > 0 ? Math.max(0, latencyMs + (2 * ctx.rng.next() - 1) * jitterMs) : latencyMs;
+      const delayMs = drawDelayMs(latencyMs, jitterMs, ctx.rng);
       if (delayMs > 0) ctx.count(LedgerCounter.delayed);
       emit(datagram, delayMs);
     };

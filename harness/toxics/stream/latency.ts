@@ -13,6 +13,7 @@
  * holding is released at once.
  */
 import { LedgerCounter } from '../../core/ledger.js';
+import { drawDelayMs } from '../jittered-delay.js';
 import type { StreamToxicType } from '../types.js';
 
 export const latency: StreamToxicType = {
@@ -28,7 +29,7 @@ export const latency: StreamToxicType = {
     const jitterMs = attributes.jitter ?? 0;
     return async function* latencyToxic(input, ctx) {
       for await (const chunk of input) {
-        const delayMs = jitterMs > 0 ? Math.max(0, latencyMs + (2 * ctx.rng.next() - 1) * jitterMs) : latencyMs;
+        const delayMs = drawDelayMs(latencyMs, jitterMs, ctx.rng);
         const dueMs = chunk.receivedAt + delayMs;
         if (dueMs > ctx.clock.now()) {
           ctx.count(LedgerCounter.delayed);
