@@ -158,6 +158,7 @@ class ScenarioRun {
       assertions = this.evaluate(workloads, expected);
       comparison = spec.compare ? compareWorkloads(spec.compare.map((name) => mustFind(workloads, name)), expected) : undefined;
       calibration = calibrate(this.faults, ledgers, workloads);
+      this.checkFaultsApplied();
     } catch (caught) {
       error = serializeError(caught);
     } finally {
@@ -421,6 +422,20 @@ class ScenarioRun {
   }
 
   // ── judging ──────────────────────────────────────────────────────────────
+
+  /**
+   * A fault that could not be applied or removed means the scenario did not test what it says:
+   * its verdict would describe another path, so it errors (with everything measured kept).
+   */
+  private checkFaultsApplied(): void {
+    const failed = this.faults.find((f) => f.error);
+    if (!failed) return;
+    const { code, message } = failed.error!;
+    const text = `fault ${failed.id} on proxy "${failed.proxy}" could not be applied or removed: ${message}`;
+    // A bug stays a bug (exit 70); anything else keeps its code (a backend gone: exit 3).
+    if (code === 'INTERNAL') throw new Error(text);
+    throw new FaultlineError(code, text, { hint: 'the verdict would describe a path without this fault; see the fault timeline in the report' });
+  }
 
   private async readLedgers(): Promise<ProxyLedger[]> {
     const ledgers: ProxyLedger[] = [];
