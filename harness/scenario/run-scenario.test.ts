@@ -39,6 +39,8 @@ describe('runScenario', () => {
     expect(result.faults[0]!.plannedAtMs).toBe(0);
     expect(result.faults[0]!.appliedAtMs).toBeGreaterThanOrEqual(0);
     expect(result.ledger[0]!.toxics[0]!.counters.delayed).toBeGreaterThan(0);
+    // Locations name the file as results do (relative), not the absolute path the loader saw.
+    expect(result.assertions[0]!.where).toMatchObject({ file: 'one-fault.yaml', line: 11 });
   });
 
   it('errors, rather than judging another path, when a fault cannot be applied', async () => {

@@ -490,7 +490,8 @@ class ScenarioRun {
   private evaluate(workloads: WorkloadResult[], expected: Map<string, ExpectedRates>): AssertionResult[] {
     return this.spec.assertions.map((assertion) => {
       const workload = mustFind(workloads, assertion.workload);
-      return evaluateCheck(assertion.check, workload, expected.get(workload.name)!, assertion.where);
+      // The file as results name it (relative to where the run started), like the scenario's own.
+      return evaluateCheck(assertion.check, workload, expected.get(workload.name)!, { ...assertion.where, file: this.input.file });
     });
   }
 
