@@ -15,22 +15,15 @@
  * Histograms without samples are left out, so an assertion on them reports "not measured"
  * instead of passing on zeros.
  */
-import type { MetricValue, StreamVerdict, WorkloadKind, WorkloadResult } from '../core/result.js';
-import type { Protocol } from '../core/spec.js';
+import type { MetricValue, StreamVerdict, WorkloadResult } from '../core/result.js';
 import type { ErrorRecorder } from './error-recorder.js';
 import type { KernelUdpCounters } from './kernel-udp-counters.js';
 import type { LatencyHistogram } from './latency-histogram.js';
 import type { SequenceCounts } from './sequence-tracker.js';
 import type { SeriesRecorder } from './series-recorder.js';
 
-export interface WorkloadMeasurements {
-  name: string;
-  kind: WorkloadKind;
-  protocol: Protocol;
-  proxy?: string;
-  /** When sending started, ms after the scenario start. */
-  startedAtMs: number;
-  durationMs: number;
+/** The identity and timing fields come straight from WorkloadResult (startedAtMs: when sending started). */
+export interface WorkloadMeasurements extends Pick<WorkloadResult, 'name' | 'kind' | 'protocol' | 'proxy' | 'startedAtMs' | 'durationMs'> {
   /** Framed workloads: sequence accounting summed over every flow. */
   sequence?: SequenceCounts;
   /** Framing and payload bytes handed to the network / received. */
