@@ -1,5 +1,4 @@
 import { fc, test } from '@fast-check/vitest';
-import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import {
   escapeHtml,
@@ -12,16 +11,9 @@ import {
   stripAnsi,
   stripXmlIllegal,
 } from './escape.js';
+import { literalXmlParser } from '../test/literal-xml-parser.js';
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  processEntities: true,
-  htmlEntities: true,
-  trimValues: false,
-  parseTagValue: false,
-  parseAttributeValue: false,
-});
+const parser = literalXmlParser();
 
 /** Strings heavy in the characters that matter: markup, quotes, controls, surrogates, FFFE/FFFF. */
 const nasty = fc.string({

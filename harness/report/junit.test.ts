@@ -1,21 +1,13 @@
 import { fc, test } from '@fast-check/vitest';
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import type { RunResult, ScenarioResult } from '../core/result.js';
 import { stripXmlIllegal } from './escape.js';
 import { junitClassName, renderJunit, uniqueCaseNames } from './junit.js';
 import { createSampleRun } from './sample-results.js';
+import { literalXmlParser } from '../test/literal-xml-parser.js';
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  processEntities: true,
-  htmlEntities: true,
-  trimValues: false,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  isArray: (name) => ['testsuite', 'testcase', 'property'].includes(name),
-});
+const parser = literalXmlParser((name) => ['testsuite', 'testcase', 'property'].includes(name));
 
 type Attrs = { [key: `@${string}`]: string };
 interface Case extends Attrs {
