@@ -12,6 +12,7 @@ import type { Rng } from '../core/rng.js';
 import type { Protocol, ToxicSpec } from '../core/spec.js';
 import type { BusyPoll } from './busy-poll.js';
 import type { LedgerRecorder } from './ledger-recorder.js';
+import type { UdpIo } from './udp-io.js';
 
 /** One line per notable event (accept, refuse, toxic added…); the CLI writes these to stderr. */
 export type ProxyLog = (event: { proxy: string; message: string; level?: 'info' | 'warn' }) => void;
@@ -28,6 +29,8 @@ export interface EngineDeps {
   log: ProxyLog;
   /** UDP: idle ms after which a session is dropped. */
   sessionIdleTimeoutMs?: number;
+  /** UDP: how sockets reach the kernel. Absent: `defaultUdpIo()` (native where built, else dgram). */
+  udpIo?: UdpIo;
   /** Touched on every read, so the loop polls instead of sleeping between close packets. Absent: none. */
   busyPoll?: BusyPoll;
 }

@@ -27,8 +27,6 @@
  * `send_errors` (a subset of `forwarded`) counts datagrams the kernel or resolver refused:
  * incidental loss by the proxy itself, which the report keeps apart from injected loss.
  */
-import type { Socket } from 'node:dgram';
-import type { AddressInfo } from 'node:net';
 import { formatHostPort, HOST_PORT_FORMAT, parseHostPort, type HostPort } from '../core/address.js';
 import type { Clock, Timer } from '../core/clock.js';
 import { FaultlineError } from '../core/errors.js';
@@ -37,7 +35,8 @@ import { DEFAULT_SESSION_IDLE_TIMEOUT_MS, type Direction, type ToxicSpec } from 
 import type { Datagram } from '../toxics/types.js';
 import type { EngineDeps, ProxyEngine } from './engine.js';
 import { DatagramChain } from './udp-datagram-chain.js';
-import { bindProxySocket, createProxySocket, grantedBuffers, UDP_SOCKET_BUFFER_BYTES, udpSocketType } from './udp-socket.js';
+import { defaultUdpIo, type UdpEndpoint, type UdpIo } from './udp-io.js';
+import { UDP_SOCKET_BUFFER_BYTES, udpSocketType } from './udp-socket.js';
 
 /** Direction-level counter: datagrams counted as forwarded that the kernel or resolver refused. */
 export const SEND_ERRORS = 'send_errors';
@@ -48,7 +47,7 @@ interface Session {
   /** The client's `host:port` (IPv6 bracketed): the Datagram.session of its datagrams. */
   key: string;
   client: HostPort;
-  socket: Socket;
+  socket: UdpEndpoint;
   /** Payloads waiting for `connect` to complete, flushed in order; null once connected. */
   pending: Buffer[] | null;
   /** Connecting failed (the upstream host did not resolve): every send is a send error. */
@@ -60,7 +59,8 @@ interface Session {
 const MAX_SWEEP_INTERVAL_MS = 1000;
 
 export class UdpEngine implements ProxyEngine {
-  private listener: Socket | null = null;
+  private listener: UdpEndpoint | null = null;
+  private readonly io: UdpIo;
   private readonly sessions = new Map<string, Session>();
   private readonly chains: Record<Direction, DatagramChain>;
   private readonly upstream: HostPort;
@@ -80,6 +80,7 @@ export class UdpEngine implements ProxyEngine {
     if (!upstream) throw new Error(`UDP engine ${deps.name}: unvalidated upstream "${deps.upstream}"`);
     this.upstream = upstream;
     this.clock = deps.clock;
+    this.io = deps.udpIo ?? defaultUdpIo();
     this.idleMs = deps.sessionIdleTimeoutMs ?? DEFAULT_SESSION_IDLE_TIMEOUT_MS;
     this.sweepEveryMs = Math.min(MAX_SWEEP_INTERVAL_MS, Math.max(1, this.idleMs / 4));
     const chain = (direction: Direction, sink: (d: Datagram) => void) =>
@@ -96,9 +97,14 @@ export class UdpEngine implements ProxyEngine {
     if (!address) {
       throw new FaultlineError('ADDRESS_UNAVAILABLE', `cannot listen on "${listen}" (UDP): expected ${HOST_PORT_FORMAT}`);
     }
-    const socket = createProxySocket(udpSocketType(address.host));
+    const socket = this.io.open(udpSocketType(address.host), {
+      message: this.onClientDatagram,
+      error: (error) => this.logOnce('listener', error),
+      sendError: (error) => this.sendFailed('downstream', error),
+    });
+    let port: number;
     try {
-      await bindProxySocket(socket, address.host, address.port);
+      port = await socket.bind(address.host, address.port);
     } catch (error) {
       await this.closeSocket(socket);
       throw error;
@@ -107,12 +113,10 @@ export class UdpEngine implements ProxyEngine {
       await this.closeSocket(socket);
       throw new Error(`UDP engine ${this.deps.name}: closed while binding`);
     }
-    socket.on('message', this.onClientDatagram);
-    socket.on('error', (error: NodeJS.ErrnoException) => this.logOnce('listener', error));
     this.listener = socket;
-    const bound = formatHostPort({ host: address.host, port: (socket.address() as AddressInfo).port });
-    this.log(`listening on ${bound} (udp), upstream ${this.deps.upstream}`);
-    const granted = grantedBuffers(socket);
+    const bound = formatHostPort({ host: address.host, port });
+    this.log(`listening on ${bound} (udp, ${this.io.kind} I/O), upstream ${this.deps.upstream}`);
+    const granted = socket.grantedBuffers();
     if (granted?.short) {
       this.log(
         `the kernel capped the UDP socket buffers (asked ${UDP_SOCKET_BUFFER_BYTES} bytes; reported recv ${granted.recvBytes}, ` +
@@ -159,11 +163,10 @@ export class UdpEngine implements ProxyEngine {
 
   // ── data path ─────────────────────────────────────────────────────────────
 
-  private readonly onClientDatagram = (data: Buffer, rinfo: { address: string; port: number }): void => {
+  private readonly onClientDatagram = (data: Buffer, key: string): void => {
     if (this.closed) return;
     const now = this.clock.now();
-    const key = rinfo.address.includes(':') ? `[${rinfo.address}]:${rinfo.port}` : `${rinfo.address}:${rinfo.port}`;
-    const session = this.sessions.get(key) ?? this.openSession(key, { host: rinfo.address, port: rinfo.port });
+    const session = this.sessions.get(key) ?? this.openSession(key, parseHostPort(key)!);
     session.lastActiveMs = now;
     this.arrive('upstream', data, now, key);
   };
@@ -229,7 +232,7 @@ export class UdpEngine implements ProxyEngine {
     }
     this.countForwarded('upstream', datagram.data.length);
     if (session.failed) this.deps.ledger.countDirection('upstream', SEND_ERRORS);
-    else session.socket.send(datagram.data, this.onUpstreamSent);
+    else session.socket.send(datagram.data);
   };
 
   /** Sink of the downstream chain: out through the listener, to the client. */
@@ -240,7 +243,7 @@ export class UdpEngine implements ProxyEngine {
     }
     const client = this.sessions.get(datagram.session)?.client ?? parseHostPort(datagram.session)!;
     this.countForwarded('downstream', datagram.data.length);
-    this.listener.send(datagram.data, client.port, client.host, this.onDownstreamSent);
+    this.listener.send(datagram.data, client);
   };
 
   private countForwarded(direction: Direction, bytes: number): void {
@@ -248,14 +251,6 @@ export class UdpEngine implements ProxyEngine {
     counters.forwarded = (counters.forwarded ?? 0) + 1;
     counters.bytes_forwarded = (counters.bytes_forwarded ?? 0) + bytes;
   }
-
-  private readonly onUpstreamSent = (error: Error | null): void => {
-    if (error) this.sendFailed('upstream', error as NodeJS.ErrnoException);
-  };
-
-  private readonly onDownstreamSent = (error: Error | null): void => {
-    if (error) this.sendFailed('downstream', error as NodeJS.ErrnoException);
-  };
 
   private sendFailed(direction: Direction, error: NodeJS.ErrnoException): void {
     this.deps.ledger.countDirection(direction, SEND_ERRORS);
@@ -268,11 +263,16 @@ export class UdpEngine implements ProxyEngine {
   // ── sessions ──────────────────────────────────────────────────────────────
 
   private openSession(key: string, client: HostPort): Session {
-    const socket = createProxySocket(udpSocketType(this.upstream.host));
+    const socket = this.io.open(udpSocketType(this.upstream.host), {
+      message: (data) => this.onUpstreamReply(session, data),
+      error: (error) => this.onSessionError(session, error),
+      sendError: (error) => this.sendFailed('upstream', error),
+    });
     const session: Session = { key, client, socket, pending: [], failed: false, lastActiveMs: this.clock.now() };
-    socket.on('message', (data: Buffer) => this.onUpstreamReply(session, data));
-    socket.on('error', (error: NodeJS.ErrnoException) => this.onSessionError(session, error));
-    socket.connect(this.upstream.port, this.upstream.host, () => this.flushPending(session));
+    socket.connect(this.upstream.host, this.upstream.port).then(
+      () => this.flushPending(session),
+      (error: NodeJS.ErrnoException) => this.onConnectFailed(session, error),
+    );
     this.sessions.set(key, session);
     this.deps.ledger.countProxy(LedgerCounter.sessionsCreated);
     this.deps.ledger.countProxy(LedgerCounter.sessionsOpen);
@@ -287,22 +287,27 @@ export class UdpEngine implements ProxyEngine {
     if (!pending || this.sessions.get(session.key) !== session) return;
     for (const data of pending) {
       this.countForwarded('upstream', data.length);
-      session.socket.send(data, this.onUpstreamSent);
+      session.socket.send(data);
     }
   }
 
-  private onSessionError(session: Session, error: NodeJS.ErrnoException): void {
-    if (session.pending) {
-      // connect() failed (the upstream host did not resolve): what waited is lost, and so is
-      // everything this session sends until it expires and a new one tries again.
-      const pending = session.pending;
-      session.pending = null;
-      session.failed = true;
+  private onConnectFailed(session: Session, error: NodeJS.ErrnoException): void {
+    // The upstream host did not resolve: what waited is lost, and so is everything this session
+    // sends until it expires and a new one tries again.
+    const pending = session.pending;
+    session.pending = null;
+    session.failed = true;
+    if (pending) {
       for (const data of pending) {
         this.countForwarded('upstream', data.length);
         this.deps.ledger.countDirection('upstream', SEND_ERRORS);
       }
-    } else if (error.code === 'ECONNREFUSED') {
+    }
+    this.logOnce('session', error);
+  }
+
+  private onSessionError(session: Session, error: NodeJS.ErrnoException): void {
+    if (error.code === 'ECONNREFUSED') {
       // ICMP port unreachable: nothing listens on the upstream port (yet).
       this.deps.ledger.countProxy(UPSTREAM_REFUSED);
     }
@@ -360,14 +365,8 @@ export class UdpEngine implements ProxyEngine {
     await Promise.all([...this.socketsClosing]);
   }
 
-  private closeSocket(socket: Socket): Promise<void> {
-    const done = new Promise<void>((resolve) => {
-      try {
-        socket.close(() => resolve());
-      } catch {
-        resolve(); // already closed
-      }
-    });
+  private closeSocket(socket: UdpEndpoint): Promise<void> {
+    const done = socket.close();
     this.socketsClosing.add(done);
     void done.then(() => this.socketsClosing.delete(done));
     return done;

@@ -1,0 +1,229 @@
+/**
+ * UDP I/O through the native addon (native/udp_batch.c): recvmmsg hands JavaScript up to 64
+ * datagrams per call, and everything sent during one JavaScript task leaves in one sendmmsg at
+ * its end. On the proxy's relay path this halves the system calls per datagram and removes
+ * Node's per-datagram callback; docs/performance.md has the measured difference.
+ *
+ * Send semantics match dgram's: a datagram the kernel refuses goes to `sendError` and the rest
+ * are still sent; when the socket's send buffer is full (EAGAIN) the rest wait, in order, until
+ * the kernel says it is writable.
+ */
+import type { SocketType } from 'node:dgram';
+import { lookup } from 'node:dns/promises';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { isIP } from 'node:net';
+import { constants } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { formatHostPort, type HostPort } from '../core/address.js';
+import type { SendStats, UdpEndpoint, UdpHandlers, UdpIo } from './udp-io.js';
+import { bindError, UDP_SOCKET_BUFFER_BYTES } from './udp-socket.js';
+
+/** The addon's surface, as udp_batch.c defines it. */
+interface NativeSocket {
+  bind(ip: string, port: number): number;
+  connect(ip: string, port: number): void;
+  setBuffers(recvBytes: number, sendBytes: number): [number, number];
+  start(onBatch: (data: Buffer, lengths: Int32Array, count: number, sources: string[] | null) => void, onError: (negErrno: number) => void, withSources: boolean): void;
+  /** Datagrams sent, or why the first message failed and how many datagrams it held. */
+  send(buffers: Buffer[], start: number, end: number, addresses: Buffer[] | null): number | { errno: number; failed: number };
+  waitWritable(onWritable: () => void): void;
+  close(): void;
+  stats(): SendStats;
+}
+
+interface NativeAddon {
+  UdpSocket: new (family: 4 | 6) => NativeSocket;
+  encodeAddress(family: 4 | 6, ip: string, port: number): Buffer;
+}
+
+const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(([name, value]) => [value, name]));
+const EAGAIN = constants.errno.EAGAIN;
+
+
+/** An Error shaped like Node's own socket errors: `code` (ECONNREFUSED…), `errno`, `syscall`. */
+function errnoError(negErrno: number, syscall: string, address?: string): NodeJS.ErrnoException {
+  const code = ERRNO_NAMES.get(-negErrno) ?? `errno ${-negErrno}`;
+  const error: NodeJS.ErrnoException = new Error(`${syscall} ${code}${address ? ` ${address}` : ''}`);
+  error.code = code;
+  error.errno = negErrno;
+  error.syscall = syscall;
+  return error;
+}
+
+/** Errors the addon throws carry a negative `errno`; give them Node's `code` too. */
+function withCode(error: unknown, address?: string): NodeJS.ErrnoException {
+  const e = error as NodeJS.ErrnoException;
+  if (typeof e.errno === 'number' && e.code === undefined) return errnoError(e.errno, e.syscall ?? 'socket', address);
+  return e;
+}
+
+class NativeEndpoint implements UdpEndpoint {
+  private readonly socket: NativeSocket;
+  private readonly family: 4 | 6;
+  private granted: [number, number] | undefined;
+  private closed = false;
+  private peerKey = '';
+  /** Sends waiting for the end of this task (or for the socket to become writable). */
+  private queue: Buffer[] = [];
+  private addresses: Buffer[] = [];
+  private flushScheduled = false;
+  private waitingWritable = false;
+  /** sockaddr per destination object: a session's client is encoded once. */
+  private readonly encoded = new WeakMap<HostPort, Buffer>();
+
+  constructor(private readonly addon: NativeAddon, type: SocketType, private readonly handlers: UdpHandlers) {
+    this.family = type === 'udp6' ? 6 : 4;
+    this.socket = new addon.UdpSocket(this.family);
+  }
+
+  async bind(host: string, port: number): Promise<number> {
+    const address = formatHostPort({ host, port });
+    let bound: number;
+    try {
+      const ip = isIP(host) ? host : (await lookup(host, { family: this.family })).address;
+      this.granted = this.socket.setBuffers(UDP_SOCKET_BUFFER_BYTES, UDP_SOCKET_BUFFER_BYTES);
+      bound = this.socket.bind(ip, port);
+    } catch (error) {
+      throw bindError(withCode(error, address), address);
+    }
+    this.startReceiving(true);
+    return bound;
+  }
+
+  async connect(host: string, port: number): Promise<void> {
+    const ip = isIP(host) ? host : (await lookup(host, { family: this.family })).address;
+    if (this.closed) return;
+    try {
+      this.granted = this.socket.setBuffers(UDP_SOCKET_BUFFER_BYTES, UDP_SOCKET_BUFFER_BYTES);
+      this.socket.connect(ip, port);
+    } catch (error) {
+      throw withCode(error, formatHostPort({ host, port }));
+    }
+    this.peerKey = formatHostPort({ host: ip, port });
+    this.startReceiving(false);
+  }
+
+  private startReceiving(withSources: boolean): void {
+    this.socket.start(this.onBatch, this.onError, withSources);
+  }
+
+  private readonly onBatch = (data: Buffer, lengths: Int32Array, count: number, sources: string[] | null): void => {
+    let offset = 0;
+    for (let i = 0; i < count && !this.closed; i++) {
+      const length = lengths[i]!;
+      this.handlers.message(data.subarray(offset, offset + length), sources ? sources[i]! : this.peerKey);
+      offset += length;
+    }
+  };
+
+  private readonly onError = (negErrno: number): void => {
+    if (!this.closed) this.handlers.error(errnoError(negErrno, 'recvmmsg'));
+  };
+
+  grantedBuffers() {
+    if (!this.granted) return undefined;
+    const [recvBytes, sendBytes] = this.granted;
+    const wanted = UDP_SOCKET_BUFFER_BYTES * 2; // Linux reports double what it granted
+    return { recvBytes, sendBytes, short: recvBytes < wanted || sendBytes < wanted };
+  }
+
+  send(data: Buffer, to?: HostPort): void {
+    if (this.closed) return;
+    this.queue.push(data);
+    if (to) {
+      let address = this.encoded.get(to);
+      if (!address) {
+        address = this.addon.encodeAddress(this.family, to.host, to.port);
+        this.encoded.set(to, address);
+      }
+      this.addresses.push(address);
+    }
+    if (!this.flushScheduled && !this.waitingWritable) {
+      this.flushScheduled = true;
+      queueMicrotask(this.flush);
+    }
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    if (this.closed) return;
+    const queue = this.queue;
+    const addresses = this.addresses.length > 0 ? this.addresses : null;
+    let next = 0;
+    while (next < queue.length) {
+      const result = this.socket.send(queue, next, queue.length, addresses);
+      if (typeof result === 'number') {
+        next += result;
+        if (result === 0) break;
+        continue;
+      }
+      if (result.errno === -EAGAIN) break;
+      // The message was refused (ECONNREFUSED after an ICMP port unreachable, EMSGSIZE…): its
+      // datagrams are not sent, and the ones behind them still are.
+      const error = errnoError(result.errno, 'sendmmsg');
+      for (let i = 0; i < result.failed; i++) this.handlers.sendError(error);
+      next += result.failed;
+    }
+    if (next === queue.length) {
+      this.queue = [];
+      this.addresses = [];
+      return;
+    }
+    // The send buffer is full: keep the rest, in order, for when the kernel has room.
+    this.queue = queue.slice(next);
+    if (addresses) this.addresses = addresses.slice(next);
+    this.waitingWritable = true;
+    this.socket.waitWritable(this.onWritable);
+  };
+
+  private readonly onWritable = (): void => {
+    this.waitingWritable = false;
+    this.flush();
+  };
+
+  sendStats(): SendStats | undefined {
+    return this.closed ? undefined : this.socket.stats();
+  }
+
+  close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      // As dgram does with sends still queued at close: each one fails.
+      for (let i = 0; i < this.queue.length; i++) this.handlers.sendError(errnoError(-constants.errno.ECANCELED, 'sendmmsg'));
+      this.queue = [];
+      this.addresses = [];
+      this.socket.close();
+    }
+    return Promise.resolve();
+  }
+}
+
+/** Where the addon is: beside this module's source (tests) or the package's (dist/). */
+function addonPath(): string | undefined {
+  const candidates = [
+    new URL('./native/build/Release/faultline_udp.node', import.meta.url),
+    new URL('../../harness/proxy/native/build/Release/faultline_udp.node', import.meta.url),
+  ].map((url) => fileURLToPath(url));
+  return candidates.find((path) => existsSync(path));
+}
+
+let loaded: { io?: UdpIo; problem?: string } | undefined;
+
+/** The native UDP I/O, or why it is unavailable (not Linux, not built, does not load). */
+export function loadNativeUdpIo(): { io?: UdpIo; problem?: string } {
+  loaded ??= load();
+  return loaded;
+}
+
+function load(): { io?: UdpIo; problem?: string } {
+  if (process.platform !== 'linux') return { problem: `it is Linux-only (this is ${process.platform})` };
+  const path = addonPath();
+  if (!path) return { problem: 'it was not built (see the install output of native/build.mjs)' };
+  try {
+    const addon = createRequire(import.meta.url)(path) as NativeAddon;
+    return { io: { kind: 'native', open: (type, handlers) => new NativeEndpoint(addon, type, handlers) } };
+  } catch (error) {
+    return { problem: `${path} does not load: ${(error as Error).message}` };
+  }
+}

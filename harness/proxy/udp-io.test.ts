@@ -1,0 +1,169 @@
+/**
+ * Both UDP socket implementations (udp-io.ts) against real loopback peers: datagrams arrive
+ * exactly as sent, one by one and in order — also when the native one hands a run of equal-sized
+ * datagrams to the kernel as one segmented send — and errors surface as dgram's would.
+ */
+import { createSocket } from 'node:dgram';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isFaultlineError } from '../core/errors.js';
+import { parseHostPort } from '../core/address.js';
+import { chooseUdpIo, UDP_IO_ENV, type UdpEndpoint, type UdpHandlers } from './udp-io.js';
+import { dgramUdpIo } from './udp-io-dgram.js';
+import { loadNativeUdpIo } from './udp-io-native.js';
+import { numberedPayload, openUdpPeer, payloadSeq, type UdpPeer } from './udp-test-kit.js';
+
+const native = loadNativeUdpIo();
+const toClose: Array<{ close(): Promise<void> }> = [];
+afterEach(async () => {
+  await Promise.all(toClose.splice(0).map((c) => c.close()));
+});
+
+async function waitUntil(predicate: () => boolean, what: string, timeoutMs = 2000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!predicate()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+interface Recorded {
+  endpoint: UdpEndpoint;
+  messages: Array<{ data: Buffer; from: string }>;
+  errors: string[];
+  sendErrors: string[];
+}
+
+for (const io of [dgramUdpIo, native.io]) {
+  (io ? describe : describe.skip)(`UDP I/O: ${io?.kind ?? `native (${native.problem})`}`, () => {
+    const open = (type: 'udp4' | 'udp6' = 'udp4'): Recorded => {
+      const messages: Recorded['messages'] = [];
+      const errors: string[] = [];
+      const sendErrors: string[] = [];
+      const handlers: UdpHandlers = {
+        message: (data, from) => messages.push({ data: Buffer.from(data), from }),
+        error: (e) => errors.push(e.code ?? e.message),
+        sendError: (e) => sendErrors.push(e.code ?? e.message),
+      };
+      const endpoint = io!.open(type, handlers);
+      toClose.push(endpoint);
+      return { endpoint, messages, errors, sendErrors };
+    };
+    const peer = async (host = '127.0.0.1', echo = false): Promise<UdpPeer> => {
+      const p = await openUdpPeer({ host, echo });
+      toClose.push(p);
+      return p;
+    };
+
+    it('delivers every datagram as sent, separately and in order: equal-sized runs, a shorter last one, mixed sizes, empty', async () => {
+      const receiver = await peer();
+      const { endpoint } = open();
+      const to = parseHostPort(receiver.address)!;
+      await endpoint.connect(to.host, to.port);
+      const sizes = [
+        ...Array.from({ length: 300 }, () => 1200), // runs the native side segments
+        700, // shorter: ends a run
+        ...Array.from({ length: 70 }, () => 64),
+        1500, 9000, 4, 1200, 1200, 65_507 - 8, // larger ones break runs
+      ];
+      const sent = sizes.map((size, seq) => numberedPayload(seq, size));
+      for (const data of sent) endpoint.send(data); // all in one task: one batch
+      endpoint.send(Buffer.alloc(0));
+      await receiver.waitFor(() => receiver.received.length === sent.length + 1, `${sent.length + 1} datagrams`);
+      expect(receiver.received.slice(0, -1).map((r) => r.data)).toEqual(sent);
+      expect(receiver.received.at(-1)!.data.length).toBe(0);
+      if (io!.kind === 'native') {
+        // The 300 equal datagrams left as a few segmented runs, not one message each.
+        const stats = endpoint.sendStats!()!;
+        expect(stats).toMatchObject({ datagrams: sent.length + 1, segmentation: true });
+        expect(stats.messages).toBeLessThan(sent.length / 4);
+      }
+    });
+
+    it('a bound endpoint names each sender and answers each at its own address (IPv4 and IPv6)', async () => {
+      for (const [host, type] of [['127.0.0.1', 'udp4'], ['::1', 'udp6']] as const) {
+        const listener = open(type);
+        const port = await listener.endpoint.bind(host, 0);
+        const listen = type === 'udp6' ? `[${host}]:${port}` : `${host}:${port}`;
+        const a = await peer(host);
+        const b = await peer(host);
+        a.send(numberedPayload(1), listen);
+        b.send(numberedPayload(2), listen);
+        await a.waitFor(() => listener.messages.length === 2, 'two datagrams at the listener');
+        expect(new Set(listener.messages.map((m) => m.from))).toEqual(new Set([a.address, b.address]));
+        for (const m of listener.messages) {
+          for (let i = 0; i < 5; i++) listener.endpoint.send(numberedPayload(payloadSeq(m.data) * 10 + i, 300), parseHostPort(m.from)!);
+        }
+        await a.waitFor(() => a.received.length === 5 && b.received.length === 5, 'five replies each');
+        expect(a.received.map((r) => payloadSeq(r.data))).toEqual([10, 11, 12, 13, 14]);
+        expect(b.received.map((r) => payloadSeq(r.data))).toEqual([20, 21, 22, 23, 24]);
+        expect(a.received[0]!.from).toBe(listen);
+      }
+    });
+
+    it('reports a busy address as ADDRESS_IN_USE, naming it', async () => {
+      const first = open();
+      const port = await first.endpoint.bind('127.0.0.1', 0);
+      const error = await open().endpoint.bind('127.0.0.1', port).catch((e: unknown) => e);
+      expect(isFaultlineError(error) && error.code).toBe('ADDRESS_IN_USE');
+      expect((error as Error).message).toContain(`127.0.0.1:${port}`);
+    });
+
+    it('an upstream that is gone shows as ECONNREFUSED (error or refused send), never a throw; when it is back, replies flow again', async () => {
+      const gone = await peer();
+      const to = parseHostPort(gone.address)!;
+      await gone.close();
+      const r = open();
+      await r.endpoint.connect(to.host, to.port);
+      for (let i = 0; i < 20; i++) {
+        r.endpoint.send(numberedPayload(i));
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect([...r.errors, ...r.sendErrors]).toContain('ECONNREFUSED');
+      expect([...r.errors, ...r.sendErrors].filter((code) => code !== 'ECONNREFUSED')).toEqual([]);
+
+      // The same port comes back: the error did not stop the endpoint from receiving.
+      const back = createSocket('udp4');
+      toClose.push({ close: () => new Promise<void>((resolve) => back.close(() => resolve())) });
+      back.on('message', (data, rinfo) => back.send(data, rinfo.port, rinfo.address));
+      await new Promise<void>((resolve) => back.bind(to.port, to.host, resolve));
+      r.endpoint.send(numberedPayload(99));
+      await waitUntil(() => r.messages.length === 1, 'the echo from the upstream that came back');
+      expect(payloadSeq(r.messages[0]!.data)).toBe(99);
+    });
+
+    it('a host name that does not resolve fails connect()', async () => {
+      const error = await open().endpoint.connect('no-such-host.invalid', 9).catch((e: unknown) => e);
+      expect((error as NodeJS.ErrnoException).code).toMatch(/ENOTFOUND|EAI_AGAIN/);
+    });
+
+    it('after close() nothing more arrives, and close() is idempotent', async () => {
+      const r = open();
+      const port = await r.endpoint.bind('127.0.0.1', 0);
+      const sender = await peer();
+      await r.endpoint.close();
+      await r.endpoint.close();
+      sender.send(numberedPayload(1), `127.0.0.1:${port}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(r.messages).toEqual([]);
+    });
+  });
+}
+
+describe(`${UDP_IO_ENV}`, () => {
+  it('chooses dgram on request, native or dgram by default, and names a bad value', () => {
+    expect(chooseUdpIo('dgram').kind).toBe('dgram');
+    expect(chooseUdpIo(undefined).kind).toBe(native.io ? 'native' : 'dgram');
+    const error = (() => {
+      try {
+        chooseUdpIo('fast');
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(isFaultlineError(error) && error.code).toBe('INVALID_ARGUMENT');
+    expect((error as Error).message).toBe(`${UDP_IO_ENV}="fast" is not one of native, dgram, auto`);
+    if (native.io) expect(chooseUdpIo('native')).toBe(native.io);
+    else expect(() => chooseUdpIo('native')).toThrow(/native UDP addon is not available/);
+  });
+});

@@ -1,0 +1,94 @@
+/**
+ * How the UDP engine talks to the kernel: one endpoint per socket (the listener, each session's
+ * upstream socket), behind an interface with two implementations.
+ *
+ *   UdpEngine ──▶ UdpIo.open() ──▶ UdpEndpoint
+ *                    ├── native: recvmmsg/sendmmsg, a batch per system call (Linux, udp-io-native.ts)
+ *                    └── dgram:  Node's dgram, a system call per datagram (everywhere, udp-io-dgram.ts)
+ *
+ * Both give the engine the same semantics, and the engine tests run against both: datagrams are
+ * never merged or split, a send the kernel refuses is reported to `sendError` (never thrown), an
+ * ICMP port unreachable on a connected socket arrives as an `error` with code ECONNREFUSED.
+ * Native is the default where it was built (at install, by native/build.mjs); FAULTLINE_UDP_IO
+ * chooses explicitly (`native` fails loudly where the addon is missing, `dgram` never loads it).
+ */
+import type { SocketType } from 'node:dgram';
+import type { HostPort } from '../core/address.js';
+import { FaultlineError } from '../core/errors.js';
+import { dgramUdpIo } from './udp-io-dgram.js';
+import { loadNativeUdpIo } from './udp-io-native.js';
+
+export interface UdpHandlers {
+  /** A datagram arrived from `from` (`host:port`, IPv6 bracketed). `data` is the endpoint's to keep. */
+  message(data: Buffer, from: string): void;
+  /** A socket error not tied to one send: ECONNREFUSED when an upstream host reported port unreachable. */
+  error(error: NodeJS.ErrnoException): void;
+  /** The kernel (or, for host names, the resolver) refused one datagram handed to `send`. */
+  sendError(error: NodeJS.ErrnoException): void;
+}
+
+export interface GrantedBuffers {
+  /** As the kernel reports them: on Linux, twice the size set. */
+  recvBytes: number;
+  sendBytes: number;
+  /** The kernel capped the request (net.core.rmem_max / wmem_max). */
+  short: boolean;
+}
+
+export interface UdpEndpoint {
+  /**
+   * Binds `host:port` (port 0 = a free port) and starts receiving; resolves with the bound port.
+   * Rejects with ADDRESS_IN_USE or ADDRESS_UNAVAILABLE naming the address; the caller closes.
+   */
+  bind(host: string, port: number): Promise<number>;
+  /** Binds an ephemeral port, connects to `host:port` (resolving a name) and starts receiving. */
+  connect(host: string, port: number): Promise<void>;
+  /** Socket buffers as granted, once bound or connected; undefined where the platform will not say. */
+  grantedBuffers(): GrantedBuffers | undefined;
+  /**
+   * Sends one datagram to `to`, or to the connected peer. It may leave at the end of the current
+   * JavaScript task, batched with the others sent in it; order is kept.
+   */
+  send(data: Buffer, to?: HostPort): void;
+  /** Closes the socket; idempotent. Nothing is received or reported after it resolves. */
+  close(): Promise<void>;
+  /** Native only: what send() handed the kernel so far. */
+  sendStats?(): SendStats | undefined;
+}
+
+export interface SendStats {
+  /** Messages the kernel took; a segmented run of datagrams is one. */
+  messages: number;
+  datagrams: number;
+  /** False once the kernel refused segmentation offload on this socket. */
+  segmentation: boolean;
+}
+
+export interface UdpIo {
+  readonly kind: 'native' | 'dgram';
+  open(type: SocketType, handlers: UdpHandlers): UdpEndpoint;
+}
+
+export const UDP_IO_ENV = 'FAULTLINE_UDP_IO';
+
+let chosen: UdpIo | undefined;
+
+/** The UDP I/O the proxy uses unless told otherwise: native where built, else dgram (see above). */
+export function defaultUdpIo(): UdpIo {
+  chosen ??= chooseUdpIo(process.env[UDP_IO_ENV]);
+  return chosen;
+}
+
+/** `native`, `dgram`, or auto (undefined / empty): native if it loads, else dgram. */
+export function chooseUdpIo(wanted: string | undefined): UdpIo {
+  if (wanted === 'dgram') return dgramUdpIo;
+  const native = loadNativeUdpIo();
+  if (wanted === undefined || wanted === '' || wanted === 'auto') return native.io ?? dgramUdpIo;
+  if (wanted === 'native') {
+    if (native.io) return native.io;
+    throw new FaultlineError('ENVIRONMENT', `${UDP_IO_ENV}=native, but the native UDP addon is not available: ${native.problem}`, {
+      hint: `rebuild it with "node harness/proxy/native/build.mjs", or unset ${UDP_IO_ENV} to fall back to dgram`,
+    });
+  }
+  throw new FaultlineError('INVALID_ARGUMENT', `${UDP_IO_ENV}="${wanted}" is not one of native, dgram, auto`);
+}
