@@ -6,6 +6,7 @@
  */
 import { BusyPoll } from '../proxy/busy-poll.js';
 import { createEmbeddedProxy } from '../proxy/embedded-proxy.js';
+import { defaultUdpIo } from '../proxy/udp-io.js';
 import { serveChild } from './ipc-child.js';
 
 export interface HostUsage {
@@ -29,6 +30,7 @@ serveChild(
       const cpu = process.cpuUsage();
       return { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, cpuUserMicros: cpu.user, cpuSystemMicros: cpu.system };
     },
+    udpIo: () => defaultUdpIo().kind,
   },
   () => proxy.close(),
 );

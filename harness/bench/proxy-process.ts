@@ -10,17 +10,21 @@ export interface ProxyProcess {
   removeToxic(proxy: string, toxic: string): Promise<void>;
   ledger(proxy: string): Promise<ProxyLedger>;
   usage(): Promise<HostUsage>;
+  /** Which UDP socket I/O the host's proxy uses (udp-io.ts). */
+  udpIo(): Promise<'native' | 'dgram'>;
   stop(): Promise<void>;
 }
 
-export async function startProxyProcess(seed = 1): Promise<ProxyProcess> {
-  const child = await startChild(new URL('./proxy-host.js', import.meta.url), { FAULTLINE_BENCH_SEED: String(seed) });
+/** `env` adds to the host's environment, e.g. FAULTLINE_UDP_IO to pick the UDP socket I/O. */
+export async function startProxyProcess(seed = 1, env: Record<string, string> = {}): Promise<ProxyProcess> {
+  const child = await startChild(new URL('./proxy-host.js', import.meta.url), { FAULTLINE_BENCH_SEED: String(seed), ...env });
   return {
     createProxy: (input) => child.call('createProxy', input),
     addToxic: (proxy, toxic) => child.call('addToxic', proxy, toxic),
     removeToxic: (proxy, toxic) => child.call('removeToxic', proxy, toxic),
     ledger: (proxy) => child.call('ledger', proxy),
     usage: () => child.call('usage'),
+    udpIo: () => child.call('udpIo'),
     stop: () => child.stop(),
   };
 }

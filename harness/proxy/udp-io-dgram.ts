@@ -61,4 +61,5 @@ class DgramEndpoint implements UdpEndpoint {
 export const dgramUdpIo: UdpIo = {
   kind: 'dgram',
   open: (type, handlers) => new DgramEndpoint(type, handlers),
+  deferFlush: (flush) => setImmediate(flush),
 };

@@ -222,7 +222,9 @@ function load(): { io?: UdpIo; problem?: string } {
   if (!path) return { problem: 'it was not built (see the install output of native/build.mjs)' };
   try {
     const addon = createRequire(import.meta.url)(path) as NativeAddon;
-    return { io: { kind: 'native', open: (type, handlers) => new NativeEndpoint(addon, type, handlers) } };
+    return {
+      io: { kind: 'native', open: (type, handlers) => new NativeEndpoint(addon, type, handlers), deferFlush: queueMicrotask },
+    };
   } catch (error) {
     return { problem: `${path} does not load: ${(error as Error).message}` };
   }

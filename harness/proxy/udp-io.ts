@@ -67,6 +67,13 @@ export interface SendStats {
 export interface UdpIo {
   readonly kind: 'native' | 'dgram';
   open(type: SocketType, handlers: UdpHandlers): UdpEndpoint;
+  /**
+   * When the engine's sends, collected while it handles input, should go out together: native
+   * sends each task's datagrams in one system call, so at the end of the task (a received batch
+   * or a timer); dgram costs a system call per datagram whatever happens, so at the end of the
+   * event loop turn, where the receiver woken by the first is still awake for the rest.
+   */
+  deferFlush(flush: () => void): void;
 }
 
 export const UDP_IO_ENV = 'FAULTLINE_UDP_IO';
