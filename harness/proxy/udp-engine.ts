@@ -98,6 +98,7 @@ export class UdpEngine implements ProxyEngine {
       throw new FaultlineError('ADDRESS_UNAVAILABLE', `cannot listen on "${listen}" (UDP): expected ${HOST_PORT_FORMAT}`);
     }
     const socket = this.io.open(udpSocketType(address.host), {
+      read: this.onRead,
       message: this.onClientDatagram,
       error: (error) => this.logOnce('listener', error),
       sendError: (error) => this.sendFailed('downstream', error),
@@ -163,6 +164,15 @@ export class UdpEngine implements ProxyEngine {
 
   // ── data path ─────────────────────────────────────────────────────────────
 
+  /**
+   * Busy polling (busy-poll.ts) judges traffic by reads, as for TCP: a small read (request and
+   * response) spins, a read that found a backlog — a native batch of many datagrams — is a flood
+   * that keeps the loop busy anyway, and spinning in its gaps would only take CPU from the peers.
+   */
+  private readonly onRead = (bytes: number): void => {
+    this.deps.busyPoll?.touch(bytes);
+  };
+
   private readonly onClientDatagram = (data: Buffer, key: string): void => {
     if (this.closed) return;
     const now = this.clock.now();
@@ -179,7 +189,6 @@ export class UdpEngine implements ProxyEngine {
   }
 
   private arrive(direction: Direction, data: Buffer, now: number, session: string): void {
-    this.deps.busyPoll?.touch(data.length);
     const counters = this.deps.ledger.directions[direction];
     // The index is the datagram's place in `seen`, which lives in the proxy's ledger: it keeps
     // counting across disable/enable (a new engine), so ledger events never reuse an index.
@@ -264,6 +273,7 @@ export class UdpEngine implements ProxyEngine {
 
   private openSession(key: string, client: HostPort): Session {
     const socket = this.io.open(udpSocketType(this.upstream.host), {
+      read: this.onRead,
       message: (data) => this.onUpstreamReply(session, data),
       error: (error) => this.onSessionError(session, error),
       sendError: (error) => this.sendFailed('upstream', error),

@@ -13,7 +13,10 @@ class DgramEndpoint implements UdpEndpoint {
 
   constructor(type: SocketType, private readonly handlers: UdpHandlers) {
     this.socket = createProxySocket(type);
-    this.socket.on('message', (data, rinfo) => handlers.message(data, formatHostPort({ host: rinfo.address, port: rinfo.port })));
+    this.socket.on('message', (data, rinfo) => {
+      handlers.read?.(data.length);
+      handlers.message(data, formatHostPort({ host: rinfo.address, port: rinfo.port }));
+    });
   }
 
   async bind(host: string, port: number): Promise<number> {

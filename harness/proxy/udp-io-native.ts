@@ -109,6 +109,7 @@ class NativeEndpoint implements UdpEndpoint {
   }
 
   private readonly onBatch = (data: Buffer, lengths: Int32Array, count: number, sources: string[] | null): void => {
+    this.handlers.read?.(data.length);
     let offset = 0;
     for (let i = 0; i < count && !this.closed; i++) {
       const length = lengths[i]!;

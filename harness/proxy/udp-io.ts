@@ -19,6 +19,11 @@ import { dgramUdpIo } from './udp-io-dgram.js';
 import { loadNativeUdpIo } from './udp-io-native.js';
 
 export interface UdpHandlers {
+  /**
+   * One read from the kernel, before its datagrams' `message` calls: `bytes` in all. Native I/O
+   * reads a batch at once (everything queued, up to 64), dgram one datagram.
+   */
+  read?(bytes: number): void;
   /** A datagram arrived from `from` (`host:port`, IPv6 bracketed). `data` is the endpoint's to keep. */
   message(data: Buffer, from: string): void;
   /** A socket error not tied to one send: ECONNREFUSED when an upstream host reported port unreachable. */
