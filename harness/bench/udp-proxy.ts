@@ -240,6 +240,7 @@ async function latencyAccuracy(ctx: BenchContext, proxy: ProxyProcess): Promise<
       { name: 'UDP latency 50 ms: p99 error', value: p99Error, unit: 'ms', target: '<= 1 ms', met: p99Error <= 1 },
       { name: 'UDP latency 50 ms: min error (never early)', value: minError, unit: 'ms', target: '>= 0', met: minError >= 0 },
       { name: 'for context: the same path, no toxic, RTT after 50 ms idle (p50)', value: percentile(afterIdle, 50), unit: 'ms' },
+      { name: 'for context: the same path, no toxic, RTT after 50 ms idle (p99)', value: percentile(afterIdle, 99), unit: 'ms' },
     ];
   } finally {
     await Promise.all([closeSocket(client), closeSocket(echo)]);

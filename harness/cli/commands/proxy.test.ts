@@ -40,8 +40,8 @@ afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
-function run(args: string[]): Running {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+function run(args: string[], env: Record<string, string> = {}): Running {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   children.push(child);
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
@@ -62,7 +62,7 @@ function run(args: string[]): Running {
 async function apiUrl(running: Running, timeoutMs = 15_000): Promise<string> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    const match = /API listening on (http:\/\/\S+) \(seed (\d+)\)/.exec(running.stderr());
+    const match = /API listening on (http:\/\/\S+) \(seed (\d+),/.exec(running.stderr());
     if (match) return match[1]!;
     if (running.child.exitCode !== null) throw new Error(`faultline proxy exited ${running.child.exitCode}:\n${running.stderr()}`);
     if (performance.now() > deadline) throw new Error(`no startup line within ${timeoutMs} ms:\n${running.stderr()}`);
@@ -74,7 +74,7 @@ describe('faultline proxy', () => {
   it('serves the API on --port 0, proxies bytes, logs events, and exits 0 promptly on SIGTERM with every port freed', async () => {
     const running = run(['proxy', '--port', '0', '--seed', '42']);
     const url = await apiUrl(running);
-    expect(running.stderr()).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z faultline \S+ proxy: API listening on http:\/\/127\.0\.0\.1:\d+ \(seed 42\)$/m);
+    expect(running.stderr()).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z faultline \S+ proxy: API listening on http:\/\/127\.0\.0\.1:\d+ \(seed 42, UDP (native|dgram) I\/O\)$/m);
     const created = await call(url, 'POST', '/proxies', { name: 'db', listen: '127.0.0.1:0', upstream: `127.0.0.1:${echo.port}` });
     expect(created.status).toBe(201);
     expect((await tcpRoundTrip(created.json.listen, Buffer.from('through the CLI'))).toString()).toBe('through the CLI');
@@ -159,6 +159,18 @@ describe('faultline proxy', () => {
     } finally {
       await new Promise<void>((resolve) => blocker.close(() => resolve()));
     }
+  });
+
+  it('FAULTLINE_UDP_IO picks the UDP socket I/O, and a bad value exits 2 before anything listens', async () => {
+    const dgram = run(['proxy', '--port', '0'], { FAULTLINE_UDP_IO: 'dgram' });
+    await apiUrl(dgram);
+    expect(dgram.stderr()).toContain('UDP dgram I/O)');
+    dgram.child.kill('SIGTERM');
+    expect((await dgram.exited).code).toBe(0);
+    const bad = run(['proxy', '--port', '0'], { FAULTLINE_UDP_IO: 'turbo' });
+    expect((await bad.exited).code).toBe(2);
+    expect(bad.stderr()).toContain('FAULTLINE_UDP_IO="turbo" is not one of native, dgram, auto');
+    expect(bad.stderr()).not.toContain('API listening');
   });
 
   it('a bad --port or --seed exits 2', async () => {

@@ -17,6 +17,7 @@ import type { ProxyInput } from '../../core/spec.js';
 import { FAULTLINE_VERSION } from '../../core/version.js';
 import { BusyPoll, DEFAULT_BUSY_POLL_MS } from '../../proxy/busy-poll.js';
 import { createEmbeddedProxy } from '../../proxy/embedded-proxy.js';
+import { defaultUdpIo } from '../../proxy/udp-io.js';
 import type { CliIo } from '../program.js';
 import type { Register } from './index.js';
 
@@ -41,7 +42,9 @@ export const register: Register = (program, io, wrap) => {
       'after',
       `
 Point Toxiproxy clients at it: TOXIPROXY_URL=http://127.0.0.1:8474 toxiproxy-cli list
-The API is documented in docs/admin-api.md. Stop with Ctrl-C or SIGTERM (exit 0).`,
+The API is documented in docs/admin-api.md. Stop with Ctrl-C or SIGTERM (exit 0).
+UDP proxies use batched native socket I/O where it was built at install (Linux), else Node's
+dgram; FAULTLINE_UDP_IO=native|dgram chooses (docs/toxics.md, "Socket I/O").`,
     )
     .action(wrap((options: ProxyCommandOptions) => runProxyCommand(options, io)));
 };
@@ -50,6 +53,8 @@ export async function runProxyCommand(options: ProxyCommandOptions, io: CliIo): 
   const port = parseIntegerOption('--port', options.port, 65_535);
   const seed = options.seed === undefined ? randomSeed() : parseIntegerOption('--seed', options.seed, MAX_SEED);
   const busyPollMs = parseBusyPoll(options.busyPoll);
+  // A bad FAULTLINE_UDP_IO fails here, before anything listens, not at the first UDP proxy.
+  const udpIo = defaultUdpIo();
   const configFile = options.config === undefined ? undefined : resolve(io.cwd, options.config);
   const config = configFile === undefined ? [] : await loadProxyConfig(configFile);
 
@@ -72,7 +77,7 @@ export async function runProxyCommand(options: ProxyCommandOptions, io: CliIo): 
       port,
       log: (event) => line(`api: ${event.message}`, event.level),
     });
-    line(`faultline ${FAULTLINE_VERSION} proxy: API listening on ${server.url} (seed ${seed})`);
+    line(`faultline ${FAULTLINE_VERSION} proxy: API listening on ${server.url} (seed ${seed}, UDP ${udpIo.kind} I/O)`);
     await interrupted(io.interrupt);
     line('shutting down: closing the API, every proxy and connection');
   } finally {
