@@ -26,7 +26,7 @@ interface NativeSocket {
   setBuffers(recvBytes: number, sendBytes: number): [number, number];
   start(onBatch: (data: Buffer, lengths: Int32Array, count: number, sources: string[] | null) => void, onError: (negErrno: number) => void, withSources: boolean): void;
   /** Datagrams sent, or why the first message failed and how many datagrams it held. */
-  send(buffers: Buffer[], start: number, end: number, addresses: Buffer[] | null): number | { errno: number; failed: number };
+  send(buffers: Buffer[], start: number, end: number, addresses: Array<Buffer | null> | null): number | { errno: number; failed: number };
   waitWritable(onWritable: () => void): void;
   close(): void;
   stats(): SendStats;
@@ -66,7 +66,10 @@ class NativeEndpoint implements UdpEndpoint {
   private peerKey = '';
   /** Sends waiting for the end of this task (or for the socket to become writable). */
   private queue: Buffer[] = [];
-  private addresses: Buffer[] = [];
+  /** Destination per queued datagram; null: the connected peer. */
+  private addresses: Array<Buffer | null> = [];
+  /** Some queued datagram has a destination (else send() needs no address array). */
+  private addressed = false;
   private flushScheduled = false;
   private waitingWritable = false;
   /** sockaddr per destination object: a session's client is encoded once. */
@@ -132,14 +135,16 @@ class NativeEndpoint implements UdpEndpoint {
   send(data: Buffer, to?: HostPort): void {
     if (this.closed) return;
     this.queue.push(data);
+    let address: Buffer | null = null;
     if (to) {
-      let address = this.encoded.get(to);
+      address = this.encoded.get(to) ?? null;
       if (!address) {
         address = this.addon.encodeAddress(this.family, to.host, to.port);
         this.encoded.set(to, address);
       }
-      this.addresses.push(address);
+      this.addressed = true;
     }
+    this.addresses.push(address);
     if (!this.flushScheduled && !this.waitingWritable) {
       this.flushScheduled = true;
       queueMicrotask(this.flush);
@@ -150,7 +155,7 @@ class NativeEndpoint implements UdpEndpoint {
     this.flushScheduled = false;
     if (this.closed) return;
     const queue = this.queue;
-    const addresses = this.addresses.length > 0 ? this.addresses : null;
+    const addresses = this.addressed ? this.addresses : null;
     let next = 0;
     while (next < queue.length) {
       const result = this.socket.send(queue, next, queue.length, addresses);
@@ -169,11 +174,12 @@ class NativeEndpoint implements UdpEndpoint {
     if (next === queue.length) {
       this.queue = [];
       this.addresses = [];
+      this.addressed = false;
       return;
     }
     // The send buffer is full: keep the rest, in order, for when the kernel has room.
     this.queue = queue.slice(next);
-    if (addresses) this.addresses = addresses.slice(next);
+    this.addresses = this.addresses.slice(next);
     this.waitingWritable = true;
     this.socket.waitWritable(this.onWritable);
   };
@@ -194,6 +200,7 @@ class NativeEndpoint implements UdpEndpoint {
       for (let i = 0; i < this.queue.length; i++) this.handlers.sendError(errnoError(-constants.errno.ECANCELED, 'sendmmsg'));
       this.queue = [];
       this.addresses = [];
+      this.addressed = false;
       this.socket.close();
     }
     return Promise.resolve();
@@ -201,7 +208,7 @@ class NativeEndpoint implements UdpEndpoint {
 }
 
 /** Where the addon is: beside this module's source (tests) or the package's (dist/). */
-function addonPath(): string | undefined {
+export function addonPath(): string | undefined {
   const candidates = [
     new URL('./native/build/Release/faultline_udp.node', import.meta.url),
     new URL('../../harness/proxy/native/build/Release/faultline_udp.node', import.meta.url),

@@ -4,12 +4,13 @@
  * datagrams to the kernel as one segmented send — and errors surface as dgram's would.
  */
 import { createSocket } from 'node:dgram';
+import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isFaultlineError } from '../core/errors.js';
 import { parseHostPort } from '../core/address.js';
 import { chooseUdpIo, UDP_IO_ENV, type UdpEndpoint, type UdpHandlers } from './udp-io.js';
 import { dgramUdpIo } from './udp-io-dgram.js';
-import { loadNativeUdpIo } from './udp-io-native.js';
+import { addonPath, loadNativeUdpIo } from './udp-io-native.js';
 import { numberedPayload, openUdpPeer, payloadSeq, type UdpPeer } from './udp-test-kit.js';
 
 const native = loadNativeUdpIo();
@@ -99,6 +100,48 @@ for (const io of [dgramUdpIo, native.io]) {
         expect(a.received[0]!.from).toBe(listen);
       }
     });
+
+    // dgram refuses explicit destinations on a connected socket; the native I/O allows them.
+    if (io?.kind === 'native') it('native: one batch may mix the connected peer and explicit destinations', async () => {
+      const peerA = await peer();
+      const peerB = await peer();
+      const { endpoint } = open();
+      const a = parseHostPort(peerA.address)!;
+      await endpoint.connect(a.host, a.port);
+      const b = parseHostPort(peerB.address)!;
+      for (let i = 0; i < 10; i++) endpoint.send(numberedPayload(i, 200), i % 3 === 0 ? b : undefined);
+      await peerA.waitFor(() => peerA.received.length === 6 && peerB.received.length === 4, 'six to the peer, four to the other');
+      expect(peerA.received.map((r) => payloadSeq(r.data))).toEqual([1, 2, 4, 5, 7, 8]);
+      expect(peerB.received.map((r) => payloadSeq(r.data))).toEqual([0, 3, 6, 9]);
+    });
+
+    if (io?.kind === 'native') {
+      it('native: a worker thread loads the addon beside the main thread, each with its own state', async () => {
+        const receiver = await peer();
+        // The main thread's endpoint receives while a worker loads the addon and relays a batch.
+        const main = open();
+        const mainPort = await main.endpoint.bind('127.0.0.1', 0);
+        const to = parseHostPort(receiver.address)!;
+        const worker = new Worker(
+          `const { workerData, parentPort } = require('node:worker_threads');
+           const addon = require(workerData.addon);
+           const socket = new addon.UdpSocket(4);
+           socket.connect('127.0.0.1', workerData.port);
+           const payloads = Array.from({ length: 100 }, (_, i) => Buffer.alloc(500, i));
+           parentPort.postMessage(socket.send(payloads, 0, payloads.length, null));
+           socket.close();`,
+          { eval: true, workerData: { addon: addonPath(), port: to.port } },
+        );
+        const sentByWorker = await new Promise((resolve, reject) => worker.once('message', resolve).once('error', reject));
+        await worker.terminate();
+        expect(sentByWorker).toBe(100);
+        const sender = await peer();
+        for (let i = 0; i < 5; i++) sender.send(numberedPayload(i), `127.0.0.1:${mainPort}`);
+        await waitUntil(() => main.messages.length === 5 && receiver.received.length === 100, "both threads' datagrams");
+        expect(main.messages.map((m) => payloadSeq(m.data))).toEqual([0, 1, 2, 3, 4]);
+        expect(receiver.received.map((r) => r.data[0])).toEqual(Array.from({ length: 100 }, (_, i) => i));
+      });
+    }
 
     it('reports a busy address as ADDRESS_IN_USE, naming it', async () => {
       const first = open();

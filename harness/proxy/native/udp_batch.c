@@ -6,18 +6,18 @@
  * batch in one system call. See harness/proxy/udp-io-native.ts for the JavaScript side and
  * docs/decisions.md for why it exists and why dgram stays as the fallback.
  *
- * One JavaScript object per socket (napi_wrap). Received datagrams are copied out of one shared
- * receive area into a fresh Buffer per batch before JavaScript runs: a datagram may be held by a
- * toxic for seconds, so it must not live in memory the next receive overwrites. The event loop is
- * single-threaded, so one shared receive area serves every socket.
+ * One JavaScript object per socket (napi_wrap). Received datagrams are copied out of the
+ * environment's receive area into a fresh Buffer per batch before JavaScript runs: a datagram may
+ * be held by a toxic for seconds, so it must not live in memory the next receive overwrites.
  *
  *   socket.bind(ip, port) -> bound port          socket.connect(ip, port)
  *   socket.setBuffers(recv, send) -> [recv, send] as the kernel reports them
  *   socket.start(onBatch, onError, withSources)  onBatch(data, lengths, count, sources|null)
  *   socket.send(buffers, start, end, addresses|null) -> datagrams sent, or {errno, failed}
+ *       (an address entry may be null: that datagram goes to the connected peer)
  *   socket.waitWritable(onWritable)              socket.close()
  *   socket.stats() -> { messages, datagrams, segmentation }
- *   encodeAddress(ip, port) -> Buffer holding a sockaddr, for send()
+ *   encodeAddress(family, ip, port) -> Buffer holding a sockaddr, for send()
  */
 #define _GNU_SOURCE
 #include <node_api.h>
@@ -38,7 +38,26 @@
 /* Receive rounds per readable event before yielding to the rest of the event loop. */
 #define MAX_ROUNDS 16
 
+/*
+ * Per-Node-environment state (napi_set_instance_data), so that the addon also works when loaded
+ * by several worker threads. One environment's event loop is single-threaded, so one receive
+ * area and one set of send arrays serve all of its sockets.
+ */
+#define MAX_SEGMENTS 64
+
 typedef struct {
+  char *recv_area; /* BATCH * SLOT bytes */
+  struct sockaddr_storage recv_from[BATCH];
+  napi_ref lengths_ref; /* Int32Array(BATCH) over `lengths`, read by JavaScript synchronously */
+  int32_t *lengths;
+  struct mmsghdr send_msgs[BATCH];
+  struct iovec send_iov[BATCH * MAX_SEGMENTS];
+  char send_control[BATCH][CMSG_SPACE(sizeof(uint16_t))];
+  uint32_t send_runs[BATCH]; /* datagrams in each message */
+} Module;
+
+typedef struct {
+  Module *m;
   int fd;
   int family;
   int closed;
@@ -53,14 +72,12 @@ typedef struct {
   napi_async_context async;
   int with_sources;
   int no_segmentation;
+  int dispatching;  /* inside a JavaScript callback: release() leaves the references to it */
+  int released;     /* references and async context freed */
   double sent_messages;  /* messages the kernel took (a segmented run is one) */
   double sent_datagrams;
 } Sock;
 
-static char *recv_area;                  /* BATCH * SLOT bytes, shared by every socket */
-static struct sockaddr_storage recv_from[BATCH];
-static napi_ref lengths_ref;             /* Int32Array(BATCH), shared: read synchronously */
-static int32_t *lengths;
 
 #define CHECK(call)                                                   \
   do {                                                                \
@@ -141,17 +158,23 @@ static Sock *unwrap(napi_env env, napi_callback_info info, size_t *argc, napi_va
   return s;
 }
 
+static void free_references(napi_env env, Sock *s);
+
 /* Calls a JavaScript callback from the event loop: async context, then nextTicks and microtasks. */
 static void call_js(Sock *s, napi_ref fn_ref, size_t argc, napi_value *argv) {
   napi_env env = s->env;
   napi_value fn, self, result;
   if (fn_ref == NULL || napi_get_reference_value(env, fn_ref, &fn) != napi_ok || fn == NULL) return;
   napi_get_reference_value(env, s->self, &self);
-  if (napi_make_callback(env, s->async, self, fn, argc, argv, &result) == napi_pending_exception) {
+  s->dispatching++;
+  napi_status status = napi_make_callback(env, s->async, self, fn, argc, argv, &result);
+  s->dispatching--;
+  if (status == napi_pending_exception) {
     napi_value error;
     napi_get_and_clear_last_exception(env, &error);
     napi_fatal_exception(env, error); /* as an exception thrown by an event handler would */
   }
+  if (s->closed && s->dispatching == 0) free_references(env, s);
 }
 
 static void report_error(Sock *s, int err) {
@@ -162,18 +185,19 @@ static void report_error(Sock *s, int err) {
 
 static void receive(Sock *s) {
   napi_env env = s->env;
+  Module *m = s->m;
   struct mmsghdr msgs[BATCH];
   struct iovec iov[BATCH];
   for (int round = 0; round < MAX_ROUNDS && !s->closed; round++) {
     for (int i = 0; i < BATCH; i++) {
-      iov[i].iov_base = recv_area + (size_t)i * SLOT;
+      iov[i].iov_base = m->recv_area + (size_t)i * SLOT;
       iov[i].iov_len = SLOT;
       memset(&msgs[i], 0, sizeof msgs[i]);
       msgs[i].msg_hdr.msg_iov = &iov[i];
       msgs[i].msg_hdr.msg_iovlen = 1;
       if (s->with_sources) {
-        msgs[i].msg_hdr.msg_name = &recv_from[i];
-        msgs[i].msg_hdr.msg_namelen = sizeof recv_from[i];
+        msgs[i].msg_hdr.msg_name = &m->recv_from[i];
+        msgs[i].msg_hdr.msg_namelen = sizeof m->recv_from[i];
       }
     }
     int n = recvmmsg(s->fd, msgs, BATCH, MSG_DONTWAIT, NULL);
@@ -192,19 +216,19 @@ static void receive(Sock *s) {
     if (napi_create_buffer(env, total ? total : 1, (void **)&data, &argv[0]) != napi_ok) return;
     size_t at = 0;
     for (int i = 0; i < n; i++) {
-      memcpy(data + at, recv_area + (size_t)i * SLOT, msgs[i].msg_len);
+      memcpy(data + at, m->recv_area + (size_t)i * SLOT, msgs[i].msg_len);
       at += msgs[i].msg_len;
-      lengths[i] = (int32_t)msgs[i].msg_len;
+      m->lengths[i] = (int32_t)msgs[i].msg_len;
     }
-    napi_get_reference_value(env, lengths_ref, &argv[1]);
+    napi_get_reference_value(env, m->lengths_ref, &argv[1]);
     napi_create_int32(env, n, &argv[2]);
     if (s->with_sources) {
       napi_create_array_with_length(env, (size_t)n, &argv[3]);
       napi_value key = NULL;
       for (int i = 0; i < n; i++) {
-        if (key == NULL || !same_source(&recv_from[i], &recv_from[i - 1])) {
+        if (key == NULL || !same_source(&m->recv_from[i], &m->recv_from[i - 1])) {
           char text[INET6_ADDRSTRLEN + 10];
-          size_t len = format_source(&recv_from[i], text, sizeof text);
+          size_t len = format_source(&m->recv_from[i], text, sizeof text);
           napi_create_string_latin1(env, text, len, &key);
         }
         napi_set_element(env, argv[3], (uint32_t)i, key);
@@ -218,6 +242,17 @@ static void receive(Sock *s) {
 }
 
 static void update_poll(Sock *s);
+
+static void free_references(napi_env env, Sock *s) {
+  if (s->released) return;
+  s->released = 1;
+  if (s->on_batch) napi_delete_reference(env, s->on_batch);
+  if (s->on_error) napi_delete_reference(env, s->on_error);
+  if (s->on_writable) napi_delete_reference(env, s->on_writable);
+  s->on_batch = s->on_error = s->on_writable = NULL;
+  if (s->async) napi_async_destroy(env, s->async);
+  s->async = NULL;
+}
 
 static void on_poll(uv_poll_t *handle, int status, int events) {
   Sock *s = handle->data;
@@ -257,6 +292,7 @@ static void update_poll(Sock *s) {
 
 static void free_poll(uv_handle_t *handle) { free(handle); }
 
+/* Closes the socket at once; the callbacks and async context go once no callback is running. */
 static void release(napi_env env, Sock *s) {
   if (s->closed) return;
   s->closed = 1;
@@ -264,12 +300,7 @@ static void release(napi_env env, Sock *s) {
   s->poll->data = NULL;
   uv_close((uv_handle_t *)s->poll, free_poll);
   close(s->fd);
-  if (s->on_batch) napi_delete_reference(env, s->on_batch);
-  if (s->on_error) napi_delete_reference(env, s->on_error);
-  if (s->on_writable) napi_delete_reference(env, s->on_writable);
-  s->on_batch = s->on_error = s->on_writable = NULL;
-  if (s->async) napi_async_destroy(env, s->async);
-  s->async = NULL;
+  if (s->dispatching == 0) free_references(env, s);
 }
 
 static void finalize(napi_env env, void *data, void *hint) {
@@ -292,6 +323,7 @@ static napi_value Construct(napi_env env, napi_callback_info info) {
   s->poll = calloc(1, sizeof *s->poll);
   s->fd = fd;
   s->family = af;
+  CHECK(napi_get_instance_data(env, (void **)&s->m));
   s->env = env;
   uv_loop_t *loop;
   CHECK(napi_get_uv_event_loop(env, &loop));
@@ -408,7 +440,6 @@ static napi_value WaitWritable(napi_env env, napi_callback_info info) {
  * refuses it (EINVAL, EIO: too old, or an MTU below the datagram size) turns it off for that
  * socket, and the run is sent again one datagram per message.
  */
-#define MAX_SEGMENTS 64
 #define MAX_RUN_BYTES 65000 /* one send's payload; IPv4's limit is 65507 */
 
 #ifndef UDP_SEGMENT
@@ -418,10 +449,6 @@ static napi_value WaitWritable(napi_env env, napi_callback_info info) {
 #define SOL_UDP 17
 #endif
 
-static struct mmsghdr send_msgs[BATCH];
-static struct iovec send_iov[BATCH * MAX_SEGMENTS];
-static char send_control[BATCH][CMSG_SPACE(sizeof(uint16_t))];
-static uint32_t send_runs[BATCH]; /* datagrams in each message */
 
 /* Reads datagram i (and its address) of the send() arguments. */
 static int read_datagram(napi_env env, napi_value *argv, int with_addresses, uint32_t i, struct iovec *iov, void **addr, size_t *addr_len) {
@@ -432,6 +459,9 @@ static int read_datagram(napi_env env, napi_value *argv, int with_addresses, uin
   *addr_len = 0;
   if (!with_addresses) return 1;
   if (napi_get_element(env, argv[3], i, &element) != napi_ok) return 0;
+  napi_valuetype type;
+  if (napi_typeof(env, element, &type) != napi_ok) return 0;
+  if (type == napi_null || type == napi_undefined) return 1; /* to the connected peer */
   return napi_get_buffer_info(env, element, addr, addr_len) == napi_ok;
 }
 
@@ -450,6 +480,10 @@ static napi_value Send(napi_env env, napi_callback_info info) {
   napi_valuetype addr_type;
   CHECK(napi_typeof(env, argv[3], &addr_type));
   int with_addresses = addr_type == napi_object;
+  Module *m = s->m;
+  struct mmsghdr *send_msgs = m->send_msgs;
+  struct iovec *send_iov = m->send_iov;
+  uint32_t *send_runs = m->send_runs;
   uint32_t cursor = start, sent = 0;
   /* One datagram read ahead: the first that did not fit the previous message. */
   struct iovec next;
@@ -488,8 +522,8 @@ static napi_value Send(napi_env env, napi_callback_info info) {
       }
       h->msg_iovlen = run;
       if (run > 1) {
-        h->msg_control = send_control[messages];
-        h->msg_controllen = sizeof send_control[messages];
+        h->msg_control = m->send_control[messages];
+        h->msg_controllen = sizeof m->send_control[messages];
         struct cmsghdr *c = CMSG_FIRSTHDR(h);
         c->cmsg_level = SOL_UDP;
         c->cmsg_type = UDP_SEGMENT;
@@ -573,18 +607,28 @@ static napi_value EncodeAddress(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static void free_module(napi_env env, void *data, void *hint) {
+  Module *m = data;
+  if (m->lengths_ref) napi_delete_reference(env, m->lengths_ref);
+  free(m->recv_area);
+  free(m);
+}
+
 NAPI_MODULE_INIT() {
-  recv_area = malloc((size_t)BATCH * SLOT);
-  if (recv_area == NULL) {
+  Module *m = calloc(1, sizeof *m);
+  if (m != NULL) m->recv_area = malloc((size_t)BATCH * SLOT);
+  if (m == NULL || m->recv_area == NULL) {
+    if (m) free(m);
     napi_throw_error(env, NULL, "faultline_udp: out of memory");
     return NULL;
   }
+  CHECK(napi_set_instance_data(env, m, free_module, NULL));
   napi_value array_buffer, lengths_array, cls, fn;
   void *lengths_data;
   CHECK(napi_create_arraybuffer(env, BATCH * sizeof(int32_t), &lengths_data, &array_buffer));
-  lengths = lengths_data;
+  m->lengths = lengths_data;
   CHECK(napi_create_typedarray(env, napi_int32_array, BATCH, array_buffer, 0, &lengths_array));
-  CHECK(napi_create_reference(env, lengths_array, 1, &lengths_ref));
+  CHECK(napi_create_reference(env, lengths_array, 1, &m->lengths_ref));
   napi_property_descriptor methods[] = {
       {"bind", NULL, Bind, NULL, NULL, NULL, napi_default, NULL},
       {"connect", NULL, Connect, NULL, NULL, NULL, napi_default, NULL},
