@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadNativeUdpIo } from '../proxy/udp-io-native.js';
 import { faultline, readResults, requireBuild, ROOT, scenarioNamed, scratchDir } from './e2e-cli.js';
 
 const SCENARIOS = join(ROOT, 'scenarios');
@@ -44,6 +45,19 @@ describe('the built-in suite', () => {
       expect(readme).toContain(`\`${scenario.name}\``);
       expect(scenario.description ?? '').not.toBe('');
     }
+  });
+
+  it.each(['native', 'dgram'])('runs TCP against UDP under random loss on %s UDP I/O, the ledger accounting for every lost datagram', async (io) => {
+    if (io === 'native' && !loadNativeUdpIo().io) return; // not built here: the dgram run covers the suite
+    const out = join(scratch.path, `loss-${io}`);
+    const run = await faultline(['run', '--grep', '^tcp-vs-udp-random-loss$', '--seed', '3', '--out', out, '--reporter', 'json'], {
+      env: { FAULTLINE_UDP_IO: io },
+    });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const scenario = scenarioNamed(readResults(out), 'tcp-vs-udp-random-loss');
+    expect(scenario).toMatchObject({ status: 'passed' });
+    expect(scenario.assertions.length).toBeGreaterThan(0);
+    expect(scenario.assertions.every((a) => a.status === 'passed')).toBe(true);
   });
 
   it('runs the reset and framing scenarios: the naive server fails as expected, the correct one passes', async () => {

@@ -36,10 +36,17 @@ export function requireBuild(): void {
 }
 
 /** Starts `faultline ARGS…` in `cwd`; killed with SIGKILL after `timeoutMs` so a hang fails the test instead of the suite. */
-export function startFaultline(args: readonly string[], options: { cwd?: string; timeoutMs?: number } = {}): CliProcess {
+export interface CliOptions {
+  cwd?: string;
+  timeoutMs?: number;
+  /** Added to the environment. */
+  env?: Record<string, string>;
+}
+
+export function startFaultline(args: readonly string[], options: CliOptions = {}): CliProcess {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? ROOT,
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -57,7 +64,7 @@ export function startFaultline(args: readonly string[], options: { cwd?: string;
 }
 
 /** Runs `faultline ARGS…` to its end. */
-export function faultline(args: readonly string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<CliOutcome> {
+export function faultline(args: readonly string[], options: CliOptions = {}): Promise<CliOutcome> {
   return startFaultline(args, options).done;
 }
 
