@@ -1,8 +1,9 @@
 /**
  * UDP I/O through the native addon (native/udp_batch.c): recvmmsg hands JavaScript up to 64
  * datagrams per call, and everything sent during one JavaScript task leaves in one sendmmsg at
- * its end. On the proxy's relay path this halves the system calls per datagram and removes
- * Node's per-datagram callback; docs/performance.md has the measured difference.
+ * its end, runs of equal-sized datagrams to one address as single segmented sends (UDP_SEGMENT).
+ * On the proxy's relay path this cuts the system calls per datagram and removes Node's
+ * per-datagram callback; docs/performance.md has the measured difference.
  *
  * Send semantics match dgram's: a datagram the kernel refuses goes to `sendError` and the rest
  * are still sent; when the socket's send buffer is full (EAGAIN) the rest wait, in order, until
@@ -39,7 +40,6 @@ interface NativeAddon {
 
 const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(([name, value]) => [value, name]));
 const EAGAIN = constants.errno.EAGAIN;
-
 
 /** An Error shaped like Node's own socket errors: `code` (ECONNREFUSED…), `errno`, `syscall`. */
 function errnoError(negErrno: number, syscall: string, address?: string): NodeJS.ErrnoException {
