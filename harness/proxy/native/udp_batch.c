@@ -352,31 +352,39 @@ static int read_address(napi_env env, napi_value ip_v, napi_value port_v, Sock *
   return to_sockaddr(s->family, ip, port, addr, len);
 }
 
-static napi_value Bind(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2], result;
-  Sock *s = unwrap(env, info, &argc, argv);
-  if (!s) return NULL;
-  struct sockaddr_storage addr;
-  socklen_t len;
-  if (!read_address(env, argv[0], argv[1], s, &addr, &len)) return throw_errno(env, EINVAL, "bind");
-  if (bind(s->fd, (struct sockaddr *)&addr, len) != 0) return throw_errno(env, errno, "bind");
-  len = sizeof addr;
-  getsockname(s->fd, (struct sockaddr *)&addr, &len);
-  int port = ntohs(addr.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&addr)->sin6_port : ((struct sockaddr_in *)&addr)->sin_port);
-  CHECK(napi_create_int32(env, port, &result));
-  return result;
-}
-
-static napi_value Connect(napi_env env, napi_callback_info info) {
+/* bind(ip, port) and connect(ip, port) take the same arguments and fail the same way. */
+static Sock *call_with_address(napi_env env, napi_callback_info info, int (*call)(int, const struct sockaddr *, socklen_t), const char *name) {
   size_t argc = 2;
   napi_value argv[2];
   Sock *s = unwrap(env, info, &argc, argv);
   if (!s) return NULL;
   struct sockaddr_storage addr;
   socklen_t len;
-  if (!read_address(env, argv[0], argv[1], s, &addr, &len)) return throw_errno(env, EINVAL, "connect");
-  if (connect(s->fd, (struct sockaddr *)&addr, len) != 0) return throw_errno(env, errno, "connect");
+  if (!read_address(env, argv[0], argv[1], s, &addr, &len)) {
+    throw_errno(env, EINVAL, name);
+    return NULL;
+  }
+  if (call(s->fd, (struct sockaddr *)&addr, len) != 0) {
+    throw_errno(env, errno, name);
+    return NULL;
+  }
+  return s;
+}
+
+static napi_value Bind(napi_env env, napi_callback_info info) {
+  Sock *s = call_with_address(env, info, bind, "bind");
+  if (!s) return NULL;
+  struct sockaddr_storage addr;
+  socklen_t len = sizeof addr;
+  getsockname(s->fd, (struct sockaddr *)&addr, &len);
+  int port = ntohs(addr.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&addr)->sin6_port : ((struct sockaddr_in *)&addr)->sin_port);
+  napi_value result;
+  CHECK(napi_create_int32(env, port, &result));
+  return result;
+}
+
+static napi_value Connect(napi_env env, napi_callback_info info) {
+  call_with_address(env, info, connect, "connect");
   return NULL;
 }
 
