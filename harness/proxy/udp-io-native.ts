@@ -18,7 +18,7 @@ import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { formatHostPort, type HostPort } from '../core/address.js';
 import type { SendStats, UdpEndpoint, UdpHandlers, UdpIo } from './udp-io.js';
-import { bindError, UDP_SOCKET_BUFFER_BYTES } from './udp-socket.js';
+import { bindError, describeGranted, UDP_SOCKET_BUFFER_BYTES, type GrantedBuffers } from './udp-socket.js';
 
 /** The addon's surface, as udp_batch.c defines it. */
 interface NativeSocket {
@@ -61,7 +61,7 @@ function withCode(error: unknown, address?: string): NodeJS.ErrnoException {
 class NativeEndpoint implements UdpEndpoint {
   private readonly socket: NativeSocket;
   private readonly family: 4 | 6;
-  private granted: [number, number] | undefined;
+  private granted: GrantedBuffers | undefined;
   private closed = false;
   private peerKey = '';
   /** Sends waiting for the end of this task (or for the socket to become writable). */
@@ -84,9 +84,7 @@ class NativeEndpoint implements UdpEndpoint {
     const address = formatHostPort({ host, port });
     let bound: number;
     try {
-      const ip = isIP(host) ? host : (await lookup(host, { family: this.family })).address;
-      this.granted = this.socket.setBuffers(UDP_SOCKET_BUFFER_BYTES, UDP_SOCKET_BUFFER_BYTES);
-      bound = this.socket.bind(ip, port);
+      bound = this.socket.bind(await this.prepare(host), port);
     } catch (error) {
       throw bindError(withCode(error, address), address);
     }
@@ -95,16 +93,25 @@ class NativeEndpoint implements UdpEndpoint {
   }
 
   async connect(host: string, port: number): Promise<void> {
-    const ip = isIP(host) ? host : (await lookup(host, { family: this.family })).address;
+    const ip = await this.prepare(host);
     if (this.closed) return;
     try {
-      this.granted = this.socket.setBuffers(UDP_SOCKET_BUFFER_BYTES, UDP_SOCKET_BUFFER_BYTES);
       this.socket.connect(ip, port);
     } catch (error) {
       throw withCode(error, formatHostPort({ host, port }));
     }
     this.peerKey = formatHostPort({ host: ip, port });
     this.startReceiving(false);
+  }
+
+  /** Resolves `host` to an address of this socket's family and sizes the socket's buffers. */
+  private async prepare(host: string): Promise<string> {
+    const ip = isIP(host) ? host : (await lookup(host, { family: this.family })).address;
+    if (!this.closed) {
+      const [recvBytes, sendBytes] = this.socket.setBuffers(UDP_SOCKET_BUFFER_BYTES, UDP_SOCKET_BUFFER_BYTES);
+      this.granted = describeGranted(recvBytes, sendBytes);
+    }
+    return ip;
   }
 
   private startReceiving(withSources: boolean): void {
@@ -125,11 +132,8 @@ class NativeEndpoint implements UdpEndpoint {
     if (!this.closed) this.handlers.error(errnoError(negErrno, 'recvmmsg'));
   };
 
-  grantedBuffers() {
-    if (!this.granted) return undefined;
-    const [recvBytes, sendBytes] = this.granted;
-    const wanted = UDP_SOCKET_BUFFER_BYTES * 2; // Linux reports double what it granted
-    return { recvBytes, sendBytes, short: recvBytes < wanted || sendBytes < wanted };
+  grantedBuffers(): GrantedBuffers | undefined {
+    return this.granted;
   }
 
   send(data: Buffer, to?: HostPort): void {

@@ -17,6 +17,7 @@ import type { HostPort } from '../core/address.js';
 import { FaultlineError } from '../core/errors.js';
 import { dgramUdpIo } from './udp-io-dgram.js';
 import { loadNativeUdpIo } from './udp-io-native.js';
+import type { GrantedBuffers } from './udp-socket.js';
 
 export interface UdpHandlers {
   /**
@@ -30,14 +31,6 @@ export interface UdpHandlers {
   error(error: NodeJS.ErrnoException): void;
   /** The kernel (or, for host names, the resolver) refused one datagram handed to `send`. */
   sendError(error: NodeJS.ErrnoException): void;
-}
-
-export interface GrantedBuffers {
-  /** As the kernel reports them: on Linux, twice the size set. */
-  recvBytes: number;
-  sendBytes: number;
-  /** The kernel capped the request (net.core.rmem_max / wmem_max). */
-  short: boolean;
 }
 
 export interface UdpEndpoint {

@@ -36,17 +36,24 @@ export function createProxySocket(type: SocketType): Socket {
 /** Linux grants (and reports) twice the size asked for, to cover its bookkeeping overhead. */
 const REPORTED_PER_REQUESTED = process.platform === 'linux' ? 2 : 1;
 
-/**
- * What the kernel granted a bound socket, in bytes as the kernel reports it (on Linux, twice the
- * size set), or undefined where the platform will not say. `short` is true when the kernel
- * capped the request.
- */
-export function grantedBuffers(socket: Socket): { recvBytes: number; sendBytes: number; short: boolean } | undefined {
+export interface GrantedBuffers {
+  /** As the kernel reports them: on Linux, twice the size set. */
+  recvBytes: number;
+  sendBytes: number;
+  /** The kernel capped the request (net.core.rmem_max / wmem_max). */
+  short: boolean;
+}
+
+/** Judges buffer sizes as the kernel reported them against `UDP_SOCKET_BUFFER_BYTES`. */
+export function describeGranted(recvBytes: number, sendBytes: number): GrantedBuffers {
+  const wanted = UDP_SOCKET_BUFFER_BYTES * REPORTED_PER_REQUESTED;
+  return { recvBytes, sendBytes, short: recvBytes < wanted || sendBytes < wanted };
+}
+
+/** What the kernel granted a bound dgram socket, or undefined where the platform will not say. */
+export function grantedBuffers(socket: Socket): GrantedBuffers | undefined {
   try {
-    const recvBytes = socket.getRecvBufferSize();
-    const sendBytes = socket.getSendBufferSize();
-    const wanted = UDP_SOCKET_BUFFER_BYTES * REPORTED_PER_REQUESTED;
-    return { recvBytes, sendBytes, short: recvBytes < wanted || sendBytes < wanted };
+    return describeGranted(socket.getRecvBufferSize(), socket.getSendBufferSize());
   } catch {
     return undefined;
   }
