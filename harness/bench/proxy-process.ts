@@ -15,6 +15,11 @@ export interface ProxyProcess {
   stop(): Promise<void>;
 }
 
+/** The port of a proxy's `listen` (`host:port`, IPv6 bracketed). */
+export function portOf(listen: string): number {
+  return Number(listen.slice(listen.lastIndexOf(':') + 1));
+}
+
 /** `env` adds to the host's environment, e.g. FAULTLINE_UDP_IO to pick the UDP socket I/O. */
 export async function startProxyProcess(seed = 1, env: Record<string, string> = {}): Promise<ProxyProcess> {
   const child = await startChild(new URL('./proxy-host.js', import.meta.url), { FAULTLINE_BENCH_SEED: String(seed), ...env });

@@ -12,7 +12,7 @@
  * the reference measurements of Toxiproxy.
  */
 import { bulkTransfer, connectTo, mean, median, percentile, pingPong, startCountingSink, startEchoServer } from './loopback.js';
-import { startProxyProcess } from './proxy-process.js';
+import { portOf, startProxyProcess } from './proxy-process.js';
 import type { BenchContext, BenchFigure, BenchSuite, BenchSuiteResult } from './types.js';
 
 const MiB = 1024 * 1024;
@@ -174,10 +174,6 @@ export const tcpProxySuite: BenchSuite = {
     }
   },
 };
-
-function portOf(listen: string): number {
-  return Number(listen.slice(listen.lastIndexOf(':') + 1));
-}
 
 function mbps(bytesPerSec: number): number {
   return Math.round(bytesPerSec / MiB);

@@ -12,7 +12,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { startChild, type Child } from './ipc-child.js';
 import { mean, percentile } from './loopback.js';
 import { UDP_IO_ENV } from '../proxy/udp-io.js';
-import { startProxyProcess, type ProxyProcess } from './proxy-process.js';
+import { portOf, startProxyProcess, type ProxyProcess } from './proxy-process.js';
 import type { BenchContext, BenchFigure, BenchSuite, BenchSuiteResult } from './types.js';
 import type { SendOptions } from './udp-peer.js';
 
@@ -38,7 +38,7 @@ export const udpProxySuite: BenchSuite = {
       const { port: receiverPort } = await receiver.call<{ port: number }>('listen');
       const peers: Peers = { sender, receiver, receiverPort };
       const state = await proxy.createProxy({ name: 'udp', protocol: 'udp', listen: '127.0.0.1:0', upstream: `127.0.0.1:${receiverPort}` });
-      const proxyPort = Number(state.listen.slice(state.listen.lastIndexOf(':') + 1));
+      const proxyPort = portOf(state.listen);
 
       // ── ceiling: the highest rate each path sustains ──
       // Not a flat-out blast: a sender at full speed takes a whole core, and on 2 cores the proxy
@@ -144,7 +144,7 @@ async function dgramCeiling(peers: Peers, trialMs: number, directCeiling: number
   const proxy = await startProxyProcess(1, { [UDP_IO_ENV]: 'dgram' });
   try {
     const state = await proxy.createProxy({ name: 'udp', protocol: 'udp', listen: '127.0.0.1:0', upstream: `127.0.0.1:${peers.receiverPort}` });
-    const proxied = await ceiling(peers, Number(state.listen.slice(state.listen.lastIndexOf(':') + 1)), trialMs, ctx);
+    const proxied = await ceiling(peers, portOf(state.listen), trialMs, ctx);
     return {
       name: 'for context: the same through dgram I/O (the fallback) / direct',
       value: proxied / directCeiling,
@@ -225,7 +225,7 @@ async function latencyAccuracy(ctx: BenchContext, proxy: ProxyProcess): Promise<
   const client = createSocket('udp4');
   try {
     const state = await proxy.createProxy({ name: 'udp-echo', protocol: 'udp', listen: '127.0.0.1:0', upstream: `127.0.0.1:${echo.address().port}` });
-    await new Promise<void>((resolve) => client.connect(Number(state.listen.slice(state.listen.lastIndexOf(':') + 1)), '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => client.connect(portOf(state.listen), '127.0.0.1', resolve));
     const samples = ctx.quick ? 60 : 300;
     // Context: the same path without the toxic after 50 ms idle — what waking an idle loopback
     // path costs on this machine, most of the error below.
