@@ -17,7 +17,7 @@ import { isIP } from 'node:net';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { formatHostPort, type HostPort } from '../core/address.js';
-import type { SendStats, UdpEndpoint, UdpHandlers, UdpIo } from './udp-io.js';
+import type { SendStats, TimedLine, UdpEndpoint, UdpHandlers, UdpIo } from './udp-io.js';
 import { bindError, describeGranted, UDP_SOCKET_BUFFER_BYTES, type GrantedBuffers } from './udp-socket.js';
 
 /** The addon's surface, as udp_batch.c defines it. */
@@ -25,17 +25,27 @@ interface NativeSocket {
   bind(ip: string, port: number): number;
   connect(ip: string, port: number): void;
   setBuffers(recvBytes: number, sendBytes: number): [number, number];
-  start(onBatch: (data: Buffer, lengths: Int32Array, count: number, sources: string[] | null) => void, onError: (negErrno: number) => void, withSources: boolean): void;
+  start(
+    onBatch: (data: Buffer, lengths: Int32Array, count: number, sources: string[] | null, ages: Float64Array) => void,
+    onError: (negErrno: number) => void,
+    withSources: boolean,
+  ): void;
   /** Datagrams sent, or why the first message failed and how many datagrams it held. */
   send(buffers: Buffer[], start: number, end: number, addresses: Array<Buffer | null> | null): number | { errno: number; failed: number };
   waitWritable(onWritable: () => void): void;
   close(): void;
   stats(): SendStats;
+  /** A timed send (udp_timed.c): copies `data`, sends it `delayMs` from now from the sender thread. */
+  sendAt(data: Buffer, address: Buffer | null, delayMs: number, line: number, ticket: number): void;
 }
 
 interface NativeAddon {
   UdpSocket: new (family: 4 | 6) => NativeSocket;
   encodeAddress(family: 4 | 6, ip: string, port: number): Buffer;
+  /** Takes a line's timed sends not sent yet out of the sender thread's queue: their tickets, in due order. */
+  recallTimed(line: number): Float64Array;
+  /** Where the sender thread reports each timed send: errno 0 sent, negative refused or cancelled. */
+  onTimedSent(callback: (tickets: Float64Array, errnos: Int32Array) => void): void;
 }
 
 const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(([name, value]) => [value, name]));
@@ -118,12 +128,12 @@ class NativeEndpoint implements UdpEndpoint {
     this.socket.start(this.onBatch, this.onError, withSources);
   }
 
-  private readonly onBatch = (data: Buffer, lengths: Int32Array, count: number, sources: string[] | null): void => {
+  private readonly onBatch = (data: Buffer, lengths: Int32Array, count: number, sources: string[] | null, ages: Float64Array): void => {
     this.handlers.read?.(data.length);
     let offset = 0;
     for (let i = 0; i < count && !this.closed; i++) {
       const length = lengths[i]!;
-      this.handlers.message(data.subarray(offset, offset + length), sources ? sources[i]! : this.peerKey);
+      this.handlers.message(data.subarray(offset, offset + length), sources ? sources[i]! : this.peerKey, ages[i]!);
       offset += length;
     }
   };
@@ -139,20 +149,28 @@ class NativeEndpoint implements UdpEndpoint {
   send(data: Buffer, to?: HostPort): void {
     if (this.closed) return;
     this.queue.push(data);
-    let address: Buffer | null = null;
-    if (to) {
-      address = this.encoded.get(to) ?? null;
-      if (!address) {
-        address = this.addon.encodeAddress(this.family, to.host, to.port);
-        this.encoded.set(to, address);
-      }
-      this.addressed = true;
-    }
-    this.addresses.push(address);
+    if (to) this.addressed = true;
+    this.addresses.push(this.sockaddr(to));
     if (!this.flushScheduled && !this.waitingWritable) {
       this.flushScheduled = true;
       queueMicrotask(this.flush);
     }
+  }
+
+  /** The encoded destination, or null for the connected peer. */
+  private sockaddr(to: HostPort | undefined): Buffer | null {
+    if (!to) return null;
+    let address = this.encoded.get(to);
+    if (!address) {
+      address = this.addon.encodeAddress(this.family, to.host, to.port);
+      this.encoded.set(to, address);
+    }
+    return address;
+  }
+
+  /** A timed send on this socket (see TimedLine); throws if the socket is closed. */
+  sendAt(data: Buffer, to: HostPort | undefined, delayMs: number, line: number, ticket: number): void {
+    this.socket.sendAt(data, this.sockaddr(to), delayMs, line, ticket);
   }
 
   private readonly flush = (): void => {
@@ -211,6 +229,48 @@ class NativeEndpoint implements UdpEndpoint {
   }
 }
 
+/**
+ * The JavaScript side of the sender thread (udp_timed.c): tickets to callbacks, and lines. One
+ * per loaded addon, i.e. per thread that loads it, as the sender thread is per environment.
+ */
+class TimedSends {
+  private readonly waiting = new Map<number, (error?: NodeJS.ErrnoException) => void>();
+  private nextTicket = 1;
+  private nextLine = 1;
+
+  constructor(private readonly addon: NativeAddon) {
+    addon.onTimedSent(this.onSent);
+  }
+
+  line(): TimedLine {
+    const id = this.nextLine++;
+    return {
+      send: (endpoint, data, to, delayMs, sent) => {
+        if (!(endpoint instanceof NativeEndpoint)) throw new Error('a timed send needs an endpoint of the native UDP I/O');
+        const ticket = this.nextTicket++;
+        endpoint.sendAt(data, to, delayMs, id, ticket);
+        this.waiting.set(ticket, sent);
+        return ticket;
+      },
+      recall: () => {
+        const tickets = Array.from(this.addon.recallTimed(id));
+        for (const ticket of tickets) this.waiting.delete(ticket);
+        return tickets;
+      },
+    };
+  }
+
+  private readonly onSent = (tickets: Float64Array, errnos: Int32Array): void => {
+    for (let i = 0; i < tickets.length; i++) {
+      const sent = this.waiting.get(tickets[i]!);
+      if (!sent) continue;
+      this.waiting.delete(tickets[i]!);
+      const errno = errnos[i]!;
+      sent(errno === 0 ? undefined : errnoError(errno, 'sendto'));
+    }
+  };
+}
+
 /** Where the addon is: beside this module's source (tests) or the package's (dist/). */
 export function addonPath(): string | undefined {
   const candidates = [
@@ -234,8 +294,14 @@ function load(): { io?: UdpIo; problem?: string } {
   if (!path) return { problem: 'it was not built (see the install output of native/build.mjs)' };
   try {
     const addon = createRequire(import.meta.url)(path) as NativeAddon;
+    const timed = new TimedSends(addon);
     return {
-      io: { kind: 'native', open: (type, handlers) => new NativeEndpoint(addon, type, handlers), deferFlush: queueMicrotask },
+      io: {
+        kind: 'native',
+        open: (type, handlers) => new NativeEndpoint(addon, type, handlers),
+        deferFlush: queueMicrotask,
+        timedLine: () => timed.line(),
+      },
     };
   } catch (error) {
     return { problem: `${path} does not load: ${(error as Error).message}` };

@@ -11,7 +11,7 @@ import { parseHostPort } from '../core/address.js';
 import { chooseUdpIo, UDP_IO_ENV, type UdpEndpoint, type UdpHandlers } from './udp-io.js';
 import { dgramUdpIo } from './udp-io-dgram.js';
 import { addonPath, loadNativeUdpIo } from './udp-io-native.js';
-import { numberedPayload, openUdpPeer, payloadSeq, type UdpPeer } from './udp-test-kit.js';
+import { blockEventLoop, numberedPayload, openUdpPeer, payloadSeq, type UdpPeer } from './udp-test-kit.js';
 
 const native = loadNativeUdpIo();
 const toClose: Array<{ close(): Promise<void> }> = [];
@@ -29,7 +29,8 @@ async function waitUntil(predicate: () => boolean, what: string, timeoutMs = 200
 
 interface Recorded {
   endpoint: UdpEndpoint;
-  messages: Array<{ data: Buffer; from: string }>;
+  /** ageMs as the endpoint reported it; atMs: performance.now() when it did. */
+  messages: Array<{ data: Buffer; from: string; ageMs: number; atMs: number }>;
   errors: string[];
   sendErrors: string[];
 }
@@ -41,7 +42,7 @@ for (const io of [dgramUdpIo, native.io]) {
       const errors: string[] = [];
       const sendErrors: string[] = [];
       const handlers: UdpHandlers = {
-        message: (data, from) => messages.push({ data: Buffer.from(data), from }),
+        message: (data, from, ageMs) => messages.push({ data: Buffer.from(data), from, ageMs, atMs: performance.now() }),
         error: (e) => errors.push(e.code ?? e.message),
         sendError: (e) => sendErrors.push(e.code ?? e.message),
       };
@@ -140,6 +141,84 @@ for (const io of [dgramUdpIo, native.io]) {
         await waitUntil(() => main.messages.length === 5 && receiver.received.length === 100, "both threads' datagrams");
         expect(main.messages.map((m) => payloadSeq(m.data))).toEqual([0, 1, 2, 3, 4]);
         expect(receiver.received.map((r) => r.data[0])).toEqual(Array.from({ length: 100 }, (_, i) => i));
+      });
+    }
+
+    if (io?.kind === 'native') {
+      describe('native: timed sends and receive times', () => {
+        /** A bound native receiver and a native sender connected to it. */
+        const pair = async () => {
+          const receiver = open();
+          const port = await receiver.endpoint.bind('127.0.0.1', 0);
+          const sender = open();
+          await sender.endpoint.connect('127.0.0.1', port);
+          return { receiver, sender, port };
+        };
+
+        it('each leaves at its time, in due order, while the event loop is blocked; each is reported once', async () => {
+          const { receiver, sender } = await pair();
+          const line = io.timedLine!();
+          const reports: Array<[number, string | undefined]> = [];
+          const start = performance.now();
+          const delays = [30, 10, 20, 40, 40];
+          const tickets = delays.map((delayMs, seq) =>
+            line.send(sender.endpoint, numberedPayload(seq), undefined, delayMs, (error) => reports.push([seq, error?.code])),
+          );
+          expect(new Set(tickets).size).toBe(delays.length);
+          blockEventLoop(100);
+          await waitUntil(() => receiver.messages.length === delays.length && reports.length === delays.length, 'all five datagrams');
+          // Equal due times leave in the order handed over.
+          expect(receiver.messages.map((m) => payloadSeq(m.data))).toEqual([1, 2, 0, 3, 4]);
+          for (const m of receiver.messages) {
+            const arrivedAt = m.atMs - m.ageMs; // the kernel's receive time
+            const delayMs = delays[payloadSeq(m.data)]!;
+            expect(arrivedAt - start).toBeGreaterThanOrEqual(delayMs);
+            // Sent while the loop was still blocked: the thread did not wait for it.
+            expect(arrivedAt - start).toBeLessThan(100);
+          }
+          expect(reports.sort()).toEqual(delays.map((_, seq) => [seq, undefined]));
+        });
+
+        it('recall takes back what a line has not sent, in due order: never sent, never reported; other lines go on', async () => {
+          const { receiver, sender } = await pair();
+          const line = io.timedLine!();
+          const other = io.timedLine!();
+          const reports: number[] = [];
+          const sent = (seq: number) => () => reports.push(seq);
+          line.send(sender.endpoint, numberedPayload(0), undefined, 1, sent(0));
+          const later = [80, 60, 70].map((delayMs, i) => line.send(sender.endpoint, numberedPayload(i + 1), undefined, delayMs, sent(i + 1)));
+          other.send(sender.endpoint, numberedPayload(9), undefined, 40, sent(9));
+          await waitUntil(() => reports.includes(0), 'the first one sent');
+          expect(line.recall()).toEqual([later[1], later[2], later[0]]);
+          expect(line.recall()).toEqual([]);
+          await waitUntil(() => reports.includes(9), "the other line's datagram");
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          expect(receiver.messages.map((m) => payloadSeq(m.data))).toEqual([0, 9]);
+          expect(reports).toEqual([0, 9]);
+        });
+
+        it("a socket that closes reports its timed sends not sent yet as ECANCELED, and they never leave", async () => {
+          const { receiver, sender } = await pair();
+          const line = io.timedLine!();
+          const reports: Array<string | undefined> = [];
+          for (let i = 0; i < 3; i++) line.send(sender.endpoint, numberedPayload(i), undefined, 50, (error) => reports.push(error?.code));
+          await sender.endpoint.close();
+          await waitUntil(() => reports.length === 3, 'three reports');
+          expect(reports).toEqual(['ECANCELED', 'ECANCELED', 'ECANCELED']);
+          await new Promise((resolve) => setTimeout(resolve, 80));
+          expect(receiver.messages).toEqual([]);
+          expect(() => line.send(sender.endpoint, numberedPayload(3), undefined, 1, () => {})).toThrow(/closed/);
+        });
+
+        it('a datagram read late says how long ago the kernel received it', async () => {
+          const { receiver, sender } = await pair();
+          sender.endpoint.send(numberedPayload(1));
+          await Promise.resolve(); // the send leaves at the end of this task, without an event loop turn
+          blockEventLoop(40);
+          await waitUntil(() => receiver.messages.length === 1, 'the datagram');
+          expect(receiver.messages[0]!.ageMs).toBeGreaterThanOrEqual(30);
+          expect(receiver.messages[0]!.ageMs).toBeLessThan(1000);
+        });
       });
     }
 

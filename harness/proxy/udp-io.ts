@@ -25,8 +25,12 @@ export interface UdpHandlers {
    * reads a batch at once (everything queued, up to 64), dgram one datagram.
    */
   read?(bytes: number): void;
-  /** A datagram arrived from `from` (`host:port`, IPv6 bracketed). `data` is the endpoint's to keep. */
-  message(data: Buffer, from: string): void;
+  /**
+   * A datagram arrived from `from` (`host:port`, IPv6 bracketed). `data` is the endpoint's to
+   * keep. `ageMs`: how long ago the kernel received it, from its receive timestamp (native), or
+   * 0 where the I/O cannot tell (dgram); an event loop that was busy reads datagrams late.
+   */
+  message(data: Buffer, from: string, ageMs: number): void;
   /** A socket error not tied to one send: ECONNREFUSED when an upstream host reported port unreachable. */
   error(error: NodeJS.ErrnoException): void;
   /** The kernel (or, for host names, the resolver) refused one datagram handed to `send`. */
@@ -62,9 +66,29 @@ export interface SendStats {
   segmentation: boolean;
 }
 
+/**
+ * Sends that leave at a set time from a thread of their own (native only): the event loop's
+ * pauses — a garbage collection, a long callback — do not delay them, as they would a datagram
+ * waiting on a timer (docs/decisions.md, "Timed sends leave from a thread of their own").
+ * A line groups sends so that the ones not sent yet can be taken back together.
+ */
+export interface TimedLine {
+  /**
+   * Sends `data` through `endpoint` (an endpoint of the same UdpIo, open) to `to`, or to its
+   * connected peer, `delayMs` from now. `sent` is called on the event loop once the kernel took
+   * the datagram (no argument) or refused it (the error; ECANCELED if the endpoint closed
+   * first). Returns a ticket naming this send in `recall`.
+   */
+  send(endpoint: UdpEndpoint, data: Buffer, to: HostPort | undefined, delayMs: number, sent: (error?: NodeJS.ErrnoException) => void): number;
+  /** Takes back every send of this line not sent yet, whose `sent` is then never called; returns their tickets in due order. */
+  recall(): number[];
+}
+
 export interface UdpIo {
   readonly kind: 'native' | 'dgram';
   open(type: SocketType, handlers: UdpHandlers): UdpEndpoint;
+  /** A new line of timed sends, where this I/O has them (native). */
+  timedLine?(): TimedLine;
   /**
    * When the engine's sends, collected while it handles input, should go out together: native
    * sends each task's datagrams in one system call, so at the end of the task (a received batch

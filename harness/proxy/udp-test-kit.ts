@@ -109,3 +109,11 @@ export function numberedPayload(seq: number, size = 64): Buffer {
 export function payloadSeq(data: Buffer): number {
   return data.readUInt32BE(0);
 }
+
+/** Keeps the event loop busy for `ms`, as a long callback or a garbage collection would. */
+export function blockEventLoop(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // nothing: the point is not to return to the event loop
+  }
+}

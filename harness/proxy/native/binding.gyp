@@ -2,9 +2,10 @@
   "targets": [
     {
       "target_name": "faultline_udp",
-      "sources": ["udp_batch.c"],
-      "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
-      "conditions": [["OS!='linux'", { "type": "none", "sources!": ["udp_batch.c"] }]]
+      "sources": ["udp_batch.c", "udp_timed.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter", "-pthread"],
+      "ldflags": ["-pthread"],
+      "conditions": [["OS!='linux'", { "type": "none", "sources!": ["udp_batch.c", "udp_timed.c"] }]]
     }
   ]
 }

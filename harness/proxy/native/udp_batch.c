@@ -12,12 +12,15 @@
  *
  *   socket.bind(ip, port) -> bound port          socket.connect(ip, port)
  *   socket.setBuffers(recv, send) -> [recv, send] as the kernel reports them
- *   socket.start(onBatch, onError, withSources)  onBatch(data, lengths, count, sources|null)
+ *   socket.start(onBatch, onError, withSources)  onBatch(data, lengths, count, sources|null, ages)
+ *       (ages: how long before the batch was read the kernel received each datagram, in ms)
  *   socket.send(buffers, start, end, addresses|null) -> datagrams sent, or {errno, failed}
  *       (an address entry may be null: that datagram goes to the connected peer)
  *   socket.waitWritable(onWritable)              socket.close()
  *   socket.stats() -> { messages, datagrams, segmentation }
  *   encodeAddress(family, ip, port) -> Buffer holding a sockaddr, for send()
+ *
+ * Timed sends (socket.sendAt, recallTimed, onTimedSent) are in udp_timed.c.
  */
 #define _GNU_SOURCE
 #include <node_api.h>
@@ -31,63 +34,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "udp_native.h"
 
-#define BATCH 64
-/* Largest UDP payload over IPv4 is 65507 bytes; a slot this size never truncates. */
-#define SLOT 65536
-/* Receive rounds per readable event before yielding to the rest of the event loop. */
-#define MAX_ROUNDS 16
-
-/*
- * Per-Node-environment state (napi_set_instance_data), so that the addon also works when loaded
- * by several worker threads. One environment's event loop is single-threaded, so one receive
- * area and one set of send arrays serve all of its sockets.
- */
-#define MAX_SEGMENTS 64
-
-typedef struct {
-  char *recv_area; /* BATCH * SLOT bytes */
-  struct sockaddr_storage recv_from[BATCH];
-  napi_ref lengths_ref; /* Int32Array(BATCH) over `lengths`, read by JavaScript synchronously */
-  int32_t *lengths;
-  struct mmsghdr send_msgs[BATCH];
-  struct iovec send_iov[BATCH * MAX_SEGMENTS];
-  char send_control[BATCH][CMSG_SPACE(sizeof(uint16_t))];
-  uint32_t send_runs[BATCH]; /* datagrams in each message */
-} Module;
-
-typedef struct {
-  Module *m;
-  int fd;
-  int family;
-  int closed;
-  int started;
-  int want_writable;
-  uv_poll_t *poll; /* freed by uv_close's callback */
-  napi_env env;
-  napi_ref self;
-  napi_ref on_batch;
-  napi_ref on_error;
-  napi_ref on_writable;
-  napi_async_context async;
-  int with_sources;
-  int no_segmentation;
-  int dispatching;  /* inside a JavaScript callback: release() leaves the references to it */
-  int released;     /* references and async context freed */
-  double sent_messages;  /* messages the kernel took (a segmented run is one) */
-  double sent_datagrams;
-} Sock;
-
-
-#define CHECK(call)                                                   \
-  do {                                                                \
-    if ((call) != napi_ok) {                                          \
-      napi_throw_error(env, NULL, "faultline_udp: " #call " failed"); \
-      return NULL;                                                    \
-    }                                                                 \
-  } while (0)
-
-static napi_value throw_errno(napi_env env, int err, const char *syscall) {
+napi_value throw_errno(napi_env env, int err, const char *syscall) {
   napi_value msg, code, error, sys;
   char text[128];
   snprintf(text, sizeof text, "%s %s", syscall, strerror(err));
@@ -143,7 +92,7 @@ static int same_source(const struct sockaddr_storage *a, const struct sockaddr_s
   return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
 }
 
-static Sock *unwrap(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv) {
+Sock *unwrap(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv) {
   napi_value self;
   Sock *s = NULL;
   if (napi_get_cb_info(env, info, argc, argv, &self, NULL) != napi_ok) return NULL;
@@ -177,10 +126,33 @@ static void call_js(Sock *s, napi_ref fn_ref, size_t argc, napi_value *argv) {
   if (s->closed && s->dispatching == 0) free_references(env, s);
 }
 
+
 static void report_error(Sock *s, int err) {
   napi_value code;
   napi_create_int32(s->env, -err, &code);
   call_js(s, s->on_error, 1, &code);
+}
+
+/*
+ * How long ago the kernel received each datagram, from its receive timestamp (SO_TIMESTAMPNS):
+ * a toxic's delay then counts from the datagram's arrival, however late the event loop got to
+ * read it. The timestamps are wall-clock time, so the ages are taken against the wall clock
+ * once per batch; a clock step in between is clamped to 0 (or at most a second).
+ */
+static void receive_ages(Module *m, struct mmsghdr *msgs, int n) {
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  for (int i = 0; i < n; i++) {
+    double age = 0;
+    struct msghdr *h = &msgs[i].msg_hdr;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
+      struct timespec at;
+      memcpy(&at, CMSG_DATA(c), sizeof at);
+      age = (double)(now.tv_sec - at.tv_sec) * 1e3 + (double)(now.tv_nsec - at.tv_nsec) / 1e6;
+    }
+    m->ages[i] = age < 0 ? 0 : age > 1000 ? 1000 : age;
+  }
 }
 
 static void receive(Sock *s) {
@@ -195,6 +167,8 @@ static void receive(Sock *s) {
       memset(&msgs[i], 0, sizeof msgs[i]);
       msgs[i].msg_hdr.msg_iov = &iov[i];
       msgs[i].msg_hdr.msg_iovlen = 1;
+      msgs[i].msg_hdr.msg_control = m->recv_control[i];
+      msgs[i].msg_hdr.msg_controllen = sizeof m->recv_control[i];
       if (s->with_sources) {
         msgs[i].msg_hdr.msg_name = &m->recv_from[i];
         msgs[i].msg_hdr.msg_namelen = sizeof m->recv_from[i];
@@ -211,7 +185,8 @@ static void receive(Sock *s) {
     if (n == 0) return;
     size_t total = 0;
     for (int i = 0; i < n; i++) total += msgs[i].msg_len;
-    napi_value argv[4];
+    receive_ages(m, msgs, n);
+    napi_value argv[5];
     char *data;
     if (napi_create_buffer(env, total ? total : 1, (void **)&data, &argv[0]) != napi_ok) return;
     size_t at = 0;
@@ -236,7 +211,8 @@ static void receive(Sock *s) {
     } else {
       napi_get_null(env, &argv[3]);
     }
-    call_js(s, s->on_batch, 4, argv);
+    napi_get_reference_value(env, m->ages_ref, &argv[4]);
+    call_js(s, s->on_batch, 5, argv);
     if (n < BATCH) return;
   }
 }
@@ -299,6 +275,7 @@ static void release(napi_env env, Sock *s) {
   uv_poll_stop(s->poll);
   s->poll->data = NULL;
   uv_close((uv_handle_t *)s->poll, free_poll);
+  timed_forget_socket(s); /* before the descriptor can be reused */
   close(s->fd);
   if (s->dispatching == 0) free_references(env, s);
 }
@@ -319,6 +296,8 @@ static napi_value Construct(napi_env env, napi_callback_info info) {
   int af = family == 6 ? AF_INET6 : AF_INET;
   int fd = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return throw_errno(env, errno, "socket");
+  int on = 1; /* receive timestamps (see receive_ages); without them every age is 0 */
+  setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
   Sock *s = calloc(1, sizeof *s);
   s->poll = calloc(1, sizeof *s->poll);
   s->fd = fd;
@@ -618,6 +597,7 @@ static napi_value EncodeAddress(napi_env env, napi_callback_info info) {
 static void free_module(napi_env env, void *data, void *hint) {
   Module *m = data;
   if (m->lengths_ref) napi_delete_reference(env, m->lengths_ref);
+  if (m->ages_ref) napi_delete_reference(env, m->ages_ref);
   free(m->recv_area);
   free(m);
 }
@@ -637,6 +617,12 @@ NAPI_MODULE_INIT() {
   m->lengths = lengths_data;
   CHECK(napi_create_typedarray(env, napi_int32_array, BATCH, array_buffer, 0, &lengths_array));
   CHECK(napi_create_reference(env, lengths_array, 1, &m->lengths_ref));
+  napi_value ages_array;
+  void *ages_data;
+  CHECK(napi_create_arraybuffer(env, BATCH * sizeof(double), &ages_data, &array_buffer));
+  m->ages = ages_data;
+  CHECK(napi_create_typedarray(env, napi_float64_array, BATCH, array_buffer, 0, &ages_array));
+  CHECK(napi_create_reference(env, ages_array, 1, &m->ages_ref));
   napi_property_descriptor methods[] = {
       {"bind", NULL, Bind, NULL, NULL, NULL, napi_default, NULL},
       {"connect", NULL, Connect, NULL, NULL, NULL, napi_default, NULL},
@@ -646,11 +632,16 @@ NAPI_MODULE_INIT() {
       {"send", NULL, Send, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, Close, NULL, NULL, NULL, napi_default, NULL},
       {"stats", NULL, Stats, NULL, NULL, NULL, napi_default, NULL},
+      {"sendAt", NULL, timed_send, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_class(env, "UdpSocket", NAPI_AUTO_LENGTH, Construct, NULL, sizeof methods / sizeof methods[0], methods, &cls));
   CHECK(napi_set_named_property(env, exports, "UdpSocket", cls));
   CHECK(napi_create_function(env, "encodeAddress", NAPI_AUTO_LENGTH, EncodeAddress, NULL, &fn));
   CHECK(napi_set_named_property(env, exports, "encodeAddress", fn));
+  CHECK(napi_create_function(env, "recallTimed", NAPI_AUTO_LENGTH, timed_recall, NULL, &fn));
+  CHECK(napi_set_named_property(env, exports, "recallTimed", fn));
+  CHECK(napi_create_function(env, "onTimedSent", NAPI_AUTO_LENGTH, timed_on_sent, NULL, &fn));
+  CHECK(napi_set_named_property(env, exports, "onTimedSent", fn));
   CHECK(napi_create_int32(env, BATCH, &fn));
   CHECK(napi_set_named_property(env, exports, "batch", fn));
   return exports;
