@@ -23,6 +23,12 @@ export interface Timer {
 export interface Clock {
   /** Monotonic milliseconds with sub-millisecond precision. Never goes backwards. */
   now(): Millis;
+  /**
+   * True when `now()` is the process's real monotonic time, so that a deadline can be handed to
+   * something outside this clock (a native thread) as "`atMs − now()` from now". False for test
+   * clocks, whose time moves only when a test says so.
+   */
+  readonly realTime: boolean;
   /** Runs `callback` once at (never before) monotonic time `atMs`. */
   scheduleAt(atMs: Millis, callback: () => void): Timer;
   /**
@@ -36,6 +42,7 @@ export interface Clock {
 
 /** Shared implementation of sleep/sleepUntil on top of now/scheduleAt. */
 export abstract class BaseClock implements Clock {
+  abstract readonly realTime: boolean;
   abstract now(): Millis;
   abstract scheduleAt(atMs: Millis, callback: () => void): Timer;
 
@@ -136,6 +143,7 @@ export interface SystemClockOptions {
 
 /** The real clock: `performance.now()` time and the precise scheduler described above. */
 export class SystemClock extends BaseClock {
+  readonly realTime = true;
   private readonly heap = new DeadlineHeap();
   private readonly spinMarginMs: number;
   private coarseTimer: NodeJS.Timeout | null = null;

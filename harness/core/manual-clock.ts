@@ -8,6 +8,7 @@
 import { BaseClock, DeadlineHeap, type Millis, type Timer } from './clock.js';
 
 export class ManualClock extends BaseClock {
+  readonly realTime = false;
   private current: Millis;
   private readonly heap = new DeadlineHeap();
 

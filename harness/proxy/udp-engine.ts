@@ -34,8 +34,8 @@ import { LedgerCounter } from '../core/ledger.js';
 import { DEFAULT_SESSION_IDLE_TIMEOUT_MS, type Direction, type ToxicSpec } from '../core/spec.js';
 import type { Datagram } from '../toxics/types.js';
 import type { EngineDeps, ProxyEngine } from './engine.js';
-import { DatagramChain } from './udp-datagram-chain.js';
-import { defaultUdpIo, type UdpEndpoint, type UdpIo } from './udp-io.js';
+import { DatagramChain, type ReleaseLine } from './udp-datagram-chain.js';
+import { defaultUdpIo, type TimedLine, type UdpEndpoint, type UdpIo } from './udp-io.js';
 import { UDP_SOCKET_BUFFER_BYTES, udpSocketType } from './udp-socket.js';
 
 /** Direction-level counter: datagrams counted as forwarded that the kernel or resolver refused. */
@@ -53,6 +53,8 @@ interface Session {
   /** Connecting failed (the upstream host did not resolve): every send is a send error. */
   failed: boolean;
   lastActiveMs: number;
+  /** Datagrams handed to a release line to leave through this session's socket, not reported yet. */
+  timedSends: number;
 }
 
 /** Longest pause between two expiry sweeps, in ms. */
@@ -84,7 +86,7 @@ export class UdpEngine implements ProxyEngine {
     this.idleMs = deps.sessionIdleTimeoutMs ?? DEFAULT_SESSION_IDLE_TIMEOUT_MS;
     this.sweepEveryMs = Math.min(MAX_SWEEP_INTERVAL_MS, Math.max(1, this.idleMs / 4));
     const chain = (direction: Direction, sink: (d: Datagram) => void) =>
-      new DatagramChain({ direction, clock: deps.clock, rng: deps.rng, ledger: deps.ledger, sink });
+      new DatagramChain({ direction, clock: deps.clock, rng: deps.rng, ledger: deps.ledger, sink, release: this.releaseLine(direction) });
     this.chains = {
       upstream: chain('upstream', (datagram) => this.queueSend('upstream', datagram)),
       downstream: chain('downstream', (datagram) => this.queueSend('downstream', datagram)),
@@ -173,29 +175,38 @@ export class UdpEngine implements ProxyEngine {
     this.deps.busyPoll?.touch(bytes);
   };
 
-  private readonly onClientDatagram = (data: Buffer, key: string): void => {
+  private readonly onClientDatagram = (data: Buffer, key: string, ageMs: number): void => {
     if (this.closed) return;
     const now = this.clock.now();
     const session = this.sessions.get(key) ?? this.openSession(key, parseHostPort(key)!);
     session.lastActiveMs = now;
-    this.arrive('upstream', data, now, key);
+    this.arrive('upstream', data, this.arrivedAt(now, ageMs), key);
   };
 
-  private onUpstreamReply(session: Session, data: Buffer): void {
+  private onUpstreamReply(session: Session, data: Buffer, ageMs: number): void {
     if (this.closed) return;
     const now = this.clock.now();
     session.lastActiveMs = now;
-    this.arrive('downstream', data, now, session.key);
+    this.arrive('downstream', data, this.arrivedAt(now, ageMs), session.key);
   }
 
-  private arrive(direction: Direction, data: Buffer, now: number, session: string): void {
+  /**
+   * When the kernel received a datagram the event loop reads now: toxic delays count from then,
+   * so a busy loop does not make a delayed datagram late (UdpHandlers.message). A test clock's
+   * time is not real time, so there the datagram arrived when it is read.
+   */
+  private arrivedAt(now: number, ageMs: number): number {
+    return this.clock.realTime ? now - ageMs : now;
+  }
+
+  private arrive(direction: Direction, data: Buffer, arrivedAt: number, session: string): void {
     const counters = this.deps.ledger.directions[direction];
     // The index is the datagram's place in `seen`, which lives in the proxy's ledger: it keeps
     // counting across disable/enable (a new engine), so ledger events never reuse an index.
     const index = counters.seen ?? 0;
     counters.seen = index + 1;
     counters.bytes_seen = (counters.bytes_seen ?? 0) + data.length;
-    this.chains[direction].inject({ data, receivedAt: now, index, session });
+    this.chains[direction].inject({ data, receivedAt: arrivedAt, index, session });
   }
 
   /**
@@ -255,6 +266,46 @@ export class UdpEngine implements ProxyEngine {
     this.listener.send(datagram.data, client);
   };
 
+  /**
+   * Where the I/O has timed sends (native) and time is real, datagrams that a toxic holds at the
+   * end of a chain wait for their due time in the sender thread rather than on a timer, so that
+   * the event loop's pauses do not make them late (see DatagramChain).
+   */
+  private releaseLine(direction: Direction): ReleaseLine | undefined {
+    const line = this.clock.realTime ? this.io.timedLine?.() : undefined;
+    if (!line) return undefined;
+    return {
+      hold: (datagram, dueMs, sent) => this.sendAt(line, direction, datagram, dueMs, sent),
+      recall: () => line.recall(),
+    };
+  }
+
+  /** What sendUpstream/sendDownstream would do at `dueMs`, handed to `line` now; undefined if it cannot be. */
+  private sendAt(line: TimedLine, direction: Direction, datagram: Datagram, dueMs: number, sent: () => void): number | undefined {
+    if (this.closed) return undefined;
+    let session: Session | undefined;
+    let endpoint: UdpEndpoint;
+    let to: HostPort | undefined;
+    if (direction === 'upstream') {
+      session = this.sessions.get(datagram.session);
+      // Not connected yet, or connecting failed: the timer path knows what to do.
+      if (!session || session.pending || session.failed) return undefined;
+      endpoint = session.socket;
+    } else {
+      if (!this.listener) return undefined;
+      endpoint = this.listener;
+      to = this.sessions.get(datagram.session)?.client ?? parseHostPort(datagram.session)!;
+    }
+    const ticket = line.send(endpoint, datagram.data, to, dueMs - this.clock.now(), (error) => {
+      if (session) session.timedSends--;
+      this.countForwarded(direction, datagram.data.length);
+      if (error) this.sendFailed(direction, error);
+      sent();
+    });
+    if (session) session.timedSends++;
+    return ticket;
+  }
+
   private countForwarded(direction: Direction, bytes: number): void {
     const counters = this.deps.ledger.directions[direction];
     counters.forwarded = (counters.forwarded ?? 0) + 1;
@@ -274,11 +325,11 @@ export class UdpEngine implements ProxyEngine {
   private openSession(key: string, client: HostPort): Session {
     const socket = this.io.open(udpSocketType(this.upstream.host), {
       read: this.onRead,
-      message: (data) => this.onUpstreamReply(session, data),
+      message: (data, _from, ageMs) => this.onUpstreamReply(session, data, ageMs),
       error: (error) => this.onSessionError(session, error),
       sendError: (error) => this.sendFailed('upstream', error),
     });
-    const session: Session = { key, client, socket, pending: [], failed: false, lastActiveMs: this.clock.now() };
+    const session: Session = { key, client, socket, pending: [], failed: false, lastActiveMs: this.clock.now(), timedSends: 0 };
     socket.connect(this.upstream.host, this.upstream.port).then(
       () => this.flushPending(session),
       (error: NodeJS.ErrnoException) => this.onConnectFailed(session, error),
@@ -340,6 +391,9 @@ export class UdpEngine implements ProxyEngine {
   };
 
   private expire(session: Session): void {
+    // Datagrams waiting in the sender thread to leave through this socket come back to timers;
+    // when due, they reopen the session as any datagram released after expiry does.
+    if (session.timedSends > 0) this.chains.upstream.recallReleased();
     this.sessions.delete(session.key);
     this.deps.ledger.countProxy(LedgerCounter.sessionsExpired);
     this.deps.ledger.countProxy(LedgerCounter.sessionsOpen, -1);
@@ -372,7 +426,8 @@ export class UdpEngine implements ProxyEngine {
     this.sessions.clear();
     if (this.listener) void this.closeSocket(this.listener);
     this.listener = null;
-    await Promise.all([...this.socketsClosing]);
+    // Datagrams the sender thread was sending as the proxy went down are reported shortly after.
+    await Promise.all([...this.socketsClosing, this.chains.upstream.drained(), this.chains.downstream.drained()]);
   }
 
   private closeSocket(socket: UdpEndpoint): Promise<void> {

@@ -63,7 +63,10 @@ export type StreamToxic = (input: AsyncIterable<Chunk>, ctx: StreamToxicContext)
 
 export interface Datagram {
   data: Buffer;
-  /** `clock.now()` when the proxy received it. */
+  /**
+   * When the proxy received it, on the proxy's clock: the kernel's receive time where the I/O
+   * reports it (native), else when the event loop read it.
+   */
   receivedAt: number;
   /** 0-based arrival index on this proxy direction (the ledger refers to datagrams by it). */
   index: number;
@@ -71,11 +74,18 @@ export interface Datagram {
   session: string;
 }
 
-/** Delivers a datagram to the next toxic (or the socket), optionally after `delayMs`. */
+/** Delivers a datagram to the next toxic (or the socket), optionally `delayMs` after `ctx.now()`. */
 export type Emit = (datagram: Datagram, delayMs?: number) => void;
 
 export interface DatagramToxicContext {
   clock: Clock;
+  /**
+   * The time the datagram being handled reached this toxic, which is what an `emit` delay counts
+   * from: for the first toxic on the chain, `receivedAt`; after a toxic held it, when that hold
+   * was due (not when its timer happened to fire). Use it rather than `clock.now()` for a
+   * datagram's own timing, so that a late event loop does not make datagrams late.
+   */
+  now(): number;
   /** Per proxy direction and toxic; the same stream across updates of the toxic. */
   rng: Rng;
   /** Per proxy direction and toxic; survives updates (e.g. the loss model's state). */

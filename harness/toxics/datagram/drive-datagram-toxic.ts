@@ -43,6 +43,7 @@ export function driveDatagramToxic(
   const emitted: EmittedDatagram[] = [];
   const ctx: DatagramToxicContext = {
     clock: options.clock,
+    now: () => options.clock.now(),
     rng: options.rng,
     state: {},
     direction: options.direction ?? 'upstream',
