@@ -237,16 +237,20 @@ class TimedSends {
   private readonly waiting = new Map<number, (error?: NodeJS.ErrnoException) => void>();
   private nextTicket = 1;
   private nextLine = 1;
+  /** The sender thread starts with the first timed send, not when the addon loads. */
+  private started = false;
 
-  constructor(private readonly addon: NativeAddon) {
-    addon.onTimedSent(this.onSent);
-  }
+  constructor(private readonly addon: NativeAddon) {}
 
   line(): TimedLine {
     const id = this.nextLine++;
     return {
       send: (endpoint, data, to, delayMs, sent) => {
         if (!(endpoint instanceof NativeEndpoint)) throw new Error('a timed send needs an endpoint of the native UDP I/O');
+        if (!this.started) {
+          this.addon.onTimedSent(this.onSent);
+          this.started = true;
+        }
         const ticket = this.nextTicket++;
         endpoint.sendAt(data, to, delayMs, id, ticket);
         this.waiting.set(ticket, sent);

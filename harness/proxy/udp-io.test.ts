@@ -129,18 +129,23 @@ for (const io of [dgramUdpIo, native.io]) {
            const socket = new addon.UdpSocket(4);
            socket.connect('127.0.0.1', workerData.port);
            const payloads = Array.from({ length: 100 }, (_, i) => Buffer.alloc(500, i));
-           parentPort.postMessage(socket.send(payloads, 0, payloads.length, null));
-           socket.close();`,
+           const sent = socket.send(payloads, 0, payloads.length, null);
+           // A timed send starts this thread's own sender thread, which must stop when it exits.
+           addon.onTimedSent((tickets, errnos) => {
+             parentPort.postMessage([sent, Array.from(tickets), Array.from(errnos)]);
+             socket.close();
+           });
+           socket.sendAt(Buffer.alloc(500, 100), null, 5, 1, 42);`,
           { eval: true, workerData: { addon: addonPath(), port: to.port } },
         );
         const sentByWorker = await new Promise((resolve, reject) => worker.once('message', resolve).once('error', reject));
         await worker.terminate();
-        expect(sentByWorker).toBe(100);
+        expect(sentByWorker).toEqual([100, [42], [0]]);
         const sender = await peer();
         for (let i = 0; i < 5; i++) sender.send(numberedPayload(i), `127.0.0.1:${mainPort}`);
-        await waitUntil(() => main.messages.length === 5 && receiver.received.length === 100, "both threads' datagrams");
+        await waitUntil(() => main.messages.length === 5 && receiver.received.length === 101, "both threads' datagrams");
         expect(main.messages.map((m) => payloadSeq(m.data))).toEqual([0, 1, 2, 3, 4]);
-        expect(receiver.received.map((r) => r.data[0])).toEqual(Array.from({ length: 100 }, (_, i) => i));
+        expect(receiver.received.map((r) => r.data[0])).toEqual(Array.from({ length: 101 }, (_, i) => i));
       });
     }
 
