@@ -66,6 +66,7 @@ struct Timed {
   int32_t *done_errnos;
   size_t done_size, done_cap;
   /* Event-loop side only. */
+  Module *m;
   uv_async_t *async;
   napi_env env;
   napi_ref on_sent;
@@ -294,9 +295,14 @@ static void on_async(uv_async_t *handle) {
 
 static void free_async(uv_handle_t *handle) { free(handle); }
 
-/* Environment teardown: stop and join the thread, drop what was never sent. */
+/*
+ * Environment teardown: stop and join the thread, drop what was never sent. It runs before
+ * Node-API frees the module state and finalizes the sockets (cleanup hooks run in reverse order
+ * of registration), so it unhooks itself there: a socket finalized later finds no timed sends.
+ */
 static void cleanup(void *arg) {
   Timed *t = arg;
+  t->m->timed = NULL;
   pthread_mutex_lock(&t->lock);
   t->stop = 1;
   pthread_cond_signal(&t->wake);
@@ -325,6 +331,7 @@ static Timed *timed(napi_env env) {
   if (napi_get_uv_event_loop(env, &loop) != napi_ok) return NULL;
   Timed *t = must(calloc(1, sizeof *t));
   t->env = env;
+  t->m = m;
   pthread_mutex_init(&t->lock, NULL);
   pthread_condattr_t monotonic;
   pthread_condattr_init(&monotonic);
