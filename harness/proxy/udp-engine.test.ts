@@ -328,15 +328,15 @@ for (const candidate of [dgramUdpIo, native.io]) {
 
         it('latency counts from when the kernel received the datagram, however late the proxy read it', async () => {
           const s = await setup();
-          s.add({ type: 'latency', stream: 'upstream', attributes: { latency: 30 } });
+          s.add({ type: 'latency', stream: 'upstream', attributes: { latency: 60 } });
           const { client, arrivals } = await kernelTimedClient(s.listen);
           const start = performance.now();
           client.send(numberedPayload(0));
           await Promise.resolve(); // it leaves at the end of this task
-          blockEventLoop(80); // the proxy reads it 80 ms late: its 30 ms are over by then
+          blockEventLoop(100); // the proxy reads it 100 ms late: its 60 ms are over by then
           await s.client.waitFor(() => arrivals.length === 1, 'the reply');
-          expect(arrivals[0]! - start).toBeGreaterThanOrEqual(30);
-          expect(arrivals[0]! - start).toBeLessThan(80 + 30); // counted from the read, it would be later
+          expect(arrivals[0]! - start).toBeGreaterThanOrEqual(60);
+          expect(arrivals[0]! - start).toBeLessThan(100 + 60); // counted from the read, it would be later
         });
 
         it('a held datagram leaves on time while the event loop is blocked: the sender thread sends it', async () => {
