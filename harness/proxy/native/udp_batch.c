@@ -390,6 +390,12 @@ static napi_value SetBuffers(napi_env env, napi_callback_info info) {
   return result;
 }
 
+napi_status replace_reference(napi_env env, napi_ref *ref, napi_value fn) {
+  if (*ref) napi_delete_reference(env, *ref);
+  *ref = NULL;
+  return napi_create_reference(env, fn, 1, ref);
+}
+
 static napi_value Start(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
@@ -397,10 +403,8 @@ static napi_value Start(napi_env env, napi_callback_info info) {
   if (!s) return NULL;
   bool with_sources;
   CHECK(napi_get_value_bool(env, argv[2], &with_sources));
-  if (s->on_batch) napi_delete_reference(env, s->on_batch);
-  if (s->on_error) napi_delete_reference(env, s->on_error);
-  CHECK(napi_create_reference(env, argv[0], 1, &s->on_batch));
-  CHECK(napi_create_reference(env, argv[1], 1, &s->on_error));
+  CHECK(replace_reference(env, &s->on_batch, argv[0]));
+  CHECK(replace_reference(env, &s->on_error, argv[1]));
   s->with_sources = with_sources;
   s->started = 1;
   update_poll(s);
@@ -412,8 +416,7 @@ static napi_value WaitWritable(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   Sock *s = unwrap(env, info, &argc, argv);
   if (!s) return NULL;
-  if (s->on_writable) napi_delete_reference(env, s->on_writable);
-  CHECK(napi_create_reference(env, argv[0], 1, &s->on_writable));
+  CHECK(replace_reference(env, &s->on_writable, argv[0]));
   s->want_writable = 1;
   update_poll(s);
   return NULL;

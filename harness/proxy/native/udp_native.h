@@ -77,6 +77,9 @@ napi_value throw_errno(napi_env env, int err, const char *syscall);
 /* The socket behind `this`, with the call's arguments; NULL (and a thrown error) if closed. */
 Sock *unwrap(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv);
 
+/* Points *ref (a strong reference, or NULL) at `fn`, releasing what it held. */
+napi_status replace_reference(napi_env env, napi_ref *ref, napi_value fn);
+
 /* socket.sendAt(data, address | null, delayMs, line, ticket) */
 napi_value timed_send(napi_env env, napi_callback_info info);
 /* recallTimed(line) -> Float64Array of the tickets not sent yet, in due order */

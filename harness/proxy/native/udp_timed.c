@@ -438,8 +438,7 @@ napi_value timed_on_sent(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   Timed *t = timed(env);
   if (!t) return NULL;
-  if (t->on_sent) napi_delete_reference(env, t->on_sent);
-  CHECK(napi_create_reference(env, argv[0], 1, &t->on_sent));
+  CHECK(replace_reference(env, &t->on_sent, argv[0]));
   return NULL;
 }
 
