@@ -5,6 +5,7 @@
       "sources": ["udp_batch.c", "udp_timed.c"],
       "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter", "-pthread"],
       "ldflags": ["-pthread"],
+      "libraries": ["-lm"],
       "conditions": [["OS!='linux'", { "type": "none", "sources!": ["udp_batch.c", "udp_timed.c"] }]]
     }
   ]
