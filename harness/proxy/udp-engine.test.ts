@@ -326,12 +326,18 @@ for (const candidate of [dgramUdpIo, native.io]) {
           return { client, arrivals };
         };
 
-        it('latency counts from when the kernel received the datagram, however late the proxy read it', async () => {
+        /** A proxy with a 60 ms latency toxic on `stream`, and one datagram just sent through it by a kernel-timed client. */
+        const sendThroughLatency = async (stream: Direction) => {
           const s = await setup();
-          s.add({ type: 'latency', stream: 'upstream', attributes: { latency: 60 } });
+          s.add({ type: 'latency', stream, attributes: { latency: 60 } });
           const { client, arrivals } = await kernelTimedClient(s.listen);
           const start = performance.now();
           client.send(numberedPayload(0));
+          return { s, arrivals, start };
+        };
+
+        it('latency counts from when the kernel received the datagram, however late the proxy read it', async () => {
+          const { s, arrivals, start } = await sendThroughLatency('upstream');
           await Promise.resolve(); // it leaves at the end of this task
           blockEventLoop(100); // the proxy reads it 100 ms late: its 60 ms are over by then
           await s.client.waitFor(() => arrivals.length === 1, 'the reply');
@@ -340,11 +346,7 @@ for (const candidate of [dgramUdpIo, native.io]) {
         });
 
         it('a held datagram leaves on time while the event loop is blocked: the sender thread sends it', async () => {
-          const s = await setup();
-          s.add({ type: 'latency', stream: 'downstream', attributes: { latency: 60 } });
-          const { client, arrivals } = await kernelTimedClient(s.listen);
-          const start = performance.now();
-          client.send(numberedPayload(0));
+          const { s, arrivals, start } = await sendThroughLatency('downstream');
           await s.client.waitFor(() => s.engine.inFlight() === 1, 'the reply held by the proxy');
           const blockedAt = performance.now();
           blockEventLoop(150);
