@@ -24,9 +24,9 @@ export interface Clock {
   /** Monotonic milliseconds with sub-millisecond precision. Never goes backwards. */
   now(): Millis;
   /**
-   * True when `now()` is the process's real monotonic time, so that a deadline can be handed to
-   * something outside this clock (a native thread) as "`atMs − now()` from now". False for test
-   * clocks, whose time moves only when a test says so.
+   * True when `now()` is `performance.now()`, the process's real monotonic time, so that times
+   * can cross to and from something outside this clock (a native thread's deadlines, the
+   * kernel's receive timestamps). False for test clocks, whose time moves only when a test says so.
    */
   readonly realTime: boolean;
   /** Runs `callback` once at (never before) monotonic time `atMs`. */

@@ -316,7 +316,7 @@ for (const candidate of [dgramUdpIo, native.io]) {
         const kernelTimedClient = async (listen: string) => {
           const arrivals: number[] = [];
           const client = io.open('udp4', {
-            message: (_data, _from, ageMs) => arrivals.push(performance.now() - ageMs),
+            message: (_data, _from, receivedAt) => arrivals.push(receivedAt!),
             error: () => {},
             sendError: () => {},
           });

@@ -175,28 +175,29 @@ export class UdpEngine implements ProxyEngine {
     this.deps.busyPoll?.touch(bytes);
   };
 
-  private readonly onClientDatagram = (data: Buffer, key: string, ageMs: number): void => {
+  private readonly onClientDatagram = (data: Buffer, key: string, receivedAt: number | undefined): void => {
     if (this.closed) return;
     const now = this.clock.now();
     const session = this.sessions.get(key) ?? this.openSession(key, parseHostPort(key)!);
     session.lastActiveMs = now;
-    this.arrive('upstream', data, this.arrivedAt(now, ageMs), key);
+    this.arrive('upstream', data, this.arrivedAt(now, receivedAt), key);
   };
 
-  private onUpstreamReply(session: Session, data: Buffer, ageMs: number): void {
+  private onUpstreamReply(session: Session, data: Buffer, receivedAt: number | undefined): void {
     if (this.closed) return;
     const now = this.clock.now();
     session.lastActiveMs = now;
-    this.arrive('downstream', data, this.arrivedAt(now, ageMs), session.key);
+    this.arrive('downstream', data, this.arrivedAt(now, receivedAt), session.key);
   }
 
   /**
    * When the kernel received a datagram the event loop reads now: toxic delays count from then,
-   * so a busy loop does not make a delayed datagram late (UdpHandlers.message). A test clock's
-   * time is not real time, so there the datagram arrived when it is read.
+   * so neither a busy loop nor the time it takes to get to a datagram makes a delayed datagram
+   * late (UdpHandlers.message). A test clock's time is not real time, so there the datagram
+   * arrived when it is read.
    */
-  private arrivedAt(now: number, ageMs: number): number {
-    return this.clock.realTime ? now - ageMs : now;
+  private arrivedAt(now: number, receivedAt: number | undefined): number {
+    return this.clock.realTime && receivedAt !== undefined ? Math.min(receivedAt, now) : now;
   }
 
   private arrive(direction: Direction, data: Buffer, arrivedAt: number, session: string): void {
@@ -296,7 +297,7 @@ export class UdpEngine implements ProxyEngine {
       endpoint = this.listener;
       to = this.sessions.get(datagram.session)?.client ?? parseHostPort(datagram.session)!;
     }
-    const ticket = line.send(endpoint, datagram.data, to, dueMs - this.clock.now(), (error) => {
+    const ticket = line.send(endpoint, datagram.data, to, dueMs, (error) => {
       if (session) session.timedSends--;
       this.countForwarded(direction, datagram.data.length);
       if (error) this.sendFailed(direction, error);
@@ -325,7 +326,7 @@ export class UdpEngine implements ProxyEngine {
   private openSession(key: string, client: HostPort): Session {
     const socket = this.io.open(udpSocketType(this.upstream.host), {
       read: this.onRead,
-      message: (data, _from, ageMs) => this.onUpstreamReply(session, data, ageMs),
+      message: (data, _from, receivedAt) => this.onUpstreamReply(session, data, receivedAt),
       error: (error) => this.onSessionError(session, error),
       sendError: (error) => this.sendFailed('upstream', error),
     });

@@ -15,7 +15,7 @@ class DgramEndpoint implements UdpEndpoint {
     this.socket = createProxySocket(type);
     this.socket.on('message', (data, rinfo) => {
       handlers.read?.(data.length);
-      handlers.message(data, formatHostPort({ host: rinfo.address, port: rinfo.port }), 0);
+      handlers.message(data, formatHostPort({ host: rinfo.address, port: rinfo.port }), undefined);
     });
   }
 

@@ -26,7 +26,7 @@ interface NativeSocket {
   connect(ip: string, port: number): void;
   setBuffers(recvBytes: number, sendBytes: number): [number, number];
   start(
-    onBatch: (data: Buffer, lengths: Int32Array, count: number, sources: string[] | null, ages: Float64Array) => void,
+    onBatch: (data: Buffer, lengths: Int32Array, count: number, sources: string[] | null, received: Float64Array) => void,
     onError: (negErrno: number) => void,
     withSources: boolean,
   ): void;
@@ -35,8 +35,8 @@ interface NativeSocket {
   waitWritable(onWritable: () => void): void;
   close(): void;
   stats(): SendStats;
-  /** A timed send (udp_timed.c): copies `data`, sends it `delayMs` from now from the sender thread. */
-  sendAt(data: Buffer, address: Buffer | null, delayMs: number, line: number, ticket: number): void;
+  /** A timed send (udp_timed.c): copies `data`, sends it at `atMs` (monotonicMs time) from the sender thread. */
+  sendAt(data: Buffer, address: Buffer | null, atMs: number, line: number, ticket: number): void;
 }
 
 interface NativeAddon {
@@ -46,6 +46,40 @@ interface NativeAddon {
   recallTimed(line: number): Float64Array;
   /** Where the sender thread reports each timed send: errno 0 sent, negative refused or cancelled. */
   onTimedSent(callback: (tickets: Float64Array, errnos: Int32Array) => void): void;
+  /** The addon's clock (CLOCK_MONOTONIC) in ms: receive times and due times are on it. */
+  monotonicMs(): number;
+}
+
+/**
+ * performance.now() runs on the same monotonic clock as the addon's, from another origin: the
+ * offset between the two is measured once, as the middle of the tightest of a few brackets of
+ * performance.now() readings around one of the addon's (the error is half that bracket, well
+ * under a microsecond). Receive times and due times cross the boundary as times on the addon's
+ * clock, never as durations, so however long JavaScript takes to get to a batch or a send, no
+ * deadline moves.
+ */
+export class ClockBridge {
+  /** addon time − performance.now() time */
+  private readonly offsetMs: number;
+
+  constructor(addon: Pick<NativeAddon, 'monotonicMs'>) {
+    let best = { width: Infinity, offset: 0 };
+    for (let i = 0; i < 7; i++) {
+      const before = performance.now();
+      const native = addon.monotonicMs();
+      const after = performance.now();
+      if (after - before < best.width) best = { width: after - before, offset: native - (before + after) / 2 };
+    }
+    this.offsetMs = best.offset;
+  }
+
+  toPerformanceNow(addonMs: number): number {
+    return addonMs - this.offsetMs;
+  }
+
+  toAddon(performanceNowMs: number): number {
+    return performanceNowMs + this.offsetMs;
+  }
 }
 
 const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(([name, value]) => [value, name]));
@@ -85,7 +119,12 @@ class NativeEndpoint implements UdpEndpoint {
   /** sockaddr per destination object: a session's client is encoded once. */
   private readonly encoded = new WeakMap<HostPort, Buffer>();
 
-  constructor(private readonly addon: NativeAddon, type: SocketType, private readonly handlers: UdpHandlers) {
+  constructor(
+    private readonly addon: NativeAddon,
+    private readonly clock: ClockBridge,
+    type: SocketType,
+    private readonly handlers: UdpHandlers,
+  ) {
     this.family = type === 'udp6' ? 6 : 4;
     this.socket = new addon.UdpSocket(this.family);
   }
@@ -128,12 +167,12 @@ class NativeEndpoint implements UdpEndpoint {
     this.socket.start(this.onBatch, this.onError, withSources);
   }
 
-  private readonly onBatch = (data: Buffer, lengths: Int32Array, count: number, sources: string[] | null, ages: Float64Array): void => {
+  private readonly onBatch = (data: Buffer, lengths: Int32Array, count: number, sources: string[] | null, received: Float64Array): void => {
     this.handlers.read?.(data.length);
     let offset = 0;
     for (let i = 0; i < count && !this.closed; i++) {
       const length = lengths[i]!;
-      this.handlers.message(data.subarray(offset, offset + length), sources ? sources[i]! : this.peerKey, ages[i]!);
+      this.handlers.message(data.subarray(offset, offset + length), sources ? sources[i]! : this.peerKey, this.clock.toPerformanceNow(received[i]!));
       offset += length;
     }
   };
@@ -169,8 +208,8 @@ class NativeEndpoint implements UdpEndpoint {
   }
 
   /** A timed send on this socket (see TimedLine); throws if the socket is closed. */
-  sendAt(data: Buffer, to: HostPort | undefined, delayMs: number, line: number, ticket: number): void {
-    this.socket.sendAt(data, this.sockaddr(to), delayMs, line, ticket);
+  sendAt(data: Buffer, to: HostPort | undefined, atMs: number, line: number, ticket: number): void {
+    this.socket.sendAt(data, this.sockaddr(to), this.clock.toAddon(atMs), line, ticket);
   }
 
   private readonly flush = (): void => {
@@ -245,14 +284,14 @@ class TimedSends {
   line(): TimedLine {
     const id = this.nextLine++;
     return {
-      send: (endpoint, data, to, delayMs, sent) => {
+      send: (endpoint, data, to, atMs, sent) => {
         if (!(endpoint instanceof NativeEndpoint)) throw new Error('a timed send needs an endpoint of the native UDP I/O');
         if (!this.started) {
           this.addon.onTimedSent(this.onSent);
           this.started = true;
         }
         const ticket = this.nextTicket++;
-        endpoint.sendAt(data, to, delayMs, id, ticket);
+        endpoint.sendAt(data, to, atMs, id, ticket);
         this.waiting.set(ticket, sent);
         return ticket;
       },
@@ -299,10 +338,11 @@ function load(): { io?: UdpIo; problem?: string } {
   try {
     const addon = createRequire(import.meta.url)(path) as NativeAddon;
     const timed = new TimedSends(addon);
+    const clock = new ClockBridge(addon);
     return {
       io: {
         kind: 'native',
-        open: (type, handlers) => new NativeEndpoint(addon, type, handlers),
+        open: (type, handlers) => new NativeEndpoint(addon, clock, type, handlers),
         deferFlush: queueMicrotask,
         timedLine: () => timed.line(),
       },

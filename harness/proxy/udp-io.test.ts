@@ -4,13 +4,14 @@
  * datagrams to the kernel as one segmented send — and errors surface as dgram's would.
  */
 import { createSocket } from 'node:dgram';
+import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isFaultlineError } from '../core/errors.js';
 import { parseHostPort } from '../core/address.js';
 import { chooseUdpIo, UDP_IO_ENV, type UdpEndpoint, type UdpHandlers } from './udp-io.js';
 import { dgramUdpIo } from './udp-io-dgram.js';
-import { addonPath, loadNativeUdpIo } from './udp-io-native.js';
+import { addonPath, ClockBridge, loadNativeUdpIo } from './udp-io-native.js';
 import { blockEventLoop, numberedPayload, openUdpPeer, payloadSeq, type UdpPeer } from './udp-test-kit.js';
 
 const native = loadNativeUdpIo();
@@ -29,8 +30,8 @@ async function waitUntil(predicate: () => boolean, what: string, timeoutMs = 200
 
 interface Recorded {
   endpoint: UdpEndpoint;
-  /** ageMs as the endpoint reported it; atMs: performance.now() when it did. */
-  messages: Array<{ data: Buffer; from: string; ageMs: number; atMs: number }>;
+  /** receivedAt as the endpoint reported it; atMs: performance.now() when it did. */
+  messages: Array<{ data: Buffer; from: string; receivedAt: number | undefined; atMs: number }>;
   errors: string[];
   sendErrors: string[];
 }
@@ -42,7 +43,7 @@ for (const io of [dgramUdpIo, native.io]) {
       const errors: string[] = [];
       const sendErrors: string[] = [];
       const handlers: UdpHandlers = {
-        message: (data, from, ageMs) => messages.push({ data: Buffer.from(data), from, ageMs, atMs: performance.now() }),
+        message: (data, from, receivedAt) => messages.push({ data: Buffer.from(data), from, receivedAt, atMs: performance.now() }),
         error: (e) => errors.push(e.code ?? e.message),
         sendError: (e) => sendErrors.push(e.code ?? e.message),
       };
@@ -135,7 +136,7 @@ for (const io of [dgramUdpIo, native.io]) {
              parentPort.postMessage([sent, Array.from(tickets), Array.from(errnos)]);
              socket.close();
            });
-           socket.sendAt(Buffer.alloc(500, 100), null, 5, 1, 42);`,
+           socket.sendAt(Buffer.alloc(500, 100), null, addon.monotonicMs() + 5, 1, 42);`,
           { eval: true, workerData: { addon: addonPath(), port: to.port } },
         );
         const sentByWorker = await new Promise((resolve, reject) => worker.once('message', resolve).once('error', reject));
@@ -167,7 +168,7 @@ for (const io of [dgramUdpIo, native.io]) {
           const start = performance.now();
           const delays = [30, 10, 20, 40, 40];
           const tickets = delays.map((delayMs, seq) =>
-            line.send(sender.endpoint, numberedPayload(seq), undefined, delayMs, (error) => reports.push([seq, error?.code])),
+            line.send(sender.endpoint, numberedPayload(seq), undefined, start + delayMs, (error) => reports.push([seq, error?.code])),
           );
           expect(new Set(tickets).size).toBe(delays.length);
           blockEventLoop(100);
@@ -175,7 +176,7 @@ for (const io of [dgramUdpIo, native.io]) {
           // Equal due times leave in the order handed over.
           expect(receiver.messages.map((m) => payloadSeq(m.data))).toEqual([1, 2, 0, 3, 4]);
           for (const m of receiver.messages) {
-            const arrivedAt = m.atMs - m.ageMs; // the kernel's receive time
+            const arrivedAt = m.receivedAt!; // the kernel's receive time
             const delayMs = delays[payloadSeq(m.data)]!;
             expect(arrivedAt - start).toBeGreaterThanOrEqual(delayMs);
             // Sent while the loop was still blocked: the thread did not wait for it.
@@ -190,9 +191,10 @@ for (const io of [dgramUdpIo, native.io]) {
           const other = io.timedLine!();
           const reports: number[] = [];
           const sent = (seq: number) => () => reports.push(seq);
-          line.send(sender.endpoint, numberedPayload(0), undefined, 1, sent(0));
-          const later = [80, 60, 70].map((delayMs, i) => line.send(sender.endpoint, numberedPayload(i + 1), undefined, delayMs, sent(i + 1)));
-          other.send(sender.endpoint, numberedPayload(9), undefined, 40, sent(9));
+          const start = performance.now();
+          line.send(sender.endpoint, numberedPayload(0), undefined, start + 1, sent(0));
+          const later = [80, 60, 70].map((delayMs, i) => line.send(sender.endpoint, numberedPayload(i + 1), undefined, start + delayMs, sent(i + 1)));
+          other.send(sender.endpoint, numberedPayload(9), undefined, start + 40, sent(9));
           await waitUntil(() => reports.includes(0), 'the first one sent');
           expect(line.recall()).toEqual([later[1], later[2], later[0]]);
           expect(line.recall()).toEqual([]);
@@ -206,23 +208,38 @@ for (const io of [dgramUdpIo, native.io]) {
           const { receiver, sender } = await pair();
           const line = io.timedLine!();
           const reports: Array<string | undefined> = [];
-          for (let i = 0; i < 3; i++) line.send(sender.endpoint, numberedPayload(i), undefined, 50, (error) => reports.push(error?.code));
+          for (let i = 0; i < 3; i++) line.send(sender.endpoint, numberedPayload(i), undefined, performance.now() + 50, (error) => reports.push(error?.code));
           await sender.endpoint.close();
           await waitUntil(() => reports.length === 3, 'three reports');
           expect(reports).toEqual(['ECANCELED', 'ECANCELED', 'ECANCELED']);
           await new Promise((resolve) => setTimeout(resolve, 80));
           expect(receiver.messages).toEqual([]);
-          expect(() => line.send(sender.endpoint, numberedPayload(3), undefined, 1, () => {})).toThrow(/closed/);
+          expect(() => line.send(sender.endpoint, numberedPayload(3), undefined, performance.now(), () => {})).toThrow(/closed/);
         });
 
-        it('a datagram read late says how long ago the kernel received it', async () => {
+        it("the addon's clock maps onto performance.now() to within microseconds", () => {
+          const addon = createRequire(import.meta.url)(addonPath()!) as { monotonicMs(): number };
+          const bridge = new ClockBridge(addon);
+          for (let i = 0; i < 20; i++) {
+            const before = performance.now();
+            const mapped = bridge.toPerformanceNow(addon.monotonicMs());
+            const after = performance.now();
+            expect(mapped).toBeGreaterThanOrEqual(before - 0.005);
+            expect(mapped).toBeLessThanOrEqual(after + 0.005);
+          }
+        });
+
+        it('a datagram read late says when the kernel received it, in performance.now() time', async () => {
           const { receiver, sender } = await pair();
+          const sentAt = performance.now();
           sender.endpoint.send(numberedPayload(1));
           await Promise.resolve(); // the send leaves at the end of this task, without an event loop turn
           blockEventLoop(40);
           await waitUntil(() => receiver.messages.length === 1, 'the datagram');
-          expect(receiver.messages[0]!.ageMs).toBeGreaterThanOrEqual(30);
-          expect(receiver.messages[0]!.ageMs).toBeLessThan(1000);
+          const { receivedAt, atMs } = receiver.messages[0]!;
+          expect(receivedAt).toBeGreaterThanOrEqual(sentAt);
+          expect(receivedAt! - sentAt).toBeLessThan(20); // received at once, read 40 ms later
+          expect(atMs - receivedAt!).toBeGreaterThanOrEqual(30);
         });
       });
     }

@@ -27,10 +27,12 @@ export interface UdpHandlers {
   read?(bytes: number): void;
   /**
    * A datagram arrived from `from` (`host:port`, IPv6 bracketed). `data` is the endpoint's to
-   * keep. `ageMs`: how long ago the kernel received it, from its receive timestamp (native), or
-   * 0 where the I/O cannot tell (dgram); an event loop that was busy reads datagrams late.
+   * keep. `receivedAt`: when the kernel received it, in performance.now() time, from its receive
+   * timestamp (native); undefined where the I/O cannot tell (dgram). An event loop that was busy
+   * reads datagrams late, and even an idle one gets to a datagram tens of microseconds after it
+   * arrived.
    */
-  message(data: Buffer, from: string, ageMs: number): void;
+  message(data: Buffer, from: string, receivedAt: number | undefined): void;
   /** A socket error not tied to one send: ECONNREFUSED when an upstream host reported port unreachable. */
   error(error: NodeJS.ErrnoException): void;
   /** The kernel (or, for host names, the resolver) refused one datagram handed to `send`. */
@@ -75,11 +77,11 @@ export interface SendStats {
 export interface TimedLine {
   /**
    * Sends `data` through `endpoint` (an endpoint of the same UdpIo, open) to `to`, or to its
-   * connected peer, `delayMs` from now. `sent` is called on the event loop once the kernel took
+   * connected peer, at `atMs` in performance.now() time (at once if that has passed). `sent` is called on the event loop once the kernel took
    * the datagram (no argument) or refused it (the error; ECANCELED if the endpoint closed
    * first). Returns a ticket naming this send in `recall`.
    */
-  send(endpoint: UdpEndpoint, data: Buffer, to: HostPort | undefined, delayMs: number, sent: (error?: NodeJS.ErrnoException) => void): number;
+  send(endpoint: UdpEndpoint, data: Buffer, to: HostPort | undefined, atMs: number, sent: (error?: NodeJS.ErrnoException) => void): number;
   /** Takes back every send of this line not sent yet, whose `sent` is then never called; returns their tickets in due order. */
   recall(): number[];
 }

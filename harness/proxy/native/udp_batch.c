@@ -12,13 +12,14 @@
  *
  *   socket.bind(ip, port) -> bound port          socket.connect(ip, port)
  *   socket.setBuffers(recv, send) -> [recv, send] as the kernel reports them
- *   socket.start(onBatch, onError, withSources)  onBatch(data, lengths, count, sources|null, ages)
- *       (ages: how long before the batch was read the kernel received each datagram, in ms)
+ *   socket.start(onBatch, onError, withSources)  onBatch(data, lengths, count, sources|null, received)
+ *       (received: when the kernel received each datagram, monotonic ms, see receive_times)
  *   socket.send(buffers, start, end, addresses|null) -> datagrams sent, or {errno, failed}
  *       (an address entry may be null: that datagram goes to the connected peer)
  *   socket.waitWritable(onWritable)              socket.close()
  *   socket.stats() -> { messages, datagrams, segmentation }
  *   encodeAddress(family, ip, port) -> Buffer holding a sockaddr, for send()
+ *   monotonicMs() -> the addon's clock (CLOCK_MONOTONIC) in ms, see udp_native.h
  *
  * Timed sends (socket.sendAt, recallTimed, onTimedSent) are in udp_timed.c.
  */
@@ -133,25 +134,36 @@ static void report_error(Sock *s, int err) {
   call_js(s, s->on_error, 1, &code);
 }
 
+int64_t monotonic_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 /*
- * How long ago the kernel received each datagram, from its receive timestamp (SO_TIMESTAMPNS):
- * a toxic's delay then counts from the datagram's arrival, however late the event loop got to
- * read it. The timestamps are wall-clock time, so the ages are taken against the wall clock
- * once per batch; a clock step in between is clamped to 0 (or at most a second).
+ * When the kernel received each datagram, from its receive timestamp (SO_TIMESTAMPNS): a toxic's
+ * delay then counts from the datagram's arrival, however late the event loop got to read it.
+ * The timestamps are wall-clock time, so each one's age is taken against the wall clock once per
+ * batch and subtracted from the monotonic clock read at the same moment; an age a clock step
+ * made negative counts as 0, and none counts as more than a second. A datagram without a
+ * timestamp was received when it was read.
  */
-static void receive_ages(Module *m, struct mmsghdr *msgs, int n) {
-  struct timespec now;
-  clock_gettime(CLOCK_REALTIME, &now);
+static void receive_times(Module *m, struct mmsghdr *msgs, int n) {
+  struct timespec wall;
+  clock_gettime(CLOCK_REALTIME, &wall);
+  int64_t read_ns = monotonic_ns();
   for (int i = 0; i < n; i++) {
-    double age = 0;
+    int64_t age_ns = 0;
     struct msghdr *h = &msgs[i].msg_hdr;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c)) {
       if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
       struct timespec at;
       memcpy(&at, CMSG_DATA(c), sizeof at);
-      age = (double)(now.tv_sec - at.tv_sec) * 1e3 + (double)(now.tv_nsec - at.tv_nsec) / 1e6;
+      age_ns = (int64_t)(wall.tv_sec - at.tv_sec) * 1000000000 + (wall.tv_nsec - at.tv_nsec);
     }
-    m->ages[i] = age < 0 ? 0 : age > 1000 ? 1000 : age;
+    if (age_ns < 0) age_ns = 0;
+    if (age_ns > 1000000000) age_ns = 1000000000;
+    m->received[i] = (double)(read_ns - age_ns) / 1e6;
   }
 }
 
@@ -185,7 +197,7 @@ static void receive(Sock *s) {
     if (n == 0) return;
     size_t total = 0;
     for (int i = 0; i < n; i++) total += msgs[i].msg_len;
-    receive_ages(m, msgs, n);
+    receive_times(m, msgs, n);
     napi_value argv[5];
     char *data;
     if (napi_create_buffer(env, total ? total : 1, (void **)&data, &argv[0]) != napi_ok) return;
@@ -211,7 +223,7 @@ static void receive(Sock *s) {
     } else {
       napi_get_null(env, &argv[3]);
     }
-    napi_get_reference_value(env, m->ages_ref, &argv[4]);
+    napi_get_reference_value(env, m->received_ref, &argv[4]);
     call_js(s, s->on_batch, 5, argv);
     if (n < BATCH) return;
   }
@@ -296,7 +308,7 @@ static napi_value Construct(napi_env env, napi_callback_info info) {
   int af = family == 6 ? AF_INET6 : AF_INET;
   int fd = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return throw_errno(env, errno, "socket");
-  int on = 1; /* receive timestamps (see receive_ages); without them every age is 0 */
+  int on = 1; /* receive timestamps (see receive_times) */
   setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
   Sock *s = calloc(1, sizeof *s);
   s->poll = calloc(1, sizeof *s->poll);
@@ -597,10 +609,17 @@ static napi_value EncodeAddress(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static napi_value MonotonicMs(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value result;
+  CHECK(napi_create_double(env, (double)monotonic_ns() / 1e6, &result));
+  return result;
+}
+
 static void free_module(napi_env env, void *data, void *hint) {
   Module *m = data;
   if (m->lengths_ref) napi_delete_reference(env, m->lengths_ref);
-  if (m->ages_ref) napi_delete_reference(env, m->ages_ref);
+  if (m->received_ref) napi_delete_reference(env, m->received_ref);
   free(m->recv_area);
   free(m);
 }
@@ -620,12 +639,12 @@ NAPI_MODULE_INIT() {
   m->lengths = lengths_data;
   CHECK(napi_create_typedarray(env, napi_int32_array, BATCH, array_buffer, 0, &lengths_array));
   CHECK(napi_create_reference(env, lengths_array, 1, &m->lengths_ref));
-  napi_value ages_array;
-  void *ages_data;
-  CHECK(napi_create_arraybuffer(env, BATCH * sizeof(double), &ages_data, &array_buffer));
-  m->ages = ages_data;
-  CHECK(napi_create_typedarray(env, napi_float64_array, BATCH, array_buffer, 0, &ages_array));
-  CHECK(napi_create_reference(env, ages_array, 1, &m->ages_ref));
+  napi_value received_array;
+  void *received_data;
+  CHECK(napi_create_arraybuffer(env, BATCH * sizeof(double), &received_data, &array_buffer));
+  m->received = received_data;
+  CHECK(napi_create_typedarray(env, napi_float64_array, BATCH, array_buffer, 0, &received_array));
+  CHECK(napi_create_reference(env, received_array, 1, &m->received_ref));
   napi_property_descriptor methods[] = {
       {"bind", NULL, Bind, NULL, NULL, NULL, napi_default, NULL},
       {"connect", NULL, Connect, NULL, NULL, NULL, napi_default, NULL},
@@ -645,6 +664,8 @@ NAPI_MODULE_INIT() {
   CHECK(napi_set_named_property(env, exports, "recallTimed", fn));
   CHECK(napi_create_function(env, "onTimedSent", NAPI_AUTO_LENGTH, timed_on_sent, NULL, &fn));
   CHECK(napi_set_named_property(env, exports, "onTimedSent", fn));
+  CHECK(napi_create_function(env, "monotonicMs", NAPI_AUTO_LENGTH, MonotonicMs, NULL, &fn));
+  CHECK(napi_set_named_property(env, exports, "monotonicMs", fn));
   CHECK(napi_create_int32(env, BATCH, &fn));
   CHECK(napi_set_named_property(env, exports, "batch", fn));
   return exports;

@@ -32,8 +32,8 @@ typedef struct {
   struct sockaddr_storage recv_from[BATCH];
   napi_ref lengths_ref; /* Int32Array(BATCH) over `lengths`, read by JavaScript synchronously */
   int32_t *lengths;
-  napi_ref ages_ref;    /* Float64Array(BATCH) over `ages`, likewise */
-  double *ages;
+  napi_ref received_ref; /* Float64Array(BATCH) over `received`, likewise */
+  double *received;
   char recv_control[BATCH][CMSG_SPACE(sizeof(struct timespec))];
   struct mmsghdr send_msgs[BATCH];
   struct iovec send_iov[BATCH * MAX_SEGMENTS];
@@ -80,7 +80,15 @@ Sock *unwrap(napi_env env, napi_callback_info info, size_t *argc, napi_value *ar
 /* Points *ref (a strong reference, or NULL) at `fn`, releasing what it held. */
 napi_status replace_reference(napi_env env, napi_ref *ref, napi_value fn);
 
-/* socket.sendAt(data, address | null, delayMs, line, ticket) */
+/*
+ * The addon's one clock, CLOCK_MONOTONIC: receive times and timed sends' due times are on it,
+ * in ms for JavaScript (monotonicMs()), which maps it onto performance.now() once. Times, not
+ * durations, cross the boundary, so the time JavaScript takes to get to a batch or to a send
+ * never shifts a deadline.
+ */
+int64_t monotonic_ns(void);
+
+/* socket.sendAt(data, address | null, atMs, line, ticket): atMs on the monotonic clock */
 napi_value timed_send(napi_env env, napi_callback_info info);
 /* recallTimed(line) -> Float64Array of the tickets not sent yet, in due order */
 napi_value timed_recall(napi_env env, napi_callback_info info);

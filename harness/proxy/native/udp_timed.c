@@ -6,7 +6,7 @@
  * own"). The thread never runs JavaScript and never touches the JavaScript heap, so the event
  * loop's pauses do not reach it.
  *
- *   socket.sendAt(data, address | null, delayMs, line, ticket)   copies data; due = now + delay
+ *   socket.sendAt(data, address | null, atMs, line, ticket)   copies data; due at atMs (monotonic)
  *        │
  *        ▼
  *   [min-heap by due time, then hand-over order]──▶ sender thread: sleep until the earliest is
@@ -131,12 +131,6 @@ static void *must(void *p) {
   return p;
 }
 
-static int64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 // ── the heap ────────────────────────────────────────────────────────────────
 
 static int before(const Entry *a, const Entry *b) {
@@ -243,7 +237,7 @@ static void *run(void *arg) {
   prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
   Entry *batch[BATCH];
   int errs[BATCH];
-  SpinWindow window = {0, now_ns()};
+  SpinWindow window = {0, monotonic_ns()};
   int64_t last_sent_ns = 0; /* when the thread last finished sending */
   pthread_mutex_lock(&t->lock);
   while (!t->stop) {
@@ -251,12 +245,12 @@ static void *run(void *arg) {
       pthread_cond_wait(&t->wake, &t->lock);
       continue;
     }
-    int64_t now = now_ns(), due = t->heap[0]->due_ns, spin = spin_window_ns(&window, due - last_sent_ns);
+    int64_t now = monotonic_ns(), due = t->heap[0]->due_ns, spin = spin_window_ns(&window, due - last_sent_ns);
     if (due - now > spin) {
       int64_t wake = due - spin;
       struct timespec until = {.tv_sec = wake / 1000000000, .tv_nsec = wake % 1000000000};
       /* Only a sleep that ran out measures the machine; a signal (new entry, stop) ends it early. */
-      if (pthread_cond_timedwait(&t->wake, &t->lock, &until) == ETIMEDOUT) note_wake(&window, wake, now_ns());
+      if (pthread_cond_timedwait(&t->wake, &t->lock, &until) == ETIMEDOUT) note_wake(&window, wake, monotonic_ns());
       continue;
     }
     if (due > now) {
@@ -268,11 +262,11 @@ static void *run(void *arg) {
       pthread_mutex_unlock(&t->lock);
       for (;;) {
         int64_t head = atomic_load_explicit(&t->head_due, memory_order_relaxed);
-        now = now_ns();
+        now = monotonic_ns();
         if (now >= head || head - now > spin) break;
       }
       pthread_mutex_lock(&t->lock);
-      now = now_ns();
+      now = monotonic_ns();
     }
     int n = 0;
     while (n < BATCH && t->size > 0 && t->heap[0]->due_ns <= now) batch[n++] = pop(t);
@@ -280,7 +274,7 @@ static void *run(void *arg) {
     t->sending = 1;
     pthread_mutex_unlock(&t->lock);
     for (int i = 0; i < n; i++) errs[i] = send_entry(batch[i]);
-    last_sent_ns = now_ns();
+    last_sent_ns = monotonic_ns();
     pthread_mutex_lock(&t->lock);
     t->sending = 0;
     pthread_cond_broadcast(&t->idle);
@@ -433,18 +427,18 @@ napi_value timed_send(napi_env env, napi_callback_info info) {
   if (!t) return NULL;
   void *data, *addr = NULL;
   size_t len, addr_len = 0;
-  double delay_ms, ticket;
+  double at_ms, ticket;
   int32_t line;
   napi_valuetype addr_type;
   CHECK(napi_get_buffer_info(env, argv[0], &data, &len));
   CHECK(napi_typeof(env, argv[1], &addr_type));
   if (addr_type != napi_null && addr_type != napi_undefined) CHECK(napi_get_buffer_info(env, argv[1], &addr, &addr_len));
   if (addr_len > sizeof(struct sockaddr_storage)) return throw_errno(env, EINVAL, "sendAt");
-  CHECK(napi_get_value_double(env, argv[2], &delay_ms));
+  CHECK(napi_get_value_double(env, argv[2], &at_ms));
   CHECK(napi_get_value_int32(env, argv[3], &line));
   CHECK(napi_get_value_double(env, argv[4], &ticket));
   Entry *e = must(malloc(sizeof *e + len));
-  e->due_ns = now_ns() + (delay_ms > 0 ? (int64_t)(delay_ms * 1e6) : 0);
+  e->due_ns = (int64_t)(at_ms * 1e6); /* a due time already past leaves at once */
   e->ticket = ticket;
   e->line = line;
   e->sock = s;
