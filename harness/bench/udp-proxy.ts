@@ -260,7 +260,7 @@ async function oneWayAccuracy(proxy: ProxyProcess, io: UdpIo, samples: number): 
         const receivedAt = new Promise<number>((resolve) => (arrived = resolve));
         const sentAt = performance.now();
         client.send(payload);
-        const delay = (await receivedAt) - sentAt;
+        const delay = (await withinDeadline(receivedAt, `datagram ${i} to port ${port}`)) - sentAt;
         if (i >= WARMUP) out.push(delay);
       }
       client.disconnect();
@@ -317,6 +317,17 @@ async function roundTripAccuracy(proxy: ProxyProcess, samples: number, judged: b
 /** Pings excluded from the figures while the proxy's JIT settles. */
 const WARMUP = 20;
 
+/** Nothing on these loopback paths is lost; a datagram this late means something broke, and the bench says so rather than hang. */
+const LOST_AFTER_MS = 5000;
+
+function withinDeadline<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`UDP latency bench: ${what} did not arrive within ${LOST_AFTER_MS} ms`)), LOST_AFTER_MS);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
 /** Sequential pings; returns RTT − 50 ms for each (warm-up excluded), idling `gapMs` before each. */
 async function udpPingPong(client: Socket, samples: number, gapMs = 0): Promise<number[]> {
   let replied = false;
@@ -332,7 +343,10 @@ async function udpPingPong(client: Socket, samples: number, gapMs = 0): Promise<
     replied = false;
     const start = performance.now();
     client.send(payload);
-    while (!replied) await spin();
+    while (!replied) {
+      if (performance.now() - start > LOST_AFTER_MS) throw new Error(`UDP latency bench: no reply to ping ${i} within ${LOST_AFTER_MS} ms`);
+      await spin();
+    }
     if (i >= WARMUP) errors.push(performance.now() - start - LATENCY_MS);
   }
   return errors;

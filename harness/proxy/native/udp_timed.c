@@ -438,7 +438,7 @@ napi_value timed_send(napi_env env, napi_callback_info info) {
   CHECK(napi_get_value_int32(env, argv[3], &line));
   CHECK(napi_get_value_double(env, argv[4], &ticket));
   Entry *e = must(malloc(sizeof *e + len));
-  e->due_ns = (int64_t)(at_ms * 1e6); /* a due time already past leaves at once */
+  e->due_ns = at_ms > 0 ? (int64_t)(at_ms * 1e6) : 0; /* a due time already past (or NaN) leaves at once */
   e->ticket = ticket;
   e->line = line;
   e->sock = s;
