@@ -250,13 +250,26 @@ class ScenarioRun {
 
   // ── setup ────────────────────────────────────────────────────────────────
 
+  /** A real Toxiproxy proxies TCP only, and would take a UDP proxy's JSON as a TCP proxy's. */
+  private checkProtocols(backend: ProxyBackend): void {
+    const supported = backend.capabilities.protocols;
+    const unsupported = this.spec.proxies.find((p) => !supported.includes(p.protocol));
+    if (!unsupported) return;
+    const names = supported.map((p) => p.toUpperCase()).join(' and ');
+    throw new FaultlineError('ENVIRONMENT', `proxy "${unsupported.name}" is ${unsupported.protocol.toUpperCase()}, and the backend (${this.input.backendKind}) proxies ${names} only`, {
+      hint: 'run this scenario on the embedded backend (the default) or against a `faultline proxy` server; --grep and --tag select the others',
+    });
+  }
+
   private async setUp(): Promise<void> {
+    // The backend first: a scenario it cannot run stops here, before any target starts.
+    this.backend = await this.deps.createBackend(this.input.seed);
+    this.checkProtocols(this.backend);
     for (const target of this.spec.targets) {
       this.checkStopped();
       this.targets.set(target.name, await this.startTarget(target));
     }
     this.checkStopped();
-    this.backend = await this.deps.createBackend(this.input.seed);
     if (this.spec.proxies.some((p) => p.protocol === 'tcp') && this.backend.capabilities.tcpFaultLevel === 'stream') {
       this.notes.push(`TCP faults are stream-level (${this.backend.kind} proxy): it delays, throttles, cuts and resets the byte stream; it cannot make the kernel lose or retransmit segments`);
     }

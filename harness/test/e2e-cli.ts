@@ -111,3 +111,26 @@ export function isAlive(pid: number): boolean {
     return process.platform !== 'linux'; // no /proc: signal 0 is all we know
   }
 }
+
+/** A fast scenario that passes: UDP and TCP echo through proxies with loss and latency. */
+export const PASSING = `
+name: tiny-pass
+tags: [tiny]
+timeout: 10s
+targets: { echo: { builtin: echo } }
+proxies:
+  tcp_path: { protocol: tcp, target: echo }
+  udp_path: { protocol: udp, target: echo }
+workloads:
+  tcp: { type: tcp-echo, via: tcp_path, messages: 20 }
+  udp: { type: udp-echo, via: udp_path, messages: 200, rate: 2000/s, timeout: 300ms }
+faults:
+  - proxy: tcp_path
+    toxic: { type: latency, stream: upstream, attributes: { latency: 2 } }
+  - proxy: udp_path
+    toxic: { type: loss, stream: upstream, attributes: { probability: 0.3 } }
+assert:
+  tcp: [delivered, in_order, rtt_ms min >= 2ms]
+  udp: [lost_ratio > 0, lost_ratio < 100%]
+compare: [tcp, udp]
+`;

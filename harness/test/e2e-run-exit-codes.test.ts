@@ -8,7 +8,7 @@ import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { faultline, isAlive, readResults, requireBuild, scratchDir, SERVERS, startFaultline, writeScenario } from './e2e-cli.js';
+import { faultline, isAlive, PASSING, readResults, requireBuild, scratchDir, SERVERS, startFaultline, writeScenario } from './e2e-cli.js';
 
 let scratch: ReturnType<typeof scratchDir>;
 beforeAll(() => {
@@ -17,28 +17,6 @@ beforeAll(() => {
 });
 afterAll(() => scratch.remove());
 
-/** A fast scenario that passes: UDP and TCP echo through proxies with loss and latency. */
-const PASSING = `
-name: tiny-pass
-tags: [tiny]
-timeout: 10s
-targets: { echo: { builtin: echo } }
-proxies:
-  tcp_path: { protocol: tcp, target: echo }
-  udp_path: { protocol: udp, target: echo }
-workloads:
-  tcp: { type: tcp-echo, via: tcp_path, messages: 20 }
-  udp: { type: udp-echo, via: udp_path, messages: 200, rate: 2000/s, timeout: 300ms }
-faults:
-  - proxy: tcp_path
-    toxic: { type: latency, stream: upstream, attributes: { latency: 2 } }
-  - proxy: udp_path
-    toxic: { type: loss, stream: upstream, attributes: { probability: 0.3 } }
-assert:
-  tcp: [delivered, in_order, rtt_ms min >= 2ms]
-  udp: [lost_ratio > 0, lost_ratio < 100%]
-compare: [tcp, udp]
-`;
 
 describe('faultline run: exit codes and artifacts', () => {
   it('exits 0 on a passing scenario and writes results.json, junit.xml and index.html', async () => {

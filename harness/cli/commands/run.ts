@@ -16,7 +16,7 @@ import { MAX_SEED, randomSeed } from '../../core/rng.js';
 import type { RunResult } from '../../core/result.js';
 import { parseDuration, DURATION_FORMAT } from '../../core/duration.js';
 import { createEmbeddedProxy } from '../../proxy/embedded-proxy.js';
-import { createHttpBackend } from '../../admin/http-backend.js';
+import { createHttpBackend, probeAdminApi } from '../../admin/http-backend.js';
 import { createConsoleReporter } from '../../report/console.js';
 import { DEFAULT_REPORTER_LIST, parseReporterList, REPORTER_NAMES } from '../../report/reporter.js';
 import { parseShard, selectShard } from '../../report/shard.js';
@@ -71,8 +71,8 @@ export async function runRun(paths: string[], options: RunOptions, io: CliIo): P
   const timeoutMs = options.timeout === undefined ? undefined : parseTimeout(options.timeout);
   const reporters = parseReporterList(options.reporter);
   const shard = options.shard === undefined ? undefined : parseShard(options.shard);
-  const backend = parseBackend(options.backend);
-  if (backend.kind !== 'embedded' && parallel > 1) {
+  const backendChoice = parseBackend(options.backend);
+  if (backendChoice !== 'embedded' && parallel > 1) {
     throw new FaultlineError('INVALID_ARGUMENT', `--parallel ${parallel} needs the embedded backend: scenarios on one shared proxy server would clash on proxy names`, {
       hint: 'drop --parallel, or use --backend embedded',
     });
@@ -96,6 +96,7 @@ export async function runRun(paths: string[], options: RunOptions, io: CliIo): P
     specs = selectShard(withIds, shard.index, shard.total).map((s) => s.spec);
   }
 
+  const backend = await resolveBackend(backendChoice);
   const consoleReporter = reporters.includes('console') ? createConsoleReporter({ stream: io.stdout, env: io.env }) : undefined;
   if (!consoleReporter) io.stderr.write(`faultline: seed ${seed}, ${specs.length} scenario${specs.length === 1 ? '' : 's'}, backend ${backend.kind}\n`);
   let result: RunResult;
@@ -148,13 +149,25 @@ interface BackendChoice {
   create(seed: number): ProxyBackend;
 }
 
-function parseBackend(text: string): BackendChoice {
-  if (text === 'embedded') return { kind: 'embedded', create: (seed) => createEmbeddedProxy({ seed }) };
-  if (/^https?:\/\//.test(text)) {
-    // A shared server: each scenario creates its proxies there and deletes them at its end.
-    return { kind: `http ${text}`, create: () => createHttpBackend({ url: text }) };
-  }
+/** `embedded`, or the URL of an admin API server. */
+function parseBackend(text: string): 'embedded' | URL {
+  if (text === 'embedded') return text;
+  if (/^https?:\/\//.test(text)) return new URL(text);
   throw new FaultlineError('INVALID_ARGUMENT', `--backend: expected "embedded" or an http(s):// URL of a Toxiproxy-API server, got ${JSON.stringify(text)}`);
+}
+
+/**
+ * A server is asked what it is once, before any scenario starts: one that does not answer stops
+ * the run here (UNREACHABLE, exit 3), and a real Toxiproxy is told apart from a `faultline proxy`
+ * by the request-id header only faultline sends, so that its scenarios are held to what it can
+ * do (TCP only, no ledger) instead of failing on a proxy it would silently create as TCP.
+ */
+async function resolveBackend(choice: 'embedded' | URL): Promise<BackendChoice> {
+  if (choice === 'embedded') return { kind: 'embedded', create: (seed) => createEmbeddedProxy({ seed }) };
+  const url = choice.href.replace(/\/+$/, '');
+  const { flavor } = await probeAdminApi(url);
+  // A shared server: each scenario creates its proxies there and deletes them at its end.
+  return { kind: `${flavor === 'toxiproxy' ? 'toxiproxy' : 'http'} ${url}`, create: () => createHttpBackend({ url, flavor }) };
 }
 
 function parseSeed(text: string | undefined): number {
