@@ -12,7 +12,7 @@ import type { ProxyInput, ToxicInput } from '../core/spec.js';
 import { FAULTLINE_VERSION } from '../core/version.js';
 import { createEmbeddedProxy, type EmbeddedProxy } from '../proxy/embedded-proxy.js';
 import { startTcpEcho, tcpRoundTrip, type Closable } from '../test/admin-kit.js';
-import { createHttpBackend, FAULTLINE_USER_AGENT, probeAdminApi } from './http-backend.js';
+import { createHttpBackend, FAULTLINE_USER_AGENT, probeAdminApi, TOXIPROXY_TOXICS } from './http-backend.js';
 import { createAdminServer, type AdminServer } from './server.js';
 
 async function failure(promise: Promise<unknown>): Promise<FaultlineError> {
@@ -191,7 +191,7 @@ describe('against a server that answers as Toxiproxy does', () => {
     expect(await probeAdminApi(url)).toEqual({ flavor: 'toxiproxy', version: '2.12.0' });
     const backend = createHttpBackend({ url, flavor: 'toxiproxy' });
     expect(backend.kind).toBe('toxiproxy');
-    expect(backend.capabilities).toEqual({ protocols: ['tcp'], ledger: false, tcpFaultLevel: 'stream' });
+    expect(backend.capabilities).toEqual({ protocols: ['tcp'], ledger: false, tcpFaultLevel: 'stream', toxics: { tcp: TOXIPROXY_TOXICS } });
     expect(await backend.ledger('db')).toBeUndefined();
   });
 

@@ -33,9 +33,12 @@ export interface HttpBackendOptions {
 
 export const FAULTLINE_USER_AGENT = `faultline/${FAULTLINE_VERSION}`;
 
+/** Toxiproxy 2.x's toxics (docs/toxics.md has faultline's, which add TCP `loss`). */
+export const TOXIPROXY_TOXICS = ['noop', 'latency', 'bandwidth', 'slow_close', 'timeout', 'reset_peer', 'slicer', 'limit_data'] as const;
+
 const CAPABILITIES: Record<AdminApiFlavor, BackendCapabilities> = {
   faultline: { protocols: ['tcp', 'udp'], ledger: true, tcpFaultLevel: 'stream' },
-  toxiproxy: { protocols: ['tcp'], ledger: false, tcpFaultLevel: 'stream' },
+  toxiproxy: { protocols: ['tcp'], ledger: false, tcpFaultLevel: 'stream', toxics: { tcp: TOXIPROXY_TOXICS } },
 };
 
 export function createHttpBackend(options: HttpBackendOptions): ProxyBackend {

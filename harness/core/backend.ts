@@ -15,6 +15,8 @@ export interface BackendCapabilities {
   ledger: boolean;
   /** Whether TCP faults are real segment-level faults (wire layer) or stream-level emulation. */
   tcpFaultLevel: 'stream' | 'segment';
+  /** The toxic types it has per protocol; absent: every type faultline has. Toxiproxy lacks faultline's own (TCP `loss`). */
+  toxics?: Partial<Record<Protocol, readonly string[]>>;
 }
 
 export interface ProxyBackend {

@@ -250,21 +250,36 @@ class ScenarioRun {
 
   // ── setup ────────────────────────────────────────────────────────────────
 
-  /** A real Toxiproxy proxies TCP only, and would take a UDP proxy's JSON as a TCP proxy's. */
-  private checkProtocols(backend: ProxyBackend): void {
-    const supported = backend.capabilities.protocols;
-    const unsupported = this.spec.proxies.find((p) => !supported.includes(p.protocol));
-    if (!unsupported) return;
-    const names = supported.map((p) => p.toUpperCase()).join(' and ');
-    throw new FaultlineError('ENVIRONMENT', `proxy "${unsupported.name}" is ${unsupported.protocol.toUpperCase()}, and the backend (${this.input.backendKind}) proxies ${names} only`, {
-      hint: 'run this scenario on the embedded backend (the default) or against a `faultline proxy` server; --grep and --tag select the others',
-    });
+  /**
+   * What the backend cannot do stops the scenario before anything starts: a real Toxiproxy
+   * proxies TCP only (and would take a UDP proxy's JSON as a TCP proxy's), and lacks faultline's
+   * own toxics.
+   */
+  private checkCapabilities(backend: ProxyBackend): void {
+    const { protocols, toxics } = backend.capabilities;
+    const on = `the backend (${this.input.backendKind})`;
+    const unable = (message: string) =>
+      new FaultlineError('ENVIRONMENT', message, {
+        hint: 'run this scenario on the embedded backend (the default) or against a `faultline proxy` server; --grep and --tag select the others',
+      });
+    const proxy = this.spec.proxies.find((p) => !protocols.includes(p.protocol));
+    if (proxy) throw unable(`proxy "${proxy.name}" is ${proxy.protocol.toUpperCase()}, and ${on} proxies ${protocols.map((p) => p.toUpperCase()).join(' and ')} only`);
+    for (const fault of this.spec.faults) {
+      if (fault.kind !== 'toxic') continue;
+      for (const { proxy: name, toxic } of fault.toxics) {
+        const protocol = this.spec.proxies.find((p) => p.name === name)!.protocol;
+        const known = toxics?.[protocol];
+        if (known && !known.includes(toxic.type)) {
+          throw unable(`${fault.id}: ${on} has no ${protocol.toUpperCase()} toxic "${toxic.type}" (it has ${known.join(', ')})`);
+        }
+      }
+    }
   }
 
   private async setUp(): Promise<void> {
     // The backend first: a scenario it cannot run stops here, before any target starts.
     this.backend = await this.deps.createBackend(this.input.seed);
-    this.checkProtocols(this.backend);
+    this.checkCapabilities(this.backend);
     for (const target of this.spec.targets) {
       this.checkStopped();
       this.targets.set(target.name, await this.startTarget(target));

@@ -98,6 +98,36 @@ workloads:
       expect(requests.filter((r) => r.startsWith('POST'))).toEqual([]);
       expect(requests.filter((r) => r === 'GET /version')).toHaveLength(1);
     });
+
+    it("a fault with one of faultline's own toxics errors before anything starts, listing Toxiproxy's (exit 3)", async () => {
+      requests.length = 0;
+      const file = writeScenario(
+        scratch.path,
+        'tcp-loss.yaml',
+        `
+name: tcp-loss-on-toxiproxy
+timeout: 10s
+targets: { echo: { builtin: echo } }
+proxies: { tcp_path: { protocol: tcp, target: echo } }
+workloads: { tcp: { type: tcp-echo, via: tcp_path, messages: 10 } }
+faults:
+  - proxy: tcp_path
+    toxic: { type: latency, attributes: { latency: 5 } }
+  - proxy: tcp_path
+    at: 100ms
+    toxic: { type: loss, stream: upstream, attributes: { probability: 0.1 } }
+`,
+      );
+      const out = join(scratch.path, 'out-toxiproxy-loss');
+      const run = await faultline(['run', file, '--out', out, '--backend', url]);
+      expect(run.code, run.stdout + run.stderr).toBe(3);
+      const [scenario] = readResults(out).scenarios;
+      expect(scenario!.error).toMatchObject({
+        code: 'ENVIRONMENT',
+        message: `faults[1]: the backend (toxiproxy ${url}) has no TCP toxic "loss" (it has noop, latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data)`,
+      });
+      expect(requests).toEqual(['GET /version']);
+    });
   });
 
   it('stops before any scenario when nobody answers at the URL, naming it (exit 3)', async () => {
