@@ -130,6 +130,15 @@ faults:
     });
   });
 
+  it('rejects what is not an http(s) URL, quoting it (exit 2)', async () => {
+    const file = writeScenario(scratch.path, 'bad-url.yaml', PASSING);
+    for (const bad of ['http://', 'ftp://127.0.0.1:8474', 'toxiproxy']) {
+      const run = await faultline(['run', file, '--out', join(scratch.path, 'out-bad-url'), '--backend', bad]);
+      expect(run.code, run.stdout + run.stderr).toBe(2);
+      expect(run.stderr).toContain(`--backend: expected "embedded" or an http(s):// URL of a Toxiproxy-API server, got ${JSON.stringify(bad)}`);
+    }
+  });
+
   it('stops before any scenario when nobody answers at the URL, naming it (exit 3)', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));

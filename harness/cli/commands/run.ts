@@ -152,7 +152,7 @@ interface BackendChoice {
 /** `embedded`, or the URL of an admin API server. */
 function parseBackend(text: string): 'embedded' | URL {
   if (text === 'embedded') return text;
-  if (/^https?:\/\//.test(text)) return new URL(text);
+  if (/^https?:\/\//.test(text) && URL.canParse(text)) return new URL(text);
   throw new FaultlineError('INVALID_ARGUMENT', `--backend: expected "embedded" or an http(s):// URL of a Toxiproxy-API server, got ${JSON.stringify(text)}`);
 }
 
