@@ -11,7 +11,7 @@
  */
 import { FaultlineError, type Problem } from '../core/errors.js';
 import type { ProxyInput, ProxyPatch, ProxyState, ToxicInput, ToxicPatch, ToxicSpec } from '../core/spec.js';
-import { describe } from '../toxics/attributes.js';
+import { describe } from '../core/describe.js';
 
 /** Toxiproxy's default listen address is all interfaces on a free port; faultline's is loopback. */
 export const DEFAULT_LISTEN = '127.0.0.1:0';

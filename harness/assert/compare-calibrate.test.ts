@@ -80,7 +80,7 @@ describe('calibrate', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ proxy: 'udp_path', toxic: 'loss_upstream', stream: 'upstream', quantity: 'loss_ratio', requested: 0.1, achieved: 0.098, samples: 2000 });
     expect(rows[0]!.interval!.method).toBe('wilson');
-    expect(rows[0]!.note).toBe('196 of 2000 dropped loss');
+    expect(rows[0]!.note).toBe('196 of 2,000 dropped loss');
     const off = calibrate(faults, [ledger('udp_path', 'udp', [{ name: 'loss_upstream', type: 'loss', stream: 'upstream', counters: { seen: 2000, dropped_loss: 300 } }])], []);
     expect(off[0]!.note).toContain('requested 10% lies outside the 95% interval');
   });

@@ -67,7 +67,7 @@ describe('thresholds', () => {
       observed: '512.3 ms',
       message: 'p(99) of rtt_ms was 512.3 ms, expected < 500 ms',
     });
-    expect(evaluateCheck(check({ rtt_ms: 'max < 2s' }), udp(100, 0), none)).toMatchObject({ status: 'passed', message: 'max of rtt_ms was 900 ms, expected < 2000 ms' });
+    expect(evaluateCheck(check({ rtt_ms: 'max < 2s' }), udp(100, 0), none)).toMatchObject({ status: 'passed', message: 'max of rtt_ms was 900 ms, expected < 2,000 ms' });
     expect(evaluateCheck(check('rtt_ms < 121'), udp(100, 0), none).status).toBe('passed'); // avg implied
     expect(evaluateCheck(check('rtt_ms med <= 100'), udp(100, 0), none).status).toBe('passed');
     expect(evaluateCheck(check('rtt_ms count == 1000'), udp(100, 0), none).status).toBe('passed');
@@ -143,7 +143,7 @@ describe('guarantees', () => {
     const w = workload('tcp-stream', {}, { stream });
     expect(evaluateCheck(check('in_order'), w, none).status).toBe('passed');
     expect(evaluateCheck(check('intact'), w, none)).toMatchObject({ status: 'failed', message: 'not intact: 0 missing, 0 duplicated, 1 corrupted' });
-    expect(evaluateCheck(check('delivered'), w, none)).toMatchObject({ status: 'failed', message: 'delivered only 99% (990 of 1000 bytes), expected 100%' });
+    expect(evaluateCheck(check('delivered'), w, none)).toMatchObject({ status: 'failed', message: 'delivered only 99% (990 of 1,000 bytes), expected 100%' });
   });
 });
 
@@ -156,12 +156,12 @@ describe('consistency (~)', () => {
   it('passes when the configured rate lies in the interval around the observation', () => {
     const result = evaluateCheck(check('lost_ratio ~ configured'), udp(2000, 196), configured);
     expect(result.status).toBe('passed');
-    expect(result.observed).toBe('9.8% (196 of 2000 sent)');
+    expect(result.observed).toBe('9.8% (196 of 2,000 sent)');
     expect(result.expected).toBe('~ 10% (configured) at 95% confidence');
     expect(result.interval).toMatchObject({ confidence: 0.95, method: 'wilson' });
     expect(result.interval!.low).toBeLessThan(0.1);
     expect(result.interval!.high).toBeGreaterThan(0.1);
-    expect(result.message).toMatch(/^lost_ratio was 9\.8% \(196 of 2000 sent\); configured 10% lies inside the 95% interval 8\.\d+%–11\.\d+% around it \(wilson\)\. Configured from faults\[0\]: loss 10% upstream on path/);
+    expect(result.message).toMatch(/^lost_ratio was 9\.8% \(196 of 2,000 sent\); configured 10% lies inside the 95% interval 8\.\d+%–11\.\d+% around it \(wilson\)\. Configured from faults\[0\]: loss 10% upstream on path/);
   });
 
   it('fails when it does not, and a higher confidence widens the interval', () => {

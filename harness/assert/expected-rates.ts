@@ -25,6 +25,7 @@
  */
 import type { FaultRecord, WorkloadKind } from '../core/result.js';
 import type { Direction, ToxicSpec } from '../core/spec.js';
+import { formatPercent } from '../core/format-number.js';
 import { lossSource, survivalDesignEffect, type LossSource } from './statistics.js';
 
 export type RatioMetric = 'lost_ratio' | 'duplicated_ratio' | 'reordered_ratio' | 'corrupted_ratio' | 'delivered_ratio';
@@ -117,7 +118,7 @@ export function expectedRates(input: ExpectedRatesInput): ExpectedRates {
   const roundTrip = kind !== 'tcp-stream' && kind !== 'udp-stream';
   const directions: readonly Direction[] = roundTrip ? ['upstream', 'downstream'] : ['upstream'];
   const share = (w: Window) => shareOfWindow(w, windowStart, windowEnd);
-  const describe = (w: Window) => `${w.fault.id}: ${describeFault(w.fault)}, ${percent(share(w))} of the workload's time`;
+  const describe = (w: Window) => `${w.fault.id}: ${describeFault(w.fault)}, ${formatPercent(share(w))} of the workload's time`;
   const relevant = windows.filter((w) => w.fault.kind === 'down' || directions.includes(w.fault.toxic!.stream));
 
   if (kind.startsWith('tcp')) {
@@ -302,7 +303,7 @@ function describeToxic(toxic: ToxicSpec): string {
   const toxicity = toxic.toxicity < 1 ? `, toxicity ${toxic.toxicity}` : '';
   const attrs =
     a.probability !== undefined
-      ? `${percent(a.probability)}${a.burst !== undefined && a.burst > 1 ? ` (burst ${a.burst})` : ''}`
+      ? `${formatPercent(a.probability)}${a.burst !== undefined && a.burst > 1 ? ` (burst ${a.burst})` : ''}`
       : Object.entries(a)
           .map(([k, v]) => `${k}=${v}`)
           .join(' ');
@@ -311,11 +312,6 @@ function describeToxic(toxic: ToxicSpec): string {
 
 function orNone(list: string[], none: string): string[] {
   return list.length > 0 ? list : [none];
-}
-
-/** 0.1 → `10%`, 0.0125 → `1.25%`. */
-export function percent(ratio: number): string {
-  return `${Number((ratio * 100).toFixed(ratio * 100 >= 10 ? 1 : 2))}%`;
 }
 
 function clamp01(x: number): number {

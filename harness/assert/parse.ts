@@ -12,7 +12,7 @@
  *   text ──▶ metric ──▶ {labels} ──▶ aggregate ──▶ operator ──▶ value ──▶ at N% ──▶ Check
  */
 import { parseDuration } from '../core/duration.js';
-import { didYouMean } from './did-you-mean.js';
+import { didYouMean } from '../core/did-you-mean.js';
 import { GUARANTEES, METRIC_ALIASES, METRIC_NAMES, metricInfo, type MetricInfo } from './metric-catalog.js';
 
 export type Operator = '<' | '<=' | '>' | '>=' | '==' | '!=' | '~';

@@ -6,7 +6,7 @@
  */
 import { BusyPoll } from '../proxy/busy-poll.js';
 import { createEmbeddedProxy } from '../proxy/embedded-proxy.js';
-import { defaultUdpIo } from '../proxy/udp-io.js';
+import { defaultUdpIo } from '../proxy/udp-io-choice.js';
 import { serveChild } from './ipc-child.js';
 
 export interface HostUsage {

@@ -11,7 +11,8 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { startChild, type Child } from './ipc-child.js';
 import { mean, percentile } from './loopback.js';
-import { UDP_IO_ENV, type UdpIo } from '../proxy/udp-io.js';
+import type { UdpIo } from '../proxy/udp-io.js';
+import { UDP_IO_ENV } from '../proxy/udp-io-choice.js';
 import { loadNativeUdpIo } from '../proxy/udp-io-native.js';
 import { portOf, startProxyProcess, type ProxyProcess } from './proxy-process.js';
 import type { BenchContext, BenchFigure, BenchSuite, BenchSuiteResult } from './types.js';

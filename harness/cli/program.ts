@@ -12,27 +12,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, FaultlineError, formatProblem } from '../core/errors.js';
 import { FAULTLINE_VERSION } from '../core/version.js';
 import { registerCommands } from './commands/index.js';
-
-/** Where the CLI writes and how it learns about Ctrl-C; injected so tests can capture it. */
-export interface CliIo {
-  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
-  stderr: NodeJS.WritableStream & { isTTY?: boolean };
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-  /** Aborts on the first SIGINT/SIGTERM; commands stop work and clean up when it fires. */
-  interrupt: AbortSignal;
-  /** The arguments as typed (after `faultline`), for report headers. */
-  argv?: readonly string[];
-  /**
-   * Called by a command whose normal end *is* the interrupt (`faultline proxy`, like
-   * toxiproxy-server) once it has shut down cleanly, so the process exits with the command's
-   * code (0) instead of 130. Optional: in-process callers need not provide it.
-   */
-  interruptHandled?(): void;
-}
-
-/** A command's action resolves to the process exit code. */
-export type CommandAction = (...args: any[]) => Promise<ExitCode>;
+import type { CliIo } from './command.js';
 
 export const EXIT_CODES_HELP = `
 Exit codes:

@@ -46,7 +46,7 @@ import {
   type ToxicPatch,
   type ToxicSpec,
 } from '../core/spec.js';
-import { describe } from '../toxics/attributes.js';
+import { describe } from '../core/describe.js';
 import { patchToxic, resolveToxic } from '../toxics/registry.js';
 import type { EngineDeps, ProxyEngine, ProxyLog } from './engine.js';
 import type { BusyPoll } from './busy-poll.js';

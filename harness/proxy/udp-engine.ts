@@ -35,7 +35,8 @@ import { DEFAULT_SESSION_IDLE_TIMEOUT_MS, type Direction, type ToxicSpec } from 
 import type { Datagram } from '../toxics/types.js';
 import type { EngineDeps, ProxyEngine } from './engine.js';
 import { DatagramChain, type ReleaseLine } from './udp-datagram-chain.js';
-import { defaultUdpIo, type TimedLine, type UdpEndpoint, type UdpIo } from './udp-io.js';
+import type { TimedLine, UdpEndpoint, UdpIo } from './udp-io.js';
+import { defaultUdpIo } from './udp-io-choice.js';
 import { UDP_SOCKET_BUFFER_BYTES, udpSocketType } from './udp-socket.js';
 
 /** Direction-level counter: datagrams counted as forwarded that the kernel or resolver refused. */

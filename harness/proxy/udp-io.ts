@@ -9,14 +9,11 @@
  * Both give the engine the same semantics, and the engine tests run against both: datagrams are
  * never merged or split, a send the kernel refuses is reported to `sendError` (never thrown), an
  * ICMP port unreachable on a connected socket arrives as an `error` with code ECONNREFUSED.
- * Native is the default where it was built (at install, by native/build.mjs); FAULTLINE_UDP_IO
- * chooses explicitly (`native` fails loudly where the addon is missing, `dgram` never loads it).
+ * Which one a proxy gets is decided in udp-io-choice.ts, so that this interface depends on
+ * neither implementation.
  */
 import type { SocketType } from 'node:dgram';
 import type { HostPort } from '../core/address.js';
-import { FaultlineError } from '../core/errors.js';
-import { dgramUdpIo } from './udp-io-dgram.js';
-import { loadNativeUdpIo } from './udp-io-native.js';
 import type { GrantedBuffers } from './udp-socket.js';
 
 export interface UdpHandlers {
@@ -98,28 +95,4 @@ export interface UdpIo {
    * event loop turn, where the receiver woken by the first is still awake for the rest.
    */
   deferFlush(flush: () => void): void;
-}
-
-export const UDP_IO_ENV = 'FAULTLINE_UDP_IO';
-
-let chosen: UdpIo | undefined;
-
-/** The UDP I/O the proxy uses unless told otherwise: native where built, else dgram (see above). */
-export function defaultUdpIo(): UdpIo {
-  chosen ??= chooseUdpIo(process.env[UDP_IO_ENV]);
-  return chosen;
-}
-
-/** `native`, `dgram`, or auto (undefined / empty): native if it loads, else dgram. */
-export function chooseUdpIo(wanted: string | undefined): UdpIo {
-  if (wanted === 'dgram') return dgramUdpIo;
-  const native = loadNativeUdpIo();
-  if (wanted === undefined || wanted === '' || wanted === 'auto') return native.io ?? dgramUdpIo;
-  if (wanted === 'native') {
-    if (native.io) return native.io;
-    throw new FaultlineError('ENVIRONMENT', `${UDP_IO_ENV}=native, but the native UDP addon is not available: ${native.problem}`, {
-      hint: `rebuild it with "node harness/proxy/native/build.mjs", or unset ${UDP_IO_ENV} to fall back to dgram`,
-    });
-  }
-  throw new FaultlineError('INVALID_ARGUMENT', `${UDP_IO_ENV}="${wanted}" is not one of native, dgram, auto`);
 }

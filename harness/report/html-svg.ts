@@ -8,7 +8,7 @@
 import type { ComparisonRow, ScenarioResult } from '../core/result.js';
 import { faultLabel } from './chart-data.js';
 import { escapeHtml as esc } from './escape.js';
-import { formatAtMs, formatRatio } from './format.js';
+import { formatAtMs, formatPercent } from './format.js';
 import { describeFault, describeFaultShort, describeFaultWindow } from './scenario-facts.js';
 
 const WIDTH = 1000;
@@ -88,8 +88,8 @@ export function comparisonSvg(rows: readonly ComparisonRow[], idPrefix: string):
       const label = `${name} · ${row.workload} (${row.protocol.toUpperCase()})`;
       parts.push(`<text x="4" y="${y + 12}">${i === 0 ? `<tspan font-weight="600">${esc(name)}</tspan> · ` : ''}${esc(truncate(`${row.workload} (${row.protocol.toUpperCase()})`, 30))}</text>`);
       const w = value === null ? 0 : Math.max(value > 0 ? 1 : 0, value * plot);
-      parts.push(`<rect class="bar-${row.protocol === 'udp' ? 'udp' : 'tcp'}" x="${labelWidth}" y="${y}" width="${w.toFixed(1)}" height="${barHeight}"><title>${esc(`${label}: ${formatRatio(value)}`)}</title></rect>`);
-      parts.push(`<text x="${(labelWidth + w + 6).toFixed(1)}" y="${y + 12}">${esc(formatRatio(value))}</text>`);
+      parts.push(`<rect class="bar-${row.protocol === 'udp' ? 'udp' : 'tcp'}" x="${labelWidth}" y="${y}" width="${w.toFixed(1)}" height="${barHeight}"><title>${esc(`${label}: ${formatPercent(value)}`)}</title></rect>`);
+      parts.push(`<text x="${(labelWidth + w + 6).toFixed(1)}" y="${y + 12}">${esc(formatPercent(value))}</text>`);
       y += barHeight + 3;
     });
     y += groupGap;

@@ -29,7 +29,7 @@ import { DEFAULT_CHART_GROUPS, faultLabel, latencyCdfChart, workloadTimeCharts }
 import type { ChartSpec } from './chart-data.js';
 import { reduceForEmbedding } from './embed.js';
 import { escapeHtml as esc, escapeScriptJson, stripAnsi } from './escape.js';
-import { formatAtMs, formatMs, formatNumber, formatQuantity, formatRatio } from './format.js';
+import { formatAtMs, formatMs, formatNumber, formatQuantity, formatPercent } from './format.js';
 import { CLIENT_SCRIPT, PAGE_CSS, uplotAssets } from './html-assets.js';
 import { comparisonSvg, faultTimelineSvg, SVG_DEFS } from './html-svg.js';
 import {
@@ -359,7 +359,7 @@ function metricsTable(w: WorkloadResult): string {
 function comparisonBlock(rows: readonly ComparisonRow[], anchor: string): string {
   const body = rows.map(
     (r) =>
-      `<tr><th scope="row">${esc(r.workload)}</th><td>${esc(r.protocol.toUpperCase())}</td><td class="num">${formatRatio(r.delivered_ratio)}</td><td class="num">${formatRatio(r.lost_ratio)}</td><td class="num">${formatRatio(r.reordered_ratio)}</td><td class="num">${formatRatio(r.duplicated_ratio)}</td><td class="num">${formatRatio(r.corrupted_ratio)}</td><td class="num">${esc(formatMs(r.latency_p50_ms))}</td><td class="num">${esc(formatMs(r.latency_p99_ms))}</td><td>${esc(r.summary)}</td></tr>`,
+      `<tr><th scope="row">${esc(r.workload)}</th><td>${esc(r.protocol.toUpperCase())}</td><td class="num">${formatPercent(r.delivered_ratio)}</td><td class="num">${formatPercent(r.lost_ratio)}</td><td class="num">${formatPercent(r.reordered_ratio)}</td><td class="num">${formatPercent(r.duplicated_ratio)}</td><td class="num">${formatPercent(r.corrupted_ratio)}</td><td class="num">${esc(formatMs(r.latency_p50_ms))}</td><td class="num">${esc(formatMs(r.latency_p99_ms))}</td><td>${esc(r.summary)}</td></tr>`,
   );
   return `<h3>Protocol comparison</h3>
 <table><thead><tr><th scope="col">Workload</th><th scope="col">Protocol</th><th scope="col" class="num">Delivered</th><th scope="col" class="num">Lost</th><th scope="col" class="num">Reordered</th><th scope="col" class="num">Duplicated</th><th scope="col" class="num">Corrupted</th><th scope="col" class="num">p50 latency</th><th scope="col" class="num">p99 latency</th><th scope="col">Summary</th></tr></thead><tbody>${body.join('')}</tbody></table>

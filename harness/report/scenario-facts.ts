@@ -15,7 +15,7 @@ import type {
   ScenarioStatus,
   WorkloadResult,
 } from '../core/result.js';
-import { formatAtMs, formatBytes, formatMs, formatNumber, formatPoints, formatQuantity, formatRatio } from './format.js';
+import { formatAtMs, formatBytes, formatMs, formatNumber, formatPoints, formatQuantity, formatPercent } from './format.js';
 
 /** Display order of statuses: problems first. */
 export const STATUS_ORDER: readonly ScenarioStatus[] = ['failed', 'errored', 'interrupted', 'skipped', 'passed'];
@@ -159,15 +159,15 @@ export function workloadKeyNumbers(w: WorkloadResult): KeyNumber[] {
   };
   push('sent', metricValue(w, 'messages_sent_total'), formatNumber);
   if (metricValue(w, 'messages_sent_total') === undefined) push('sent', metricValue(w, 'bytes_sent_total'), formatBytes);
-  push('delivered', metricValue(w, 'delivered_ratio'), formatRatio);
-  push('lost', metricValue(w, 'lost_ratio'), formatRatio);
+  push('delivered', metricValue(w, 'delivered_ratio'), formatPercent);
+  push('lost', metricValue(w, 'lost_ratio'), formatPercent);
   for (const [label, name] of [
     ['reordered', 'reordered_ratio'],
     ['duplicated', 'duplicated_ratio'],
     ['corrupted', 'corrupted_ratio'],
   ] as const) {
     const value = metricValue(w, name);
-    if (value !== undefined && value > 0) push(label, value, formatRatio);
+    if (value !== undefined && value > 0) push(label, value, formatPercent);
   }
   if (w.stream) {
     out.push({ label: 'in order', value: w.stream.inOrder ? 'yes' : 'no' });

@@ -10,10 +10,10 @@
  * merge keys are applied, and recursive aliases are reported instead of looping.
  */
 import { isAlias, isMap, isScalar, isSeq, Scalar, type Document, type LineCounter, type Node, type YAMLMap, type YAMLSeq } from 'yaml';
-import { didYouMean } from '../assert/did-you-mean.js';
+import { didYouMean } from '../core/did-you-mean.js';
 import { DURATION_FORMAT, parseDuration } from '../core/duration.js';
 import type { Location, Problem } from '../core/errors.js';
-import { describe } from '../toxics/attributes.js';
+import { describe } from '../core/describe.js';
 import { BYTE_SIZE_FORMAT, parseByteSize } from './byte-size.js';
 
 /** A node with its aliases followed. */

@@ -8,6 +8,7 @@
  * unknown keys, wrong types and values that would hang or crash (a bandwidth `rate` of 0, a
  * slicer `average_size` of 0), naming the field.
  */
+import { describe } from '../core/describe.js';
 import type { Problem } from '../core/errors.js';
 
 export interface AttributeDef {
@@ -79,15 +80,6 @@ function checkValue(def: AttributeDef, value: unknown): string | undefined {
   if (def.min !== undefined && value < def.min) return `must be at least ${def.min} (${def.unit}), got ${value}`;
   if (def.max !== undefined && value > def.max) return `must be at most ${def.max} (${def.unit}), got ${value}`;
   return undefined;
-}
-
-/** A short description of a JSON value for error messages: `"abc"` (string), `null`, `[…]`. */
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return `"${value.length > 40 ? `${value.slice(0, 40)}…` : value}" (a string)`;
-  if (typeof value === 'object') return 'an object';
-  return `${String(value)} (${typeof value})`;
 }
 
 /** JSON Schema for an attribute table (used by `faultline schema`). */

@@ -5,7 +5,8 @@
  */
 import { FaultlineError, type Problem } from '../core/errors.js';
 import { DIRECTIONS, type Direction, type Protocol, type ToxicInput, type ToxicPatch, type ToxicSpec } from '../core/spec.js';
-import { describe, resolveAttributes } from './attributes.js';
+import { describe } from '../core/describe.js';
+import { resolveAttributes } from './attributes.js';
 import { datagramToxicTypes } from './datagram/index.js';
 import { streamToxicTypes } from './stream/index.js';
 import type { DatagramToxicType, StreamToxicType, ToxicType } from './types.js';

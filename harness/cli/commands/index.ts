@@ -1,9 +1,9 @@
 /**
- * Registers every subcommand. Each module exports `register(program, io, wrap)`; `wrap` turns a
+ * Registers every subcommand. Each module exports `register(program, io, wrap)` (command.ts); `wrap` turns a
  * CommandAction into a commander action that records the exit code.
  */
 import type { Command } from 'commander';
-import type { CliIo, CommandAction } from '../program.js';
+import type { CliIo, Register, Wrap } from '../command.js';
 import { register as proxy } from './proxy.js';
 import { register as validate } from './validate.js';
 import { register as list } from './list.js';
@@ -11,9 +11,6 @@ import { register as schema } from './schema.js';
 import { register as serve } from './serve.js';
 import { register as report } from './report.js';
 import { register as run } from './run.js';
-
-export type Wrap = (action: CommandAction) => (...args: unknown[]) => Promise<void>;
-export type Register = (program: Command, io: CliIo, wrap: Wrap) => void;
 
 const commands: Register[] = [run, validate, list, schema, proxy, serve, report];
 

@@ -7,8 +7,7 @@ import { ExitCode } from '../../core/errors.js';
 import { filterScenarios, findScenarioFiles } from '../../scenario/discover.js';
 import { loadScenarioFiles } from '../../scenario/load-files.js';
 import type { ScenarioSpec } from '../../scenario/spec.js';
-import type { CliIo } from '../program.js';
-import type { Register } from './index.js';
+import type { CliIo, Register } from '../command.js';
 import { DEFAULT_SCENARIO_PATHS, displayPath, problemLines } from './validate.js';
 
 export interface ListOptions {

@@ -17,9 +17,8 @@ import type { ProxyInput } from '../../core/spec.js';
 import { FAULTLINE_VERSION } from '../../core/version.js';
 import { BusyPoll, DEFAULT_BUSY_POLL_MS } from '../../proxy/busy-poll.js';
 import { createEmbeddedProxy } from '../../proxy/embedded-proxy.js';
-import { defaultUdpIo } from '../../proxy/udp-io.js';
-import type { CliIo } from '../program.js';
-import type { Register } from './index.js';
+import { defaultUdpIo } from '../../proxy/udp-io-choice.js';
+import type { CliIo, Register } from '../command.js';
 
 export interface ProxyCommandOptions {
   host: string;

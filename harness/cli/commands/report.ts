@@ -19,8 +19,7 @@ import { readRunResult, RESULTS_FILE } from '../../report/json.js';
 import { describeShardCoverage, mergeRunResults } from '../../report/merge.js';
 import { DEFAULT_REPORTER_LIST, parseReporterList, REPORTER_NAMES } from '../../report/reporter.js';
 import { writeReports } from '../../report/write-reports.js';
-import type { CliIo } from '../program.js';
-import type { Register } from './index.js';
+import type { CliIo, Register } from '../command.js';
 import { displayPath } from './validate.js';
 
 /** Default output folder, relative to the working directory. */

@@ -25,8 +25,7 @@ import { filterScenarios, findScenarioFiles } from '../../scenario/discover.js';
 import { loadScenarioFiles } from '../../scenario/load-files.js';
 import { runSuite, scenarioId } from '../../scenario/run-suite.js';
 import type { ProxyBackend } from '../../core/backend.js';
-import type { CliIo } from '../program.js';
-import type { Register } from './index.js';
+import type { CliIo, Register } from '../command.js';
 import { DEFAULT_REPORT_DIR } from './report.js';
 import { DEFAULT_SCENARIO_PATHS, runValidate, displayPath } from './validate.js';
 

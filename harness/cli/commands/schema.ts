@@ -5,7 +5,7 @@
  */
 import { ExitCode } from '../../core/errors.js';
 import { renderScenarioSchema } from '../../scenario/schema.js';
-import type { Register } from './index.js';
+import type { Register } from '../command.js';
 
 export const register: Register = (program, io, wrap) => {
   program

@@ -13,8 +13,7 @@ import { formatHostPort, type HostPort } from '../../core/address.js';
 import { ExitCode, FaultlineError } from '../../core/errors.js';
 import { createEchoServer } from '../../workload/servers/echo-server.js';
 import { createSinkServer, type FlowSummary, type SinkServer } from '../../workload/servers/sink-server.js';
-import type { CliIo } from '../program.js';
-import type { Register } from './index.js';
+import type { CliIo, Register } from '../command.js';
 
 export interface ServeOptions {
   tcp?: string;

@@ -7,8 +7,7 @@ import { ExitCode, formatProblem, type Problem } from '../../core/errors.js';
 import { findScenarioFiles } from '../../scenario/discover.js';
 import { loadScenarioFiles, type LoadedFile } from '../../scenario/load-files.js';
 import { displayFile } from '../../scenario/run-suite.js';
-import type { CliIo } from '../program.js';
-import type { Register } from './index.js';
+import type { CliIo, Register } from '../command.js';
 
 export const DEFAULT_SCENARIO_PATHS = ['scenarios/'];
 
