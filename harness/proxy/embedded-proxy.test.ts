@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FaultlineError } from '../core/errors.js';
 import { createEmbeddedProxy, PopulateError, type EmbeddedProxy } from './embedded-proxy.js';
-import { connectClient, startTestServer, tryConnect, type TestServer } from './tcp-test-kit.js';
+import { connectClient, startTestServer, tryConnect, type TestServer } from './testing/tcp-test-kit.js';
 
 let proxy: EmbeddedProxy;
 let servers: TestServer[] = [];

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ToxicInput } from '../core/spec.js';
 import { createEmbeddedProxy, type EmbeddedProxy } from './embedded-proxy.js';
-import { connectClient, startTestServer, testPayload, type RecordingSocket, type ServerBehaviour, type TestServer } from './tcp-test-kit.js';
+import { connectClient, startTestServer, testPayload, type RecordingSocket, type ServerBehaviour, type TestServer } from './testing/tcp-test-kit.js';
 
 let proxies: EmbeddedProxy[] = [];
 let servers: TestServer[] = [];

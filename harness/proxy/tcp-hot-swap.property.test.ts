@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ToxicInput } from '../core/spec.js';
 import { createEmbeddedProxy, type EmbeddedProxy } from './embedded-proxy.js';
-import { connectClient, startTestServer, testPayload, type TestServer } from './tcp-test-kit.js';
+import { connectClient, startTestServer, testPayload, type TestServer } from './testing/tcp-test-kit.js';
 
 type Op =
   | { kind: 'add'; at: number; toxic: ToxicInput }

@@ -17,7 +17,7 @@ import { UdpEngine } from './udp-engine.js';
 import type { UdpIo } from './udp-io.js';
 import { dgramUdpIo } from './udp-io-dgram.js';
 import { loadNativeUdpIo } from './udp-io-native.js';
-import { blockEventLoop, numberedPayload, openUdpPeer, payloadSeq, type UdpPeer } from './udp-test-kit.js';
+import { blockEventLoop, numberedPayload, openUdpPeer, payloadSeq, type UdpPeer } from './testing/udp-test-kit.js';
 
 // Every test runs over both socket implementations; the native one where it was built.
 const native = loadNativeUdpIo();

@@ -13,7 +13,7 @@ import type { UdpEndpoint, UdpHandlers } from './udp-io.js';
 import { chooseUdpIo, UDP_IO_ENV } from './udp-io-choice.js';
 import { dgramUdpIo } from './udp-io-dgram.js';
 import { addonPath, ClockBridge, loadNativeUdpIo } from './udp-io-native.js';
-import { blockEventLoop, numberedPayload, openUdpPeer, payloadSeq, type UdpPeer } from './udp-test-kit.js';
+import { blockEventLoop, numberedPayload, openUdpPeer, payloadSeq, type UdpPeer } from './testing/udp-test-kit.js';
 
 const native = loadNativeUdpIo();
 const toClose: Array<{ close(): Promise<void> }> = [];

@@ -4,7 +4,7 @@ import type { ScenarioResult } from '../core/result.js';
 import { faultBands, latencyCdfChart, unitOf, withLossRatio, workloadTimeCharts } from './chart-data.js';
 import { downsampleMinMax, resampleMean } from './downsample.js';
 import { reduceForEmbedding } from './embed.js';
-import { createLargeRun, createSampleRun, histogramFromSamples } from './sample-results.js';
+import { createLargeRun, createSampleRun, histogramFromSamples } from './testing/sample-results.js';
 
 const values = fc.array(fc.option(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { nil: null, freq: 5 }), { maxLength: 400 });
 

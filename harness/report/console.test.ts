@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ScenarioStartEvent } from '../core/run-events.js';
 import { createConsoleReporter, renderConsoleSummary, shouldUseColor, truncateLine } from './console.js';
 import type { ConsoleReporter } from './console.js';
-import { createSampleRun } from './sample-results.js';
+import { createSampleRun } from './testing/sample-results.js';
 
 class Capture {
   text = '';

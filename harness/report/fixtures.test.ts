@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RESULT_SCHEMA_VERSION } from '../core/result.js';
 import { parseRunResult, renderJson } from './json.js';
-import { createSampleRun, SAMPLE_FIXTURES_DIR, splitIntoShards } from './sample-results.js';
+import { createSampleRun, SAMPLE_FIXTURES_DIR, splitIntoShards } from './testing/sample-results.js';
 
 const FIXTURES_DIR = SAMPLE_FIXTURES_DIR;
 

@@ -18,7 +18,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderHtml } from './html.js';
 import { renderJunit } from './junit.js';
-import { createSampleRun } from './sample-results.js';
+import { createSampleRun } from './testing/sample-results.js';
 
 // The callbacks passed to page.evaluate run in the browser. The project compiles without the DOM
 // lib (it would change Node's timer types everywhere), so the few browser globals they use are

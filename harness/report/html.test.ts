@@ -6,7 +6,7 @@ import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
 import { reduceForEmbedding } from './embed.js';
 import { renderHtml } from './html.js';
-import { createLargeRun, createSampleRun, SAMPLE_FIXTURES_DIR } from './sample-results.js';
+import { createLargeRun, createSampleRun, SAMPLE_FIXTURES_DIR } from './testing/sample-results.js';
 
 function jsonBlock(html: string, id: string): unknown {
   const match = new RegExp(`<script type="application/json" id="${id}">([\\s\\S]*?)</script>`).exec(html);

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FaultlineError } from '../core/errors.js';
 import { RESULT_SCHEMA_VERSION } from '../core/result.js';
 import { parseRunResult, readRunResult, renderJson } from './json.js';
-import { createSampleRun, SAMPLE_FIXTURES_DIR as FIXTURES_DIR } from './sample-results.js';
+import { createSampleRun, SAMPLE_FIXTURES_DIR as FIXTURES_DIR } from './testing/sample-results.js';
 
 async function rejection(promise: Promise<unknown>): Promise<FaultlineError> {
   const error = await promise.then(

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunResult, ScenarioResult } from '../core/result.js';
 import { stripXmlIllegal } from './escape.js';
 import { junitClassName, renderJunit, uniqueCaseNames } from './junit.js';
-import { createSampleRun } from './sample-results.js';
+import { createSampleRun } from './testing/sample-results.js';
 import { literalXmlParser } from '../test/literal-xml-parser.js';
 
 const parser = literalXmlParser((name) => ['testsuite', 'testcase', 'property'].includes(name));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { appendStepSummary, renderMarkdown } from './markdown.js';
-import { createSampleRun } from './sample-results.js';
+import { createSampleRun } from './testing/sample-results.js';
 
 describe('renderMarkdown', () => {
   const run = createSampleRun({ hostile: true });

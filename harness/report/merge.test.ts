@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FaultlineError } from '../core/errors.js';
 import type { RunResult } from '../core/result.js';
 import { describeShardCoverage, mergeRunResults, withoutShardFlag } from './merge.js';
-import { createSampleRun, splitIntoShards } from './sample-results.js';
+import { createSampleRun, splitIntoShards } from './testing/sample-results.js';
 
 function error(fn: () => unknown): FaultlineError {
   try {

@@ -6,7 +6,7 @@ import { FaultlineError } from '../core/errors.js';
 import { parseRunResult } from './json.js';
 import { combineReporters, DEFAULT_REPORTERS, parseReporterList, REPORTER_NAMES } from './reporter.js';
 import type { Reporter } from './reporter.js';
-import { createSampleRun } from './sample-results.js';
+import { createSampleRun } from './testing/sample-results.js';
 import { writeReports } from './write-reports.js';
 
 describe('parseReporterList', () => {

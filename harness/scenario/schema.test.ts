@@ -11,7 +11,7 @@ import { WORKLOAD_TYPES } from '../workload/spec.js';
 import { BYTE_SIZE_PATTERN, parseByteSize } from './byte-size.js';
 import { loadScenarioFile } from './load.js';
 import { parseRate, RATE_PATTERN } from './rate.js';
-import { checkJsonSchema } from './schema-check.js';
+import { checkJsonSchema } from './testing/schema-check.js';
 import { DURATION_PATTERN, renderScenarioSchema, scenarioJsonSchema } from './schema.js';
 import { ALL_WORKLOAD_KEYS, FAULT_KEYS, PROXY_KEYS, REQUEST_KEYS, SCENARIO_KEYS, TARGET_KEYS, TARGET_KINDS, TOXIC_KEYS, WORKLOAD_KEYS } from './scenario-keys.js';
 

@@ -10,7 +10,7 @@ import { createEmbeddedProxy, type EmbeddedProxy } from '../proxy/embedded-proxy
 import { runWorkload } from '../workload/run-workload.js';
 import { createEchoServer, type EchoServer } from '../workload/servers/echo-server.js';
 import { createSinkServer, type SinkServer } from '../workload/servers/sink-server.js';
-import { common, errorCount, metric, testContext } from '../workload/test-support/workload-harness.js';
+import { common, errorCount, metric, testContext } from '../workload/testing/workload-harness.js';
 
 let proxy: EmbeddedProxy | undefined;
 const servers: Array<EchoServer | SinkServer> = [];

@@ -8,8 +8,8 @@ import type { TcpRawSpec } from './spec.js';
 import { runTcpEcho } from './tcp-echo.js';
 import { runTcpRaw } from './tcp-raw.js';
 import { runTcpStream } from './tcp-stream.js';
-import { closedPort, startCuttingRelay, startMisbehavingServer, type TestServer } from './test-support/misbehaving-servers.js';
-import { common, errorCount, metric, testContext } from './test-support/workload-harness.js';
+import { closedPort, startCuttingRelay, startMisbehavingServer, type TestServer } from './testing/misbehaving-servers.js';
+import { common, errorCount, metric, testContext } from './testing/workload-harness.js';
 import { runUdpEcho } from './udp-echo.js';
 import { runUdpStream } from './udp-stream.js';
 

@@ -7,8 +7,8 @@ import { createEchoServer } from './servers/echo-server.js';
 import { createSinkServer } from './servers/sink-server.js';
 import { runTcpEcho } from './tcp-echo.js';
 import { runTcpStream } from './tcp-stream.js';
-import { closedPort, startMisbehavingServer } from './test-support/misbehaving-servers.js';
-import { common, testContext } from './test-support/workload-harness.js';
+import { closedPort, startMisbehavingServer } from './testing/misbehaving-servers.js';
+import { common, testContext } from './testing/workload-harness.js';
 import { runUdpEcho } from './udp-echo.js';
 import { runUdpStream } from './udp-stream.js';
 

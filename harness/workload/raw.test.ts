@@ -2,9 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { TcpRawSpec, UdpRawSpec, RawRequest } from './spec.js';
 import { runTcpRaw } from './tcp-raw.js';
 import { runUdpRaw } from './udp-raw.js';
-import { startPythonServer, type PythonServer } from './test-support/python-server.js';
-import { startSlicingRelay, type SlicingRelay } from './test-support/slicing-relay.js';
-import { common, errorCount, metric, testContext } from './test-support/workload-harness.js';
+import { startPythonServer, type PythonServer } from './testing/python-server.js';
+import { startSlicingRelay, type SlicingRelay } from './testing/slicing-relay.js';
+import { common, errorCount, metric, testContext } from './testing/workload-harness.js';
 
 let server: PythonServer | undefined;
 let relay: SlicingRelay | undefined;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEchoServer, type EchoServer } from './servers/echo-server.js';
 import { runTcpEcho } from './tcp-echo.js';
-import { common, metric, testContext } from './test-support/workload-harness.js';
+import { common, metric, testContext } from './testing/workload-harness.js';
 
 let echo: EchoServer | undefined;
 afterEach(async () => {

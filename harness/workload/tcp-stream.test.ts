@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSinkServer, type SinkServer } from './servers/sink-server.js';
 import { runTcpStream } from './tcp-stream.js';
-import { common, metric, testContext } from './test-support/workload-harness.js';
+import { common, metric, testContext } from './testing/workload-harness.js';
 
 let sink: SinkServer | undefined;
 afterEach(async () => {

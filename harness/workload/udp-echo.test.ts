@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEchoServer, type EchoServer } from './servers/echo-server.js';
-import { common, metric, testContext } from './test-support/workload-harness.js';
+import { common, metric, testContext } from './testing/workload-harness.js';
 import { runUdpEcho } from './udp-echo.js';
 
 let echo: EchoServer | undefined;

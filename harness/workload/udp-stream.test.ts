@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSinkServer, type SinkServer } from './servers/sink-server.js';
-import { common, metric, testContext } from './test-support/workload-harness.js';
+import { common, metric, testContext } from './testing/workload-harness.js';
 import { runUdpStream } from './udp-stream.js';
 
 let sink: SinkServer | undefined;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseRunResult } from '../../report/json.js';
-import { SAMPLE_FIXTURES_DIR } from '../../report/sample-results.js';
+import { SAMPLE_FIXTURES_DIR } from '../../report/testing/sample-results.js';
 import { runCli } from '../program.js';
 
 class Sink extends Writable {

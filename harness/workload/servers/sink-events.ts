@@ -82,9 +82,7 @@ export type SinkWorkerMessage =
 
 export type SinkControlMessage =
   | { type: 'flush'; id: number }
-  | { type: 'close' }
-  /** Tests only: throw in the worker, to check that a crash is reported and nothing hangs. */
-  | { type: 'crash'; message: string };
+  | { type: 'close' };
 
 /** Packs a frame's payload length and verdict into one slot. */
 export function packLength(payloadLength: number, intact: boolean): number {

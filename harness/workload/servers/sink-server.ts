@@ -89,6 +89,11 @@ export interface SinkServerOptions extends BuiltinServerOptions {
    * event loop of the caller (and of the workloads' senders). Defaults: DEFAULT_SINK_THREADS.
    */
   threads?: Partial<SinkThreads>;
+  /**
+   * The worker thread's entry module. Default: sink-worker.ts. A replacement must behave like it
+   * (the tests substitute one that can also crash on demand, as a bug in the worker would).
+   */
+  workerModule?: URL;
 }
 
 export type SinkThread = 'worker' | 'main';
@@ -278,13 +283,8 @@ class Sink implements SinkServer {
     return this.closing;
   }
 
-  /** Tests only: makes the worker thread throw, as a bug in it would. */
-  crashWorkerForTest(message: string): void {
-    this.worker?.postMessage({ type: 'crash', message } satisfies SinkControlMessage);
-  }
-
   private startWorker(data: SinkListenOptions): Promise<void> {
-    const worker = startWorker(new URL('./sink-worker.js', import.meta.url), { workerData: data });
+    const worker = startWorker(this.options.workerModule ?? new URL('./sink-worker.js', import.meta.url), { workerData: data });
     this.worker = worker;
     this.workerDone = false;
     worker.on('message', (message: SinkWorkerMessage) => this.onMessage(message));

@@ -6,15 +6,14 @@ import { readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runTcpStream } from '../tcp-stream.js';
-import { common, testContext } from '../test-support/workload-harness.js';
+import { common, testContext } from '../testing/workload-harness.js';
 import { createSinkServer, type SinkServer } from './sink-server.js';
+import { CRASHING_SINK_WORKER, crashSinkWorkers } from './testing/crash-sink-worker.js';
 
 const onLinux = process.platform === 'linux';
 /** OS threads and open file descriptors of this process (Linux: /proc). */
 const threads = () => readdirSync('/proc/self/task').length;
 const fds = () => readdirSync('/proc/self/fd').length;
-
-const crash = (sink: SinkServer, message: string) => (sink as unknown as { crashWorkerForTest(m: string): void }).crashWorkerForTest(message);
 
 let sink: SinkServer | undefined;
 afterEach(async () => {
@@ -41,9 +40,9 @@ describe('the sink worker thread', () => {
 
   it('a crash rejects collect, resolves failure with the reason, and close still returns', async () => {
     const threadsBefore = onLinux ? threads() : 0;
-    sink = await createSinkServer();
+    sink = await createSinkServer({ workerModule: CRASHING_SINK_WORKER });
     sink.prepare(9, { originMs: performance.now() });
-    crash(sink, 'boom');
+    crashSinkWorkers('boom');
     const failure = await sink.failure;
     expect(failure.message).toMatch(/built-in sink's worker thread crashed: boom/);
     await expect(sink.collect(9)).rejects.toThrow(/worker thread crashed: boom/);
@@ -53,11 +52,11 @@ describe('the sink worker thread', () => {
   });
 
   it('a crash while a tcp-stream runs ends the workload with that error, not a hang', async () => {
-    sink = await createSinkServer();
+    sink = await createSinkServer({ workerModule: CRASHING_SINK_WORKER });
     const ctx = testContext(sink.tcp!, { sink });
     const running = runTcpStream({ ...common({ messages: undefined, durationMs: 60_000, rate: 200, size: 1000, timeoutMs: 60_000 }), type: 'tcp-stream' }, ctx);
     await vi.waitFor(() => expect(sink!.peek(ctx.workloadId)?.flows.size).toBe(1), { timeout: 5000 });
-    crash(sink, 'boom');
+    crashSinkWorkers('boom');
     // The worker's sockets die with it, so the sender's connection ends and it collects.
     await expect(running).rejects.toThrow(/worker thread crashed: boom/);
   }, 20_000);

@@ -29,8 +29,6 @@ port.on('message', (message: SinkControlMessage) => {
         port.close();
       });
       return;
-    case 'crash':
-      throw new Error(message.message);
   }
 });
 

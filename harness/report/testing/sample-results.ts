@@ -8,8 +8,8 @@
  * windows), so a report that looks right on them looks right on real runs.
  */
 import { fileURLToPath } from 'node:url';
-import type { SerializedError } from '../core/errors.js';
-import type { ProxyLedger } from '../core/ledger.js';
+import type { SerializedError } from '../../core/errors.js';
+import type { ProxyLedger } from '../../core/ledger.js';
 import type {
   AssertionResult,
   ComparisonRow,
@@ -21,15 +21,15 @@ import type {
   TimeSeries,
   WorkloadKind,
   WorkloadResult,
-} from '../core/result.js';
-import { RESULT_SCHEMA_VERSION, summarizeScenarios } from '../core/result.js';
-import { createRng } from '../core/rng.js';
-import type { Rng } from '../core/rng.js';
-import type { Direction, Protocol } from '../core/spec.js';
-import { selectShard } from './shard.js';
+} from '../../core/result.js';
+import { RESULT_SCHEMA_VERSION, summarizeScenarios } from '../../core/result.js';
+import { createRng } from '../../core/rng.js';
+import type { Rng } from '../../core/rng.js';
+import type { Direction, Protocol } from '../../core/spec.js';
+import { selectShard } from '../shard.js';
 
 /** fixtures/results/: these samples as files (written and checked by fixtures.test.ts). */
-export const SAMPLE_FIXTURES_DIR = fileURLToPath(new URL('../../fixtures/results/', import.meta.url));
+export const SAMPLE_FIXTURES_DIR = fileURLToPath(new URL('../../../fixtures/results/', import.meta.url));
 
 const BASE_TIME_MS = Date.UTC(2025, 5, 1, 12, 0, 0);
 

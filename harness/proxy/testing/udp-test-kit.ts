@@ -9,8 +9,8 @@
  */
 import type { Socket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
-import { formatHostPort, parseHostPort } from '../core/address.js';
-import { createProxySocket, udpSocketType } from './udp-socket.js';
+import { formatHostPort, parseHostPort } from '../../core/address.js';
+import { createProxySocket, udpSocketType } from '../udp-socket.js';
 
 export interface ReceivedDatagram {
   data: Buffer;
