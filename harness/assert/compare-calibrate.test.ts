@@ -5,16 +5,20 @@ import type { Direction } from '../core/spec.js';
 import { calibrate } from './calibrate.js';
 import { compareWorkloads } from './compare.js';
 import { expectedRates } from './expected-rates.js';
+import { toxicFault, type FaultExtra } from '../test/fault-records.js';
+import { workloadType } from '../workload/registry.js';
 
 function histogram(p50: number, p99: number, count = 200): HistogramSummary {
   return { count, min: p50 / 2, max: p99 * 1.2, mean: p50, stddev: 1, p50, p90: p99, p95: p99, p99, p999: p99, buckets: [] };
 }
 
-function workload(name: string, kind: WorkloadResult['kind'], metrics: Record<string, number>, extra: Partial<WorkloadResult> = {}): WorkloadResult {
+function workload(name: string, kind: string, metrics: Record<string, number>, extra: Partial<WorkloadResult> = {}): WorkloadResult {
+  const { protocol, shape } = workloadType(kind);
   return {
     name,
     kind,
-    protocol: kind.startsWith('tcp') ? 'tcp' : 'udp',
+    protocol,
+    shape,
     proxy: kind.startsWith('tcp') ? 'tcp_path' : 'udp_path',
     startedAtMs: 0,
     durationMs: 2000,
@@ -26,8 +30,8 @@ function workload(name: string, kind: WorkloadResult['kind'], metrics: Record<st
   };
 }
 
-function fault(id: string, proxy: string, type: string, stream: Direction, attributes: Record<string, number>, extra: Partial<FaultRecord> = {}): FaultRecord {
-  return { id, proxy, kind: 'toxic', toxic: { name: `${type}_${stream}`, type, stream, toxicity: 1, attributes }, plannedAtMs: 0, appliedAtMs: 0, ...extra };
+function fault(id: string, proxy: string, type: string, stream: Direction, attributes: Record<string, number>, extra: FaultExtra = {}): FaultRecord {
+  return toxicFault(proxy.startsWith('tcp') ? 'tcp' : 'udp', type, stream, attributes, { id, proxy, appliedAtMs: 0, ...extra });
 }
 
 function ledger(proxy: string, protocol: 'tcp' | 'udp', toxics: ToxicLedger[]): ProxyLedger {
@@ -40,8 +44,8 @@ describe('compareWorkloads', () => {
     const udp = workload('udp', 'udp-echo', { delivered_ratio: 0.902, lost_ratio: 0.098, in_order: 1, intact: 0, reordered_ratio: 0.005, duplicated_ratio: 0, corrupted_ratio: 0 }, { histograms: { rtt_ms: histogram(0.3, 1.2) } });
     const faults = [fault('faults[0]', 'udp_path', 'loss', 'upstream', { probability: 0.1, burst: 1 })];
     const expected = new Map([
-      ['tcp', expectedRates({ faults, proxy: 'tcp_path', kind: 'tcp-echo', workloadStartMs: 0, workloadDurationMs: 2000 })],
-      ['udp', expectedRates({ faults, proxy: 'udp_path', kind: 'udp-echo', workloadStartMs: 0, workloadDurationMs: 2000 })],
+      ['tcp', expectedRates({ faults, proxy: 'tcp_path', protocol: 'tcp', shape: 'round-trip', workloadStartMs: 0, workloadDurationMs: 2000 })],
+      ['udp', expectedRates({ faults, proxy: 'udp_path', protocol: 'udp', shape: 'round-trip', workloadStartMs: 0, workloadDurationMs: 2000 })],
     ]);
     const rows = compareWorkloads([tcp, udp], expected);
     expect(rows[0]).toEqual({
@@ -89,7 +93,7 @@ describe('calibrate', () => {
     const faults = [
       fault('faults[0]', 'udp_path', 'duplicate', 'downstream', { probability: 0.05 }),
       fault('faults[1]', 'udp_path', 'reorder', 'upstream', { probability: 0.2, delay: 10 }),
-      fault('faults[2]', 'udp_path', 'corrupt', 'upstream', { probability: 0.01 }, { toxic: { name: 'c', type: 'corrupt', stream: 'upstream', toxicity: 0.5, attributes: { probability: 0.02 } } }),
+      fault('faults[2]', 'udp_path', 'corrupt', 'upstream', { probability: 0.02 }, { name: 'c', toxicity: 0.5 }),
       fault('faults[3]', 'tcp_path', 'loss', 'upstream', { probability: 0.1, burst: 1 }),
       fault('faults[4]', 'tcp_path', 'slicer', 'upstream', { average_size: 10 }),
     ];

@@ -10,10 +10,10 @@
  */
 import type { Location } from '../core/errors.js';
 import type { AssertionResult, HistogramSummary, WorkloadResult } from '../core/result.js';
-import type { ExpectedRates, RatioMetric } from './expected-rates.js';
+import { isRatioMetric, type ExpectedRates, type RatioMetric } from './expected-rates.js';
 import { formatAggregate, formatMetricValue, formatNumber, formatPercent } from './format-value.js';
-import { metricInfo, type MetricInfo } from './metric-catalog.js';
-import type { Aggregate, Check, Operator } from './parse.js';
+import { metricInfo, type MetricCoverage, type MetricInfo } from './metric-catalog.js';
+import type { Aggregate, Check, ConsistencyCheck, Operator } from './parse.js';
 import { proportionInterval } from './statistics.js';
 
 /** Counts behind each ratio: numerator / denominator (as metrics/assemble-workload-result.ts defines them). */
@@ -29,50 +29,67 @@ const RATIO_COUNTS: Record<RatioMetric, { count?: string; of: string; noun: stri
 
 type Observation = { value: number; note?: string } | { error: string };
 
-/** Evaluates `check` on `workload`. `expected` supplies `configured` for `~` checks. */
-export function evaluateCheck(check: Check, workload: WorkloadResult, expected: ExpectedRates, where?: Location): AssertionResult {
-  const base = { source: check.source, subject: workload.name, ...(where ? { where } : {}) };
+/** What a check is judged against besides its workload's result. */
+export interface EvaluationContext {
+  /** Supplies `configured` for `~` checks. */
+  expected: ExpectedRates;
+  /** Which workload types record which metric. */
+  coverage: MetricCoverage;
+  /** Where the check is written. */
+  where?: Location;
+}
+
+type Base = Pick<AssertionResult, 'source' | 'subject' | 'where'>;
+
+/** Evaluates `check` on `workload`. */
+export function evaluateCheck(check: Check, workload: WorkloadResult, context: EvaluationContext): AssertionResult {
+  const base: Base = { source: check.source, subject: workload.name, ...(context.where ? { where: context.where } : {}) };
   const info = metricInfo(check.metric);
   if (!info) return { ...base, status: 'error', expected: '', observed: '', message: `unknown metric ${check.metric}` };
-  if (check.kind === 'consistency') return evaluateConsistency(check, info, workload, expected, base);
+  const recorders = context.coverage.typesRecording(info.name);
+  if (check.kind === 'consistency') return evaluateConsistency(check, info, workload, context.expected, base, recorders);
 
-  const observation = observe(check, info, workload);
-  const expectedText = `${check.op} ${formatMetricValue(info, check.value as number, check.aggregate)}`;
+  const aggregate = check.kind === 'threshold' ? check.aggregate : undefined;
+  const observation = observe(info, check.labels, aggregate, workload, recorders);
+  const expectedText = `${check.op} ${formatMetricValue(info, check.value, aggregate)}`;
   if ('error' in observation) {
     return { ...base, status: 'error', expected: expectedText, observed: 'not measured', message: observation.error };
   }
-  const passed = compare(check.op, observation.value, check.value as number);
+  const passed = compare(check.op, observation.value, check.value);
   const status = passed ? 'passed' : 'failed';
   if (check.kind === 'guarantee') return { ...base, ...guaranteeVerdict(check.metric, workload, observation.value, passed), status };
-  const observed = formatMetricValue(info, observation.value, check.aggregate);
+  const observed = formatMetricValue(info, observation.value, aggregate);
   const subject = describeSubject(check);
   const note = observation.note ? ` (${observation.note})` : '';
   return { ...base, status, expected: expectedText, observed, message: `${subject} was ${observed}${note}, expected ${expectedText}` };
 }
 
 function evaluateConsistency(
-  check: Check,
+  check: ConsistencyCheck,
   info: MetricInfo,
   workload: WorkloadResult,
   rates: ExpectedRates,
-  base: Pick<AssertionResult, 'source' | 'subject' | 'where'>,
+  base: Base,
+  recorders: readonly string[],
 ): AssertionResult {
-  const metric = info.name as RatioMetric;
-  const confidence = check.confidence ?? 0.95;
+  const metric = info.name;
+  const { confidence } = check;
+  // The parser lets ~ apply to ratios only, and every ratio has a prediction.
+  if (!isRatioMetric(metric)) throw new Error(`~ on ${metric}, which is not a ratio`);
   const prediction = rates[metric];
   const configured = check.value === 'configured';
-  const expectedRate = configured ? prediction.ratio : (check.value as number);
+  const expectedRate = check.value === 'configured' ? prediction.ratio : check.value;
   const expected = `~ ${formatPercent(expectedRate)}${configured ? ' (configured)' : ''} at ${formatPercent(confidence)} confidence`;
   const error = (message: string, observed = 'not measured'): AssertionResult => ({ ...base, status: 'error', expected: configured ? '~ configured' : expected, observed, message });
   if (configured && prediction.unknown) return error(`the configured ${metric} cannot be predicted: ${prediction.unknown}; use a threshold such as ${metric} < 5% instead`);
 
   const counts = RATIO_COUNTS[metric];
   const trials = counterSum(workload, counts.of, {});
-  if (trials === undefined) return error(notMeasured(info, workload, counts.of));
+  if (trials === undefined) return error(notMeasured(info, workload, recorders, counts.of));
   const ratioEntry = counterSum(workload, metric, {});
   let events = counts.count ? counterSum(workload, counts.count, {}) : undefined;
   if (events === undefined && ratioEntry !== undefined) events = Math.round(ratioEntry * trials);
-  if (events === undefined) return error(notMeasured(info, workload, counts.count ?? metric));
+  if (events === undefined) return error(notMeasured(info, workload, recorders, counts.count ?? metric));
   const observedRatio = trials > 0 ? events / trials : 0;
   const observed = `${formatPercent(observedRatio)} (${formatNumber(events)} of ${formatNumber(trials)} ${counts.noun})`;
   if (trials === 0) return error(`no messages were ${counts.noun}, so ${metric} cannot be judged`, observed);
@@ -89,21 +106,21 @@ function evaluateConsistency(
 
 // ── Observations ─────────────────────────────────────────────────────────
 
-function observe(check: Check, info: MetricInfo, workload: WorkloadResult): Observation {
+function observe(info: MetricInfo, labels: Record<string, string>, aggregate: Aggregate | undefined, workload: WorkloadResult, recorders: readonly string[]): Observation {
   switch (info.type) {
     case 'histogram':
-      return observeHistogram(check.aggregate ?? { kind: 'avg' }, info, workload);
+      return observeHistogram(aggregate ?? { kind: 'avg' }, info, workload, recorders);
     case 'counter': {
-      const sum = counterSum(workload, info.name, check.labels);
+      const sum = counterSum(workload, info.name, labels);
       if (sum !== undefined) return { value: sum };
       if (info.name === 'errors_total') {
-        return { value: workload.errors.filter((e) => check.labels.code === undefined || e.code === check.labels.code).reduce((a, e) => a + e.count, 0) };
+        return { value: workload.errors.filter((e) => labels.code === undefined || e.code === labels.code).reduce((a, e) => a + e.count, 0) };
       }
-      return { error: notMeasured(info, workload) };
+      return { error: notMeasured(info, workload, recorders) };
     }
     default: {
       const value = counterSum(workload, info.name, {}) ?? fallback(info.name, workload);
-      return value === undefined ? { error: notMeasured(info, workload) } : { value };
+      return value === undefined ? { error: notMeasured(info, workload, recorders) } : { value };
     }
   }
 }
@@ -126,12 +143,13 @@ function fallback(name: string, workload: WorkloadResult): number | undefined {
   return undefined;
 }
 
-function observeHistogram(aggregate: Aggregate, info: MetricInfo, workload: WorkloadResult): Observation {
+function observeHistogram(aggregate: Aggregate, info: MetricInfo, workload: WorkloadResult, recorders: readonly string[]): Observation {
   const h: HistogramSummary | undefined =
     workload.histograms[info.name] ?? (info.name === 'send_lateness_ms' ? workload.harness?.sendLatenessMs : undefined);
   if (!h || h.count === 0) {
-    if (aggregate.kind === 'count' && info.workloads.includes(workload.kind)) return { value: 0 };
-    return { error: info.workloads.includes(workload.kind) ? `${info.name} has no samples in workload ${workload.name} (nothing was measured: every message lost, or the workload never ran?)` : notMeasured(info, workload) };
+    const recorded = recorders.includes(workload.kind);
+    if (aggregate.kind === 'count' && recorded) return { value: 0 };
+    return { error: recorded ? `${info.name} has no samples in workload ${workload.name} (nothing was measured: every message lost, or the workload never ran?)` : notMeasured(info, workload, recorders) };
   }
   switch (aggregate.kind) {
     case 'avg':
@@ -184,9 +202,9 @@ export function percentile(h: HistogramSummary, p: number): Observation {
   return { value: h.max };
 }
 
-function notMeasured(info: MetricInfo, workload: WorkloadResult, name = info.name): string {
-  if (!info.workloads.includes(workload.kind)) {
-    return `${info.name} is not measured by ${workload.kind} workloads (${workload.name}); it is measured by ${info.workloads.join(', ')}`;
+function notMeasured(info: MetricInfo, workload: WorkloadResult, recorders: readonly string[], name = info.name): string {
+  if (!recorders.includes(workload.kind)) {
+    return `${info.name} is not measured by ${workload.kind} workloads (${workload.name}); it is measured by ${recorders.join(', ')}`;
   }
   return `${name} was not recorded for workload ${workload.name} (${workload.kind})`;
 }
@@ -219,7 +237,7 @@ export function compare(op: Operator, observed: number, expected: number): boole
 function describeSubject(check: Check): string {
   const labels = Object.entries(check.labels);
   const name = labels.length > 0 ? `${check.metric}{${labels.map(([k, v]) => `${k}=${v}`).join(',')}}` : check.metric;
-  return check.aggregate ? `${formatAggregate(check.aggregate)} of ${name}` : name;
+  return check.kind === 'threshold' && check.aggregate ? `${formatAggregate(check.aggregate)} of ${name}` : name;
 }
 
 function metricValue(workload: WorkloadResult, name: string): number | undefined {

@@ -4,22 +4,17 @@ import { createRng } from '../core/rng.js';
 import type { Direction } from '../core/spec.js';
 import { expectedRates } from './expected-rates.js';
 import { gilbertElliottDesignEffect } from './statistics.js';
+import { toxicFault, type FaultExtra } from '../test/fault-records.js';
 
 let nextId = 0;
-function toxic(type: string, stream: Direction, attributes: Record<string, number>, extra: Partial<FaultRecord> & { toxicity?: number } = {}): FaultRecord {
-  const { toxicity = 1, ...rest } = extra;
-  return {
-    id: `faults[${nextId++}]`,
-    proxy: 'udp_path',
-    kind: 'toxic',
-    toxic: { name: `${type}_${stream}`, type, stream, toxicity, attributes },
-    plannedAtMs: 0,
-    ...rest,
-  };
+/** A toxic fault on `udp_path` (or, with `proxy: 'tcp_…'`, on a TCP proxy). */
+function toxic(type: string, stream: Direction, attributes: Record<string, number>, extra: FaultExtra = {}): FaultRecord {
+  const proxy = extra.proxy ?? 'udp_path';
+  return toxicFault(proxy.startsWith('tcp') ? 'tcp' : 'udp', type, stream, attributes, { id: `faults[${nextId++}]`, ...extra, proxy });
 }
 
-const echo = { proxy: 'udp_path', kind: 'udp-echo' as const, workloadStartMs: 0, workloadDurationMs: 4000 };
-const stream = { ...echo, kind: 'udp-stream' as const };
+const echo = { proxy: 'udp_path', protocol: 'udp' as const, shape: 'round-trip' as const, workloadStartMs: 0, workloadDurationMs: 4000 };
+const stream = { ...echo, shape: 'stream' as const };
 
 describe('expectedRates', () => {
   it('is fault free without a proxy or without faults on it', () => {
@@ -129,7 +124,7 @@ describe('expectedRates', () => {
   });
 
   it('expects nothing lost on TCP, except when connections are cut', () => {
-    const tcp = { ...echo, proxy: 'tcp_path', kind: 'tcp-echo' as const };
+    const tcp = { ...echo, proxy: 'tcp_path', protocol: 'tcp' as const };
     const lossy = expectedRates({ ...tcp, faults: [toxic('loss', 'upstream', { probability: 0.3 }, { proxy: 'tcp_path' })] });
     expect(lossy.lost_ratio.ratio).toBe(0);
     expect(lossy.delivered_ratio.ratio).toBe(1);
@@ -138,5 +133,8 @@ describe('expectedRates', () => {
     const reset = expectedRates({ ...tcp, faults: [toxic('reset_peer', 'downstream', { timeout: 100 }, { proxy: 'tcp_path' })] });
     expect(reset.lost_ratio.unknown).toContain('closes or refuses connections');
     expect(reset.duplicated_ratio.unknown).toBeUndefined();
+    // Any toxic that declares it cuts connections, whatever its name.
+    const cut = expectedRates({ ...tcp, faults: [toxic('reset_after', 'upstream', { bytes: 1000 }, { proxy: 'tcp_path' })] });
+    expect(cut.lost_ratio.unknown).toContain('closes or refuses connections');
   });
 });

@@ -22,15 +22,23 @@
  * - delivered: 1 − lost.
  * TCP workloads expect 0 loss, duplication, reordering and corruption: TCP delivers every byte
  * once and in order, and faultline's TCP `loss` only delays (stream-level emulation).
+ *
+ * What each toxic does comes from the effects its type declares (core/effect.ts), recorded in
+ * the fault; this module never looks at a toxic's type name.
  */
-import type { FaultRecord, WorkloadKind } from '../core/result.js';
-import type { Direction, ToxicSpec } from '../core/spec.js';
+import type { ToxicEffect } from '../core/effect.js';
+import { directionsCrossed, type FaultRecord, type WorkloadShape } from '../core/result.js';
+import type { Direction, Protocol, ToxicSpec } from '../core/spec.js';
 import { formatPercent } from '../core/format-number.js';
 import { lossSource, survivalDesignEffect, type LossSource } from './statistics.js';
 
 export type RatioMetric = 'lost_ratio' | 'duplicated_ratio' | 'reordered_ratio' | 'corrupted_ratio' | 'delivered_ratio';
 
 export const RATIO_METRICS: readonly RatioMetric[] = ['lost_ratio', 'duplicated_ratio', 'reordered_ratio', 'corrupted_ratio', 'delivered_ratio'];
+
+export function isRatioMetric(name: string): name is RatioMetric {
+  return (RATIO_METRICS as readonly string[]).includes(name);
+}
 
 export interface ExpectedRate {
   /** The expected ratio (0..1 in practice; duplicated could exceed 1 only with several duplicate toxics at high rates). */
@@ -53,7 +61,8 @@ export interface ExpectedRatesInput {
   faults: readonly FaultRecord[];
   /** The proxy the workload's traffic went through; absent = straight to the target. */
   proxy?: string;
-  kind: WorkloadKind;
+  protocol: Protocol;
+  shape: WorkloadShape;
   /** When the workload started and how long it ran, ms relative to the scenario start. */
   workloadStartMs: number;
   workloadDurationMs: number;
@@ -87,16 +96,9 @@ interface SegmentRates {
   corrupted: number;
 }
 
-/** Toxics whose effect on delivery cannot be predicted from their attributes alone. */
-const UNPREDICTABLE_UDP_LOSS: Record<string, string> = {
-  limit_data: 'drops everything once its byte budget is spent, which depends on the traffic',
-  bandwidth: 'drops datagrams only when its queue overflows, which depends on the offered load',
-};
-const TCP_CONNECTION_KILLERS = new Set(['reset_peer', 'timeout', 'limit_data']);
-
 /** The configured rates for one workload (see the module comment for the definitions). */
 export function expectedRates(input: ExpectedRatesInput): ExpectedRates {
-  const { proxy, kind } = input;
+  const { proxy, protocol, shape } = input;
   if (proxy === undefined) return faultFreeRates('no proxy: traffic went straight to the target');
   const notes: string[] = [];
   const windowStart = input.workloadStartMs;
@@ -115,21 +117,21 @@ export function expectedRates(input: ExpectedRatesInput): ExpectedRates {
   }
   if (windows.length === 0) return { ...faultFreeRates(`no faults on ${proxy} while the workload ran`), notes };
 
-  const roundTrip = kind !== 'tcp-stream' && kind !== 'udp-stream';
-  const directions: readonly Direction[] = roundTrip ? ['upstream', 'downstream'] : ['upstream'];
+  const directions = directionsCrossed(shape);
   const share = (w: Window) => shareOfWindow(w, windowStart, windowEnd);
   const describe = (w: Window) => `${w.fault.id}: ${describeFault(w.fault)}, ${formatPercent(share(w))} of the workload's time`;
-  const relevant = windows.filter((w) => w.fault.kind === 'down' || directions.includes(w.fault.toxic!.stream));
+  const relevant = windows.filter((w) => w.fault.kind === 'down' || directions.includes(w.fault.toxic.stream));
+  const has = (w: Window, kinds: readonly ToxicEffect['kind'][]) => w.fault.kind === 'toxic' && w.fault.effects.some((e) => kinds.includes(e.kind));
 
-  if (kind.startsWith('tcp')) {
+  if (protocol === 'tcp') {
     const rates = faultFreeRates('TCP delivers every byte once, intact and in order');
-    const killers = windows.filter((w) => w.fault.kind === 'down' || TCP_CONNECTION_KILLERS.has(w.fault.toxic?.type ?? ''));
+    const killers = windows.filter((w) => w.fault.kind === 'down' || has(w, ['connection-loss']));
     if (killers.length > 0) {
       const why = `${killers.map(describe).join('; ')} closes or refuses connections, so how many messages are cut off is not predictable`;
       rates.lost_ratio.unknown = why;
       rates.delivered_ratio.unknown = why;
     }
-    if (windows.some((w) => w.fault.toxic?.type === 'loss')) {
+    if (windows.some((w) => has(w, ['retransmit']))) {
       notes.push('TCP loss toxics delay segments (an emulated retransmission) but never lose them: expected loss is 0');
     }
     rates.notes = notes;
@@ -159,8 +161,8 @@ export function expectedRates(input: ExpectedRatesInput): ExpectedRates {
 
   const lost = weighted(segments, (r) => r.lost, (r) => r.lostDeff);
   const duplicated = weighted(segments, (r) => r.duplicated, (r) => r.duplicatedDeff);
-  const basisFor = (types: readonly string[]) => relevant.filter((w) => w.fault.kind === 'down' ? types.includes('down') : types.includes(w.fault.toxic!.type)).map(describe);
-  const lossBasis = orNone(basisFor(['loss', 'timeout', 'down']), 'no loss-causing faults on the path');
+  const basisFor = (kinds: readonly ToxicEffect['kind'][], down = false) => relevant.filter((w) => (w.fault.kind === 'down' ? down : has(w, kinds))).map(describe);
+  const lossBasis = orNone(basisFor(['drop'], true), 'no loss-causing faults on the path');
   const rates: ExpectedRates = {
     lost_ratio: { ratio: lost.ratio, designEffect: lost.designEffect, basis: lossBasis },
     delivered_ratio: { ratio: 1 - lost.ratio, designEffect: lost.designEffect, basis: lossBasis },
@@ -168,7 +170,7 @@ export function expectedRates(input: ExpectedRatesInput): ExpectedRates {
     reordered_ratio: {
       ratio: weighted(segments, (r) => r.reordered, () => 1).ratio,
       designEffect: 1,
-      basis: orNone(basisFor(['reorder']), 'no reorder toxics on the path'),
+      basis: orNone(basisFor(['hold-back']), 'no reorder toxics on the path'),
     },
     corrupted_ratio: {
       ratio: weighted(segments, (r) => r.corrupted, () => 1).ratio,
@@ -183,7 +185,7 @@ export function expectedRates(input: ExpectedRatesInput): ExpectedRates {
   }
   if (rates.reordered_ratio.ratio > 0) {
     notes.push(
-      roundTrip
+      directions.length > 1
         ? 'a held-back datagram counts as reordered only if another overtakes it: an echo workload needs several requests in flight (a rate, or connections > 1) for reordering to show'
         : 'a held-back datagram counts as reordered only if another is sent within the reorder delay',
     );
@@ -202,40 +204,44 @@ function segmentRates(active: readonly Window[], directions: readonly Direction[
       lossSources.push({ mean: 1, covariance: 0, decay: 0 });
       continue;
     }
-    const toxic = fault.toxic!;
-    const t = clamp01(toxic.toxicity);
-    const p = clamp01(toxic.attributes.probability ?? 0);
-    switch (toxic.type) {
-      case 'loss':
-        lossSources.push(lossSource(p, toxic.attributes.burst ?? 1, t));
-        break;
-      case 'timeout':
-        lossSources.push({ mean: t, covariance: 0, decay: 0 });
-        break;
-      case 'duplicate': {
-        const c = copies.get(toxic.stream)!;
-        c.mean *= 1 + t * p;
-        c.meanSquare *= 1 + 3 * t * p;
-        break;
-      }
-      case 'reorder':
-        reorderKept *= 1 - t * p;
-        break;
-      case 'corrupt':
-        corruptKept *= 1 - t * p;
-        break;
-      case 'latency':
-        if ((toxic.attributes.jitter ?? 0) > 0) {
-          unknown.reordered_ratio ??= `${fault.id}: latency jitter of ${toxic.attributes.jitter} ms reorders datagrams closer together than the jitter, which depends on the send rate`;
+    const t = clamp01(fault.toxic.toxicity);
+    for (const effect of fault.effects) {
+      switch (effect.kind) {
+        case 'drop':
+          lossSources.push(lossSource(clamp01(effect.probability), effect.burst, t));
+          break;
+        case 'duplicate': {
+          const c = copies.get(fault.toxic.stream)!;
+          c.mean *= 1 + t * clamp01(effect.probability);
+          c.meanSquare *= 1 + 3 * t * clamp01(effect.probability);
+          break;
         }
-        break;
-      default: {
-        const why = UNPREDICTABLE_UDP_LOSS[toxic.type];
-        if (why) {
-          const text = `${fault.id}: ${toxic.type} ${why}`;
+        case 'hold-back':
+          reorderKept *= 1 - t * clamp01(effect.probability);
+          break;
+        case 'corrupt':
+          corruptKept *= 1 - t * clamp01(effect.probability);
+          break;
+        case 'delay':
+          if (effect.jitterMs > 0) {
+            unknown.reordered_ratio ??= `${fault.id}: latency jitter of ${effect.jitterMs} ms reorders datagrams closer together than the jitter, which depends on the send rate`;
+          }
+          break;
+        case 'drop-unpredictable': {
+          const text = `${fault.id}: ${fault.toxic.type} ${effect.why}`;
           unknown.lost_ratio ??= text;
           unknown.delivered_ratio ??= text;
+          break;
         }
+        case 'rate-limit':
+        case 'connection-loss':
+        case 'retransmit':
+          // No effect on a datagram's fate that a ratio predicts: a rate limit delays (its queue's
+          // drops are declared as drop-unpredictable); the other two are TCP's.
+          break;
+        default:
+          // A new effect kind must be predicted here: the compiler stops until it is.
+          throw new Error(`expected rates: unhandled effect ${(effect satisfies never as ToxicEffect).kind}`);
       }
     }
   }
@@ -294,7 +300,7 @@ function shareOfWindow(w: Window, start: number, end: number): number {
 
 /** `loss 10% (burst 4) upstream` / `proxy down`. */
 export function describeFault(fault: FaultRecord): string {
-  if (fault.kind === 'down' || !fault.toxic) return `${fault.proxy} down`;
+  if (fault.kind === 'down') return `${fault.proxy} down`;
   return `${describeToxic(fault.toxic)} on ${fault.proxy}`;
 }
 

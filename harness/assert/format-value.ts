@@ -21,6 +21,8 @@ export function formatMetricValue(info: MetricInfo, value: number, aggregate?: A
       return `${formatNumber(value)} bytes`;
     case 'bytes/s':
       return formatByteRate(value);
+    case '/s':
+      return `${formatNumber(value)}/s`;
     default:
       return formatNumber(value);
   }

@@ -29,27 +29,41 @@ export type Aggregate = { kind: 'p'; percentile: number } | { kind: AggregateNam
 /** Confidence of a `~` check when none is given. */
 export const DEFAULT_CONFIDENCE = 0.95;
 
-export interface Check {
+interface CheckBase {
   /** The check as the user wrote it (map form: `metric: expression`). */
   source: string;
-  /**
-   * - `guarantee`: `in_order`, `intact`, `delivered` (also spelt `… == 1` / `== 100%`);
-   * - `threshold`: a comparison with a fixed value;
-   * - `consistency`: `~`, a statistical comparison of a ratio with an expected rate.
-   */
-  kind: 'guarantee' | 'threshold' | 'consistency';
   /** Canonical metric name (aliases resolved: `errors` → `errors_total`). */
   metric: string;
   /** Label selection; empty = sum over all labels. */
   labels: Record<string, string>;
-  /** Histograms only; `avg` when the user wrote none. */
-  aggregate?: Aggregate;
-  op: Operator;
-  /** In the metric's unit: ratios 0..1, `_ms` metrics in ms. `configured` only with `~`. */
-  value: number | 'configured';
-  /** `~` only: confidence level in (0, 1), default 0.95. */
-  confidence?: number;
 }
+
+/**
+ * A parsed check, one variant per kind:
+ * - `guarantee`: `in_order`, `intact`, `delivered` (also spelt `… == 1` / `== 100%`);
+ * - `threshold`: a comparison with a fixed value, in the metric's unit (ratios 0..1, `_ms` in ms);
+ * - `consistency`: `~`, a statistical comparison of a ratio with an expected rate.
+ */
+export type Check =
+  | (CheckBase & { kind: 'guarantee'; op: '=='; value: 1 })
+  | (CheckBase & {
+      kind: 'threshold';
+      op: Exclude<Operator, '~'>;
+      value: number;
+      /** Histograms only; `avg` when the user wrote none. */
+      aggregate?: Aggregate;
+    })
+  | (CheckBase & {
+      kind: 'consistency';
+      op: '~';
+      /** The expected rate (0..1), or the rate the scenario's faults predict. */
+      value: number | 'configured';
+      /** Confidence level in (0, 1), default 0.95. */
+      confidence: number;
+    });
+
+export type ThresholdCheck = Extract<Check, { kind: 'threshold' }>;
+export type ConsistencyCheck = Extract<Check, { kind: 'consistency' }>;
 
 export interface CheckProblem {
   message: string;
@@ -238,9 +252,13 @@ function parseCheckText(text: string, source: string, map?: MapContext): TextRes
       },
     };
   }
-  const check: Check = { source: source.trim(), kind: 'threshold', metric: info.name, labels, op, value: value.value };
+  const threshold = value.value;
+  if (threshold === 'configured') throw new Error('parseValue accepts "configured" only with ~');
+  if (op === '==' && threshold === 1 && (info.type === 'flag' || info.name === 'delivered_ratio')) {
+    return { check: { ...guarantee(source.trim(), info), labels } };
+  }
+  const check: ThresholdCheck = { source: source.trim(), kind: 'threshold', metric: info.name, labels, op, value: threshold };
   if (aggregate) check.aggregate = aggregate;
-  if (op === '==' && value.value === 1 && (info.type === 'flag' || info.name === 'delivered_ratio')) check.kind = 'guarantee';
   return { check };
 }
 

@@ -40,7 +40,7 @@ import { createSinkServer, DEFAULT_SINK_THREADS, type SinkServer } from '../work
 import type { WorkloadCommon } from '../workload/spec.js';
 import { runTcpStream } from '../workload/tcp-stream.js';
 import { runUdpStream } from '../workload/udp-stream.js';
-import { WORKLOAD_DEFAULTS } from '../scenario/load-workloads.js';
+import { workloadType } from '../workload/registry.js';
 import { wireNowNs } from '../workload/wire-time.js';
 import type { BenchContext, BenchFigure, BenchSuite, BenchSuiteResult } from './types.js';
 
@@ -199,7 +199,7 @@ async function tcpThroughput(ctx: BenchContext, frameBytes: number, sink: SinkSe
   const label = `${bytes / 1024 / 1024} MiB, ${frameBytes / 1024} KiB frames`;
   // The target applies to tcp-stream as it runs by default (16 KiB frames); other frame sizes are
   // reported to show what per-frame work costs.
-  const isDefault = frameBytes === WORKLOAD_DEFAULTS.streamSizeBytes;
+  const isDefault = frameBytes === workloadType('tcp-stream').defaultSizeBytes;
   const figures: BenchFigure[] = [
     {
       name: `tcp-stream goodput / plain socket (${label}${isDefault ? ', the default' : ''})`,

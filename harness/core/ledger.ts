@@ -47,7 +47,27 @@ export const LedgerCounter = {
   closes: 'closes',
 } as const;
 
+/** Counters that count units a proxy dropped, for whatever reason: what a receiver's gaps are set against. */
+export const DROP_COUNTERS: readonly string[] = [
+  LedgerCounter.droppedDown,
+  LedgerCounter.droppedLoss,
+  LedgerCounter.droppedQueue,
+  LedgerCounter.droppedBlackhole,
+  LedgerCounter.droppedLimit,
+];
+
 export type Counters = Record<string, number>;
+
+/** Every drop a proxy's ledger records, on both directions and by every toxic. */
+export function droppedTotal(ledger: ProxyLedger): number {
+  let drops = 0;
+  const add = (counters: Counters) => {
+    for (const name of DROP_COUNTERS) drops += counters[name] ?? 0;
+  };
+  for (const counters of Object.values(ledger.directions)) add(counters);
+  for (const toxic of ledger.toxics) add(toxic.counters);
+  return drops;
+}
 
 export interface ToxicLedger {
   name: string;

@@ -9,11 +9,16 @@
  *
  * Bump RESULT_SCHEMA_VERSION on any incompatible change, and keep readers tolerant of older ones.
  */
+import type { ToxicEffect } from './effect.js';
 import type { Location, SerializedError } from './errors.js';
 import type { ProxyLedger } from './ledger.js';
 import type { Direction, Protocol, ToxicSpec } from './spec.js';
 
-export const RESULT_SCHEMA_VERSION = 1;
+/**
+ * 2: workloads carry `shape`, toxic faults their declared `effects`, and every assertion its
+ * `subject`. Files of schema 1 are read and upgraded (report/json.ts).
+ */
+export const RESULT_SCHEMA_VERSION = 2;
 
 /** Percentiles of a latency-like quantity, from an HDR histogram. Units are in the metric name. */
 export interface HistogramSummary {
@@ -74,12 +79,26 @@ export interface StreamVerdict {
   corruptedFrames: number;
 }
 
-export type WorkloadKind = 'tcp-echo' | 'tcp-stream' | 'udp-echo' | 'udp-stream' | 'tcp-raw' | 'udp-raw';
+/**
+ * How a workload's traffic flows, which decides what its faults can do to it:
+ * - `round-trip`: framed requests and their echoes (both directions);
+ * - `stream`: framed messages one way, to the builtin sink (upstream only);
+ * - `raw`: a user's requests and the server's replies, unframed (both directions);
+ * - `connect`: connections opened and closed, no payload (the handshake crosses both directions).
+ */
+export type WorkloadShape = 'round-trip' | 'stream' | 'raw' | 'connect';
+
+/** The directions of a proxy a workload of this shape sends traffic across. */
+export function directionsCrossed(shape: WorkloadShape): readonly Direction[] {
+  return shape === 'stream' ? ['upstream'] : ['upstream', 'downstream'];
+}
 
 export interface WorkloadResult {
   name: string;
-  kind: WorkloadKind;
+  /** The workload type (`tcp-echo`, `udp-stream`, …): workload/registry.ts defines them. */
+  kind: string;
   protocol: Protocol;
+  shape: WorkloadShape;
   /** The proxy the traffic went through; absent when it went straight to the target. */
   proxy?: string;
   startedAtMs: number;
@@ -109,36 +128,65 @@ export interface WorkloadResult {
 }
 
 /** One fault of a scenario's timeline, planned and as applied. */
-export interface FaultRecord {
+interface FaultRecordBase {
   /** Stable id within the scenario, e.g. `faults[2]`. */
   id: string;
   proxy: string;
-  kind: 'toxic' | 'down';
-  toxic?: ToxicSpec;
   plannedAtMs: number;
   /** Absent: lasts to the end of the scenario. */
   plannedUntilMs?: number;
+  /** When it took effect; absent if it never did (it failed, or the scenario stopped first). */
   appliedAtMs?: number;
+  /** When it was undone; absent while it lasted to the end. */
   removedAtMs?: number;
+  /** Why applying or removing it failed. */
   error?: SerializedError;
 }
 
-export type AssertionStatus = 'passed' | 'failed' | 'error';
+export type FaultRecord =
+  | (FaultRecordBase & {
+      kind: 'toxic';
+      toxic: ToxicSpec;
+      /** What the toxic does to the traffic crossing it, as its type declares (schema 2; `[]` when read from schema 1). */
+      effects: ToxicEffect[];
+    })
+  /** The proxy was disabled: it refused connections and closed live ones (UDP: dropped everything). */
+  | (FaultRecordBase & { kind: 'down' });
 
-export interface AssertionResult {
+export type ToxicFaultRecord = Extract<FaultRecord, { kind: 'toxic' }>;
+
+/** The interval an observation had to fall in (statistical checks, calibration). */
+export interface ConfidenceInterval {
+  low: number;
+  high: number;
+  confidence: number;
+  /** `wilson`, `clopper-pearson`, … */
+  method: string;
+}
+
+interface AssertionResultBase {
   /** The assertion as the user wrote it. */
   source: string;
   /** The workload it judged, or `comparison`. */
-  subject?: string;
-  status: AssertionStatus;
+  subject: string;
   expected: string;
   observed: string;
-  /** Why it passed or failed, in a sentence. */
+  /** Why it passed, failed or could not be judged, in a sentence. */
   message: string;
   where?: Location;
-  /** Statistical checks: the interval the observation had to fall in. */
-  interval?: { low: number; high: number; confidence: number; method: string };
 }
+
+export type AssertionResult =
+  /** Judged: the observation met the check, or did not. */
+  | (AssertionResultBase & {
+      status: 'passed' | 'failed';
+      /** Statistical checks: the interval the observation had to fall in. */
+      interval?: ConfidenceInterval;
+    })
+  /** Could not be judged (a metric the workload does not record, nothing sent): the scenario is wrong, not the system. */
+  | (AssertionResultBase & { status: 'error' });
+
+export type AssertionStatus = AssertionResult['status'];
 
 /** Requested versus achieved: did the injector do what it was asked? */
 export interface CalibrationRow {
@@ -151,7 +199,7 @@ export interface CalibrationRow {
   achieved: number | null;
   /** Sample size behind `achieved`. */
   samples: number;
-  interval?: { low: number; high: number; confidence: number; method: string };
+  interval?: ConfidenceInterval;
   /** How `achieved` was derived, or why it could not be (e.g. "no baseline workload: includes loopback delay"). */
   note?: string;
 }
@@ -183,27 +231,23 @@ export interface TargetOutput {
   truncated: boolean;
 }
 
-/** `passed`/`failed` is the verdict *after* applying `expect`; `outcome` is what happened. */
-export type ScenarioStatus = 'passed' | 'failed' | 'errored' | 'interrupted' | 'skipped';
-
-export interface ScenarioResult {
+/** What every scenario result holds, whatever its status. */
+export interface ScenarioResultBase {
   /** Unique in a run: `<file>#<name>`. */
   id: string;
   name: string;
   file?: string;
   description?: string;
   tags: string[];
-  status: ScenarioStatus;
   /** What the scenario declares it should do; a failing `expect: fail` scenario passes. */
   expect: 'pass' | 'fail';
-  /** What the assertions said, before `expect` was applied. */
-  outcome?: 'passed' | 'failed';
   seed: number;
   backend: string;
   startedAt: string;
   durationMs: number;
   /** The exact command that re-runs this scenario with the same seed. */
   replay: string;
+  /** What was measured, also when the scenario errored or was interrupted part-way. */
   workloads: WorkloadResult[];
   faults: FaultRecord[];
   ledger: ProxyLedger[];
@@ -211,10 +255,31 @@ export interface ScenarioResult {
   calibration: CalibrationRow[];
   comparison?: ComparisonRow[];
   targets: TargetOutput[];
-  /** Set when status is `errored`: why the harness could not run it. */
-  error?: SerializedError;
   /** Notes about the harness's own accuracy (timer lateness, offered load vs ceiling…). */
   notes: string[];
+}
+
+/**
+ * One scenario's result, a variant per status. `passed`/`failed` is the verdict *after* applying
+ * `expect`; `outcome` is what the assertions said before it.
+ */
+export type ScenarioResult =
+  | (ScenarioResultBase & { status: 'passed' | 'failed'; outcome: 'passed' | 'failed' })
+  /** The harness could not run it (a target would not start, a fault could not be applied, the deadline). */
+  | (ScenarioResultBase & { status: 'errored'; error: SerializedError })
+  /** Stopped by Ctrl-C. */
+  | (ScenarioResultBase & { status: 'interrupted' })
+  /** Not run: `--bail` after an earlier failure, or Ctrl-C before it started. */
+  | (ScenarioResultBase & { status: 'skipped' });
+
+export type ScenarioStatus = ScenarioResult['status'];
+
+/** A scenario whose assertions were judged (it passed or failed), as opposed to one that could not run. */
+export type JudgedScenarioResult = Extract<ScenarioResult, { status: 'passed' | 'failed' }>;
+export type ErroredScenarioResult = Extract<ScenarioResult, { status: 'errored' }>;
+
+export function isJudged(s: ScenarioResult): s is JudgedScenarioResult {
+  return s.status === 'passed' || s.status === 'failed';
 }
 
 export interface RunSummary {

@@ -67,3 +67,4 @@ export interface RunObserver {
   /** The run is over (also when interrupted); `result` is what results.json will hold. */
   onRunEnd?(result: RunResult): void | Promise<void>;
 }
+

@@ -11,6 +11,7 @@ function base(overrides: Partial<WorkloadMeasurements> = {}): WorkloadMeasuremen
     name: 'w',
     kind: 'udp-stream',
     protocol: 'udp',
+    shape: 'stream',
     startedAtMs: 0,
     durationMs: 1000,
     bytesSent: 1000,

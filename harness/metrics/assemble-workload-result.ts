@@ -23,18 +23,20 @@ import type { SequenceCounts } from './sequence-tracker.js';
 import type { SeriesRecorder } from './series-recorder.js';
 
 /** The identity and timing fields come straight from WorkloadResult (startedAtMs: when sending started). */
-export interface WorkloadMeasurements extends Pick<WorkloadResult, 'name' | 'kind' | 'protocol' | 'proxy' | 'startedAtMs' | 'durationMs'> {
+export interface WorkloadMeasurements extends Pick<WorkloadResult, 'name' | 'kind' | 'protocol' | 'shape' | 'proxy' | 'startedAtMs' | 'durationMs'> {
   /** Framed workloads: sequence accounting summed over every flow. */
   sequence?: SequenceCounts;
-  /** Framing and payload bytes handed to the network / received. */
-  bytesSent: number;
-  bytesReceived: number;
+  /** Framing and payload bytes handed to the network / received; absent for workloads without payload. */
+  bytesSent?: number;
+  bytesReceived?: number;
   /** TCP framed: bytes of intact, first-copy frames received (delivered_ratio's numerator). */
   bytesIntact?: number;
   /** Raw workloads: requests sent and responses read and checked. */
   requests?: { sent: number; received: number; matched: number; mismatched: number };
   /** TCP: connections attempted and failed. */
   connections?: { attempted: number; failed: number };
+  /** Connections established per second of the workload's run (tcp-connect). */
+  connectionsPerSec?: number;
   /** Stream workloads. */
   goodputBytesPerSec?: number;
   /** UDP: RFC 3550 jitter, ms. */
@@ -86,12 +88,12 @@ export function assembleWorkloadResult(m: WorkloadMeasurements): WorkloadResult 
 
   let delivered: number | undefined;
   if (m.requests) delivered = ratio(m.requests.received, m.requests.sent);
-  else if (m.protocol === 'tcp' && m.bytesIntact !== undefined) delivered = ratio(m.bytesIntact, m.bytesSent);
+  else if (m.protocol === 'tcp' && m.bytesIntact !== undefined) delivered = ratio(m.bytesIntact, m.bytesSent ?? 0);
   else if (seq) delivered = ratio(seq.receivedIntact, seq.sent);
   if (delivered !== undefined) add('delivered_ratio', delivered);
 
-  add('bytes_sent_total', m.bytesSent);
-  add('bytes_received_total', m.bytesReceived);
+  if (m.bytesSent !== undefined) add('bytes_sent_total', m.bytesSent);
+  if (m.bytesReceived !== undefined) add('bytes_received_total', m.bytesReceived);
   if (m.goodputBytesPerSec !== undefined) add('goodput_bytes_per_sec', m.goodputBytesPerSec);
   if (m.jitterMs !== undefined) add('jitter_ms', m.jitterMs);
 
@@ -105,6 +107,7 @@ export function assembleWorkloadResult(m: WorkloadMeasurements): WorkloadResult 
     add('connections_total', m.connections.attempted);
     add('connections_failed_total', m.connections.failed);
   }
+  if (m.connectionsPerSec !== undefined) add('connections_per_sec', m.connectionsPerSec);
 
   const histograms: WorkloadResult['histograms'] = {};
   const named: Record<string, LatencyHistogram | undefined> = { ...m.histograms, send_lateness_ms: m.sendLateness };
@@ -116,6 +119,7 @@ export function assembleWorkloadResult(m: WorkloadMeasurements): WorkloadResult 
     name: m.name,
     kind: m.kind,
     protocol: m.protocol,
+    shape: m.shape,
     startedAtMs: clean(m.startedAtMs),
     durationMs: clean(m.durationMs),
     metrics,

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ToxicInput } from '../core/spec.js';
 import { createEmbeddedProxy, type EmbeddedProxy } from './embedded-proxy.js';
 import { connectClient, startTestServer, testPayload, type RecordingSocket, type ServerBehaviour, type TestServer } from './testing/tcp-test-kit.js';
+import { startPythonServer } from '../workload/testing/python-server.js';
 
 let proxies: EmbeddedProxy[] = [];
 let servers: TestServer[] = [];
@@ -273,6 +274,43 @@ describe('tcp engine: toxics over real sockets', () => {
     await c.until(() => c.ended, 'the end');
     expect(c.received().equals(data.subarray(0, 100))).toBe(true);
     expect(c.error).toBeUndefined();
+  });
+
+  it('reset_after: exactly N bytes reach the receiver, then both peers see ECONNRESET', async () => {
+    // The receiver is a Python process that reads in order and asks the kernel how the stream
+    // ended: Node's libuv reports end of stream when data and the RST arrive together.
+    const receiver = await startPythonServer('count-until-close.py');
+    const proxy = createEmbeddedProxy({ seed: 42 });
+    proxies.push(proxy);
+    try {
+      const { listen } = await proxy.createProxy({ name: 'p', listen: '127.0.0.1:0', upstream: `127.0.0.1:${receiver.port}` });
+      await proxy.addToxic('p', { type: 'reset_after', stream: 'upstream', attributes: { bytes: 4096 } });
+      const c = await connectClient(Number(listen.split(':')[1]));
+      clients.push(c);
+      // The proxy connects upstream when the client connects; write once that connection exists.
+      expect(await receiver.nextLine()).toBe('accepted');
+      c.socket.write(testPayload(64 * 1024, 11));
+      await c.until(() => c.error !== undefined, 'the client reset');
+      expect(c.error).toBe('ECONNRESET');
+      expect(await receiver.nextLine()).toBe('received 4096 ECONNRESET');
+      const ledger = await proxy.ledger('p');
+      expect(ledger.toxics[0]?.counters).toMatchObject({ resets: 1, dropped_limit: 1, bytes_forwarded: 4096 });
+      expect(ledger.events.some((e) => e.action === 'resets' && e.toxic === 'reset_after_upstream')).toBe(true);
+    } finally {
+      await receiver.stop();
+    }
+  });
+
+  it('reset_after: the budget survives an update, and lowering it below what was sent resets at once', async () => {
+    const { client, server, proxy } = await setup({ behaviour: 'sink', toxics: [{ type: 'reset_after', stream: 'upstream', attributes: { bytes: 1000 } }] });
+    const c = await client();
+    const s = await server.accepted(1);
+    c.socket.write(testPayload(600, 12));
+    await s.until(() => s.receivedBytes === 600, 'the first 600 bytes');
+    await proxy.updateToxic('p', 'reset_after_upstream', { attributes: { bytes: 500 } });
+    await c.until(() => c.error !== undefined, 'the reset');
+    expect(c.error).toBe('ECONNRESET');
+    expect(s.receivedBytes).toBe(600);
   });
 
   it('loss: bytes intact and in order, later, with emulated retransmissions in the ledger', async () => {

@@ -22,9 +22,9 @@ import type {
   TargetOutput,
   WorkloadResult,
 } from '../core/result.js';
-import { summarizeScenarios } from '../core/result.js';
+import { isJudged, summarizeScenarios } from '../core/result.js';
 import type { ProxyLedger } from '../core/ledger.js';
-import { formatLocation } from '../core/errors.js';
+import { formatLocation, type SerializedError } from '../core/errors.js';
 import { DEFAULT_CHART_GROUPS, faultLabel, latencyCdfChart, workloadTimeCharts } from './chart-data.js';
 import type { ChartSpec } from './chart-data.js';
 import { reduceForEmbedding } from './embed.js';
@@ -149,7 +149,7 @@ function overview(result: RunResult): string {
     const label = STATUS_LABEL[s.status];
     const problems = scenarioProblems(s);
     const keys = s.workloads.map((w) => `<b>${esc(w.name)}</b> ${esc(formatKeyNumbers(workloadHeadline(w)))}`).join('<br>');
-    return `<tr><td class="num">${i + 1}</td><td><a href="#${scenarioAnchor(i)}">${esc(s.name)}</a>${s.file ? `<br><span class="muted">${esc(s.file)}</span>` : ''}</td><td class="st st-${s.status}">${label.symbol} ${label.word}</td><td>${esc(s.expect)}${s.outcome ? ` → ${esc(s.outcome)}` : ''}</td><td class="num">${s.status === 'skipped' ? '—' : esc(formatMs(s.durationMs))}</td><td>${keys}</td><td>${problems[0] ? esc(problems[0].title) : ''}</td></tr>`;
+    return `<tr><td class="num">${i + 1}</td><td><a href="#${scenarioAnchor(i)}">${esc(s.name)}</a>${s.file ? `<br><span class="muted">${esc(s.file)}</span>` : ''}</td><td class="st st-${s.status}">${label.symbol} ${label.word}</td><td>${esc(s.expect)}${isJudged(s) ? ` → ${esc(s.outcome)}` : ''}</td><td class="num">${s.status === 'skipped' ? '—' : esc(formatMs(s.durationMs))}</td><td>${keys}</td><td>${problems[0] ? esc(problems[0].title) : ''}</td></tr>`;
   });
   return `<section aria-labelledby="overview-h">
 <h2 id="overview-h">Overview</h2>
@@ -176,8 +176,7 @@ function scenarioSection(s: ScenarioResult, index: number, addChart: AddChart, m
   const anchor = scenarioAnchor(index);
   const parts: string[] = [];
   parts.push(metaList(s));
-  parts.push(s.status === 'errored' && s.error ? `<div class="problem bd-errored" role="note">${errorDetails(s, 'Why it errored')}</div>` : problemsBox(s));
-  if (s.error && s.status !== 'errored') parts.push(errorDetails(s, 'Error'));
+  parts.push(s.status === 'errored' ? `<div class="problem bd-errored" role="note">${errorDetails(s.error, 'Why it errored')}</div>` : problemsBox(s));
   if (s.assertions.length > 0) parts.push(verdictsTable(s));
   if (s.faults.length > 0) parts.push(faultsBlock(s, anchor));
   if (s.workloads.length > 0) {
@@ -204,7 +203,7 @@ function metaList(s: ScenarioResult): string {
   if (s.description) items.push(['Description', esc(s.description)]);
   if (s.tags.length > 0) items.push(['Tags', s.tags.map((t) => `<code>${esc(t)}</code>`).join(' ')]);
   const note = expectationNote(s);
-  items.push(['Expectation', `expect: <code>${esc(s.expect)}</code>${s.outcome ? `, assertions ${esc(s.outcome)}` : ''}${note ? ` — ${esc(note)}` : ''}`]);
+  items.push(['Expectation', `expect: <code>${esc(s.expect)}</code>${isJudged(s) ? `, assertions ${esc(s.outcome)}` : ''}${note ? ` — ${esc(note)}` : ''}`]);
   items.push(['Seed', `<code>${s.seed}</code>`]);
   items.push(['Backend', esc(s.backend)]);
   items.push(['Started', `${esc(s.startedAt)}, ran ${esc(formatMs(s.durationMs))}`]);
@@ -226,8 +225,7 @@ function problemsBox(s: ScenarioResult): string {
   return `<div class="problem bd-${s.status}" role="note"><h3>${heading}</h3>${items.join('<hr>')}</div>`;
 }
 
-function errorDetails(s: ScenarioResult, heading: string): string {
-  const e = s.error!;
+function errorDetails(e: SerializedError, heading: string): string {
   const parts = [`<h3>${heading}</h3><p><code>${esc(e.code)}</code> <strong>${esc(e.message)}</strong></p>`];
   if (e.where) parts.push(`<p class="muted">at ${esc(formatLocation(e.where))}</p>`);
   if (e.hint) parts.push(`<p>hint: ${esc(e.hint)}</p>`);

@@ -127,6 +127,25 @@ describe('readRunResult', () => {
     expect(back.summary.passed).toBe(3);
   });
 
+  it('reads schema 1, upgrading it: workload shapes from their type, no recorded toxic effects', () => {
+    const run = JSON.parse(renderJson(createSampleRun())) as { schemaVersion: number; scenarios: Array<{ workloads: Array<Record<string, unknown>>; faults: Array<Record<string, unknown>> }> };
+    run.schemaVersion = 1;
+    for (const s of run.scenarios) {
+      for (const w of s.workloads) delete w.shape;
+      for (const f of s.faults) delete f.effects;
+    }
+    const back = parseRunResult(JSON.stringify(run));
+    const shapes = Object.fromEntries(back.scenarios.flatMap((s) => s.workloads).map((w) => [w.kind, w.shape]));
+    expect(shapes).toMatchObject({ 'tcp-echo': 'round-trip', 'udp-echo': 'round-trip', 'tcp-stream': 'stream', 'udp-stream': 'stream', 'tcp-raw': 'raw' });
+    const toxicFaults = back.scenarios.flatMap((s) => s.faults).filter((f) => f.kind === 'toxic');
+    expect(toxicFaults.length).toBeGreaterThan(0);
+    for (const f of toxicFaults) expect(f.effects).toEqual([]);
+    // A schema-2 file must carry them.
+    const current = JSON.parse(renderJson(createSampleRun())) as typeof run;
+    delete current.scenarios[0]!.workloads[0]!.shape;
+    expect(() => parseRunResult(JSON.stringify(current))).toThrow(/workloads\[0\]\.shape/);
+  });
+
   it('reports an unreadable path as an environment problem, not a crash', async () => {
     const file = join(dir, 'results.json');
     writeFileSync(file, '{}');

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { FaultlineError, invalidInput } from '../core/errors.js';
 import type { Problem } from '../core/errors.js';
 import { RESULT_SCHEMA_VERSION, summarizeScenarios } from '../core/result.js';
-import type { RunResult } from '../core/result.js';
+import type { RunResult, WorkloadShape } from '../core/result.js';
 import { readUserFile } from '../core/user-file.js';
 
 /** The file name `faultline run` writes and `report render`/`merge` look for inside a folder. */
@@ -91,7 +91,7 @@ export function parseRunResult(text: string, source = RESULTS_FILE): RunResult {
       { where: { file: source, path: 'schemaVersion' }, hint: 'upgrade faultline to render or merge this file' },
     );
   }
-  const problems = checkShape(data, source);
+  const problems = checkShape(data, source, version);
   if (problems.length > 0) throw invalidInput(problems, source);
   const result = data as unknown as RunResult;
   // The counts are derived data: recompute them rather than trust a hand-edited file.
@@ -124,9 +124,10 @@ const MAX_PROBLEMS = 20;
 
 /**
  * Checks the fields the renderers rely on, collecting every problem with its JSON path. Arrays an
- * older or partial writer may omit (`tags`, `notes`, `calibration`, …) default to `[]` in place.
+ * older or partial writer may omit (`tags`, `notes`, `calibration`, …) default to `[]` in place,
+ * and a schema-1 file is upgraded in place (upgradeScenario).
  */
-function checkShape(root: Obj, file: string): Problem[] {
+function checkShape(root: Obj, file: string, version: number): Problem[] {
   const problems: Problem[] = [];
   const problem = (path: string, message: string) => {
     if (problems.length < MAX_PROBLEMS) problems.push({ file, path, message });
@@ -170,6 +171,7 @@ function checkShape(root: Obj, file: string): Problem[] {
   root.scenarios.forEach((s: unknown, i: number) => {
     const path = `scenarios[${i}]`;
     if (!isObject(s)) return problem(path, `expected an object, got ${describe(s)}`);
+    if (version < 2) upgradeScenario(s);
     for (const key of ['id', 'name', 'backend', 'startedAt', 'replay'] as const) expect(s, key, path, 'string');
     for (const key of ['seed', 'durationMs'] as const) expect(s, key, path, 'number');
     oneOf(s, 'status', path, ['passed', 'failed', 'errored', 'interrupted', 'skipped']);
@@ -179,6 +181,7 @@ function checkShape(root: Obj, file: string): Problem[] {
     list(s, 'notes', path);
     list(s, 'workloads', path, (w, wp) => {
       for (const key of ['name', 'kind', 'protocol'] as const) expect(w, key, wp, 'string');
+      oneOf(w, 'shape', wp, WORKLOAD_SHAPES);
       list(w, 'metrics', wp, (m, mp) => {
         expect(m, 'name', mp, 'string');
         expect(m, 'value', mp, 'number');
@@ -195,8 +198,13 @@ function checkShape(root: Obj, file: string): Problem[] {
       }
     });
     list(s, 'faults', path, (f, fp) => {
-      for (const key of ['id', 'proxy', 'kind'] as const) expect(f, key, fp, 'string');
+      oneOf(f, 'kind', fp, ['toxic', 'down']);
+      for (const key of ['id', 'proxy'] as const) expect(f, key, fp, 'string');
       expect(f, 'plannedAtMs', fp, 'number');
+      if (f.kind === 'toxic') {
+        expect(f, 'toxic', fp, 'object');
+        list(f, 'effects', fp);
+      }
     });
     list(s, 'ledger', path, (l, lp) => {
       expect(l, 'proxy', lp, 'string');
@@ -206,7 +214,7 @@ function checkShape(root: Obj, file: string): Problem[] {
       list(l, 'events', lp);
     });
     list(s, 'assertions', path, (a, ap) => {
-      for (const key of ['source', 'expected', 'observed'] as const) expect(a, key, ap, 'string');
+      for (const key of ['source', 'subject', 'expected', 'observed'] as const) expect(a, key, ap, 'string');
       oneOf(a, 'status', ap, ['passed', 'failed', 'error']);
       if (a.message === undefined) a.message = '';
     });
@@ -219,7 +227,30 @@ function checkShape(root: Obj, file: string): Problem[] {
       if (t.stdout === undefined) t.stdout = '';
       if (t.stderr === undefined) t.stderr = '';
     });
-    if (s.status === 'errored') expect(s, 'error', path, 'object', true);
+    if (s.status === 'errored') expect(s, 'error', path, 'object');
+    if (s.status === 'passed' || s.status === 'failed') oneOf(s, 'outcome', path, ['passed', 'failed']);
   });
   return problems;
+}
+
+const WORKLOAD_SHAPES: readonly WorkloadShape[] = ['round-trip', 'stream', 'raw', 'connect'];
+
+/**
+ * Schema 1 → 2 (core/result.ts): workloads gain `shape` (schema 1 knew six workload types, whose
+ * names said it), toxic faults `effects` (not recorded then: empty), assertions a `subject` and
+ * judged scenarios an `outcome` where a hand-edited file dropped them, errored ones an `error`.
+ */
+function upgradeScenario(s: Obj): void {
+  if (Array.isArray(s.workloads)) {
+    for (const w of s.workloads) {
+      if (!isObject(w) || w.shape !== undefined || typeof w.kind !== 'string') continue;
+      w.shape = w.kind.endsWith('-stream') ? 'stream' : w.kind.endsWith('-raw') ? 'raw' : 'round-trip';
+    }
+  }
+  if (Array.isArray(s.faults)) for (const f of s.faults) if (isObject(f) && f.kind === 'toxic') f.effects ??= [];
+  if (Array.isArray(s.assertions)) for (const a of s.assertions) if (isObject(a)) a.subject ??= '';
+  if ((s.status === 'passed' || s.status === 'failed') && s.outcome === undefined) {
+    s.outcome = (s.status === 'passed') === (s.expect !== 'fail') ? 'passed' : 'failed';
+  }
+  if (s.status === 'errored' && s.error === undefined) s.error = { code: 'INTERNAL', message: 'the file records no reason' };
 }

@@ -6,6 +6,7 @@ import { stripXmlIllegal } from './escape.js';
 import { junitClassName, renderJunit, uniqueCaseNames } from './junit.js';
 import { createSampleRun } from './testing/sample-results.js';
 import { literalXmlParser } from '../test/literal-xml-parser.js';
+import { errorOf } from '../test/scenario-results.js';
 
 const parser = literalXmlParser((name) => ['testsuite', 'testcase', 'property'].includes(name));
 
@@ -123,7 +124,7 @@ describe('renderJunit on the sample run', () => {
     const failed = run.scenarios.find((s) => s.status === 'failed')!;
     expect(cases(doc).some((c) => c['@name'] === failed.name)).toBe(true);
     const errored = cases(doc).find((c) => c['@name'] === 'app-under-reset')!;
-    expect(errored.error?.['@message']).toBe(stripXmlIllegal(`[TARGET_FAILED] ${run.scenarios.find((s) => s.name === 'app-under-reset')!.error!.message}`));
+    expect(errored.error?.['@message']).toBe(stripXmlIllegal(`[TARGET_FAILED] ${errorOf(run.scenarios.find((s) => s.name === 'app-under-reset')).message}`));
     expect(errored.error?.['@message']).toContain(']]> </script><script>alert(1)</script> ✓ 日本語 🚀');
   });
 });

@@ -21,7 +21,8 @@
  * always escaped, no CDATA), attributes keep tabs and newlines as character references.
  */
 import type { RunResult, ScenarioResult } from '../core/result.js';
-import { summarizeScenarios } from '../core/result.js';
+import { isJudged, summarizeScenarios } from '../core/result.js';
+import type { SerializedError } from '../core/errors.js';
 import { escapeXmlAttr, escapeXmlText, stripAnsi } from './escape.js';
 import { formatSeconds } from './format.js';
 import {
@@ -176,7 +177,7 @@ function testcase(
   out.push(property('replay', s.replay, '        '));
   out.push(property('backend', s.backend, '        '));
   out.push(property('expect', s.expect, '        '));
-  if (s.outcome) out.push(property('outcome', s.outcome, '        '));
+  if (isJudged(s)) out.push(property('outcome', s.outcome, '        '));
   if (s.tags.length > 0) out.push(property('tags', s.tags.join(','), '        '));
   out.push('      </properties>');
   const problems = scenarioProblems(s);
@@ -185,8 +186,7 @@ function testcase(
     const type = s.expect === 'fail' && s.outcome === 'passed' ? 'ExpectedFailureDidNotOccur' : 'AssertionFailed';
     out.push(`      <failure${attrs({ message: first.title, type })}>${escapeXmlText(problems.map(problemText).join('\n\n'))}</failure>`);
   } else if (s.status === 'errored') {
-    const error = s.error;
-    out.push(`      <error${attrs({ message: first?.title ?? 'errored', type: error?.code ?? 'ERRORED' })}>${escapeXmlText(errorText(s))}</error>`);
+    out.push(`      <error${attrs({ message: first?.title ?? 'errored', type: s.error.code })}>${escapeXmlText(errorText(s.error))}</error>`);
   } else if (s.status === 'interrupted' || s.status === 'skipped') {
     out.push(`      <skipped${attrs({ message: s.status === 'interrupted' ? 'interrupted before it finished' : 'skipped' })}/>`);
   }
@@ -209,9 +209,7 @@ function problemText(p: ScenarioProblem): string {
   return lines.join('\n');
 }
 
-function errorText(s: ScenarioResult): string {
-  const e = s.error;
-  if (!e) return 'the harness could not run this scenario (no error recorded)';
+function errorText(e: SerializedError): string {
   const lines = [`[${e.code}] ${e.message}`];
   if (e.where) lines.push(`at: ${[e.where.file, e.where.line, e.where.column].filter((v) => v !== undefined).join(':')}${e.where.path ? ` (${e.where.path})` : ''}`);
   if (e.hint) lines.push(`hint: ${e.hint}`);

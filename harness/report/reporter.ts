@@ -64,19 +64,47 @@ export function fileReporters(names: readonly ReporterName[]): FileReporterName[
   return (Object.keys(REPORT_FILES) as FileReporterName[]).filter((n) => names.includes(n));
 }
 
+/** A live reporter with a name, for messages about it. */
+export interface NamedReporter {
+  name: string;
+  reporter: Reporter;
+}
+
+const SYNC_HOOKS = ['onRunStart', 'onScenarioStart', 'onScenarioProgress', 'onFaultApplied', 'onScenarioEnd'] as const;
+
 /**
- * One observer that forwards every hook to each reporter in order (the runner takes a single
- * observer). onRunEnd waits for every reporter's onRunEnd.
+ * One reporter that forwards every hook to each of `reporters` in turn (awaiting every
+ * `onRunEnd`). Each is isolated: one that throws (a bug in it) cannot take the run or the others
+ * down — its error goes to `onError` once, and it hears nothing more.
  */
-export function combineReporters(...reporters: readonly Reporter[]): Reporter {
-  return {
-    onRunStart: (event) => reporters.forEach((r) => r.onRunStart?.(event)),
-    onScenarioStart: (event) => reporters.forEach((r) => r.onScenarioStart?.(event)),
-    onScenarioProgress: (event) => reporters.forEach((r) => r.onScenarioProgress?.(event)),
-    onFaultApplied: (event) => reporters.forEach((r) => r.onFaultApplied?.(event)),
-    onScenarioEnd: (result) => reporters.forEach((r) => r.onScenarioEnd?.(result)),
-    onRunEnd: async (result) => {
-      for (const r of reporters) await r.onRunEnd?.(result);
+export function combineReporters(reporters: readonly NamedReporter[], onError: (name: string, hook: string, error: unknown) => void): Reporter {
+  const failed = new Set<string>();
+  const live = () => reporters.filter(({ name }) => !failed.has(name));
+  const fail = (name: string, hook: string, error: unknown) => {
+    failed.add(name);
+    onError(name, hook, error);
+  };
+  const combined: Reporter = {
+    async onRunEnd(result) {
+      for (const { name, reporter } of live()) {
+        try {
+          await reporter.onRunEnd?.(result);
+        } catch (error) {
+          fail(name, 'onRunEnd', error);
+        }
+      }
     },
   };
+  for (const hook of SYNC_HOOKS) {
+    combined[hook] = (event: never) => {
+      for (const { name, reporter } of live()) {
+        try {
+          (reporter[hook] as ((event: never) => void) | undefined)?.call(reporter, event);
+        } catch (error) {
+          fail(name, hook, error);
+        }
+      }
+    };
+  }
+  return combined;
 }

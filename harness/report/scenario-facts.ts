@@ -84,7 +84,6 @@ export function scenarioProblems(s: ScenarioResult): ScenarioProblem[] {
       }
       const failed = s.assertions.filter((a) => a.status !== 'passed').map(assertionProblem);
       if (failed.length > 0) return failed;
-      if (s.error) return [errorProblem(s.error)];
       return [{ title: 'failed', detail: 'no failed assertion was recorded' }];
     }
   }

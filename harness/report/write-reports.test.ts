@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -47,12 +47,48 @@ describe('combineReporters', () => {
       },
     });
     const run = createSampleRun();
-    const both = combineReporters(make('a'), {}, make('b'));
+    const both = combineReporters(
+      [
+        { name: 'a', reporter: make('a') },
+        { name: 'empty', reporter: {} },
+        { name: 'b', reporter: make('b') },
+      ],
+      () => {
+        throw new Error('no reporter fails here');
+      },
+    );
     both.onRunStart?.({ seed: 1, startedAt: run.run.startedAt, command: '', scenarios: [] });
     both.onScenarioProgress?.({ id: 'x', phase: 'running', elapsedMs: 0 });
     both.onScenarioEnd?.(run.scenarios[0]!);
     await both.onRunEnd?.(run);
     expect(calls).toEqual(['a:runStart', 'b:runStart', `a:end:${run.scenarios[0]!.name}`, `b:end:${run.scenarios[0]!.name}`, 'a:runEnd', 'b:runEnd']);
+  });
+
+  it('isolates a reporter that throws: it is reported once and silenced, the others carry on', async () => {
+    const calls: string[] = [];
+    const errors: string[] = [];
+    const broken: Reporter = {
+      onScenarioEnd: () => {
+        throw new Error('bug in a reporter');
+      },
+      onRunEnd: () => {
+        calls.push('broken:runEnd');
+      },
+    };
+    const good: Reporter = { onScenarioEnd: (s) => calls.push(`good:end:${s.name}`), onRunEnd: async () => void calls.push('good:runEnd') };
+    const run = createSampleRun();
+    const both = combineReporters(
+      [
+        { name: 'broken', reporter: broken },
+        { name: 'good', reporter: good },
+      ],
+      (name, hook, error) => errors.push(`${name} ${hook}: ${(error as Error).message}`),
+    );
+    both.onScenarioEnd?.(run.scenarios[0]!);
+    both.onScenarioEnd?.(run.scenarios[1]!);
+    await both.onRunEnd?.(run);
+    expect(errors).toEqual(['broken onScenarioEnd: bug in a reporter']);
+    expect(calls).toEqual([`good:end:${run.scenarios[0]!.name}`, `good:end:${run.scenarios[1]!.name}`, 'good:runEnd']);
   });
 });
 
@@ -62,6 +98,16 @@ describe('writeReports', () => {
     dir = mkdtempSync(join(tmpdir(), 'faultline-write-'));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes the other reports when one cannot be written, then reports that one', async () => {
+    const run = createSampleRun();
+    mkdirSync(join(dir, 'junit.xml')); // a folder where the file should go: the rename fails
+    const error = await writeReports(run, { outDir: dir, reporters: ['json', 'junit', 'html'], env: {} }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FaultlineError);
+    expect((error as FaultlineError).message).toContain(join(dir, 'junit.xml'));
+    expect(existsSync(join(dir, 'results.json'))).toBe(true);
+    expect(existsSync(join(dir, 'index.html'))).toBe(true);
+  });
 
   it('creates the folder and writes each chosen file format, nothing else', async () => {
     const run = createSampleRun();

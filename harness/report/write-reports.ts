@@ -45,7 +45,11 @@ const RENDER: Record<FileReporterName, (result: RunResult, options: WriteReports
   markdown: (result) => renderMarkdown(result, { htmlReport: REPORT_FILES.html }),
 };
 
-/** Renders and writes every file reporter in `options.reporters`; returns what was written. */
+/**
+ * Renders and writes every file reporter in `options.reporters`; returns what was written. Each
+ * is isolated: one that fails (a renderer's bug, a file that cannot be written) does not stop the
+ * others, and the first failure is thrown once they are all done.
+ */
 export async function writeReports(result: RunResult, options: WriteReportsOptions): Promise<WrittenReports> {
   try {
     await mkdir(options.outDir, { recursive: true });
@@ -53,21 +57,36 @@ export async function writeReports(result: RunResult, options: WriteReportsOptio
     throw cannotWrite(options.outDir, error);
   }
   const written: WrittenReports = { files: {} };
+  const failures: unknown[] = [];
   for (const name of fileReporters(options.reporters)) {
-    const text = RENDER[name](result, options);
-    const path = join(options.outDir, REPORT_FILES[name]);
-    await writeAtomically(path, text).catch((error: unknown) => {
-      throw cannotWrite(path, error);
-    });
-    written.files[name] = path;
-    if (name === 'markdown') {
-      const summary = await appendStepSummary(text, options.env ?? {}).catch((error: unknown) => {
-        throw cannotWrite(options.env?.GITHUB_STEP_SUMMARY ?? 'GITHUB_STEP_SUMMARY', error);
-      });
-      if (summary) written.stepSummary = summary;
+    try {
+      await writeOne(name, result, options, written);
+    } catch (error) {
+      failures.push(error);
     }
   }
+  if (failures.length > 0) throw failures[0];
   return written;
+}
+
+async function writeOne(name: FileReporterName, result: RunResult, options: WriteReportsOptions, written: WrittenReports): Promise<void> {
+  let text: string;
+  try {
+    text = RENDER[name](result, options);
+  } catch (error) {
+    throw new Error(`the ${name} reporter failed to render the run: ${(error as Error).message}`, { cause: error });
+  }
+  const path = join(options.outDir, REPORT_FILES[name]);
+  await writeAtomically(path, text).catch((error: unknown) => {
+    throw cannotWrite(path, error);
+  });
+  written.files[name] = path;
+  if (name === 'markdown') {
+    const summary = await appendStepSummary(text, options.env ?? {}).catch((error: unknown) => {
+      throw cannotWrite(options.env?.GITHUB_STEP_SUMMARY ?? 'GITHUB_STEP_SUMMARY', error);
+    });
+    if (summary) written.stepSummary = summary;
+  }
 }
 
 function cannotWrite(path: string, error: unknown): FaultlineError {

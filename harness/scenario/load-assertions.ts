@@ -6,6 +6,7 @@
  */
 import { parseChecks, type Check, type CheckProblem } from '../assert/parse.js';
 import { metricInfo } from '../assert/metric-catalog.js';
+import { typesRecording, workloadType } from '../workload/registry.js';
 import type { Field } from './load-context.js';
 import type { LoadedWorkloads } from './load-workloads.js';
 import type { ScenarioAssertion } from './spec.js';
@@ -29,8 +30,8 @@ export function loadAssertions(field: Field, workloads: LoadedWorkloads): Scenar
     for (const item of items) {
       for (const { check, at } of loadItem(item)) {
         const info = metricInfo(check.metric);
-        if (type && info && !info.workloads.includes(type)) {
-          at.problem(`${type} workloads do not record ${check.metric}`, `${check.metric} is recorded by ${info.workloads.join(', ')} workloads`);
+        if (type && info && !workloadType(type).metrics.includes(info.name)) {
+          at.problem(`${type} workloads do not record ${check.metric}`, `${check.metric} is recorded by ${typesRecording(info.name).join(', ')} workloads`);
           continue;
         }
         out.push({ workload: name, check, where: at.where });

@@ -89,10 +89,9 @@ function loadProxy(name: string, field: Field, targets: LoadedTargets): { spec?:
   const info: ProxyInfo = { protocol };
   if (target !== undefined) info.target = target;
   if (upstream !== undefined) info.upstream = true;
-  if (target === undefined && upstream === undefined) return { info };
-  const spec: ProxySpec = { name, protocol, listen, where: field.where };
-  if (target !== undefined) spec.target = target;
-  if (upstream !== undefined) spec.upstream = upstream;
+  const behind = target !== undefined ? { target } : upstream !== undefined ? { upstream } : undefined;
+  if (!behind) return { info };
+  const spec: ProxySpec = { name, protocol, listen, where: field.where, ...behind };
   if (sessionIdleTimeoutMs !== undefined) spec.sessionIdleTimeoutMs = sessionIdleTimeoutMs;
   return { spec, info, listenField };
 }

@@ -1,35 +1,30 @@
 /**
- * `workloads:` — traffic and measurement (docs/scenarios.md, "Workloads"). Besides each option's
- * type and range, the loader checks the workload's path end to end:
+ * `workloads:` — traffic and measurement (docs/scenarios.md, "Workloads"). Each workload type's
+ * definition (workload/registry.ts) says which keys it takes and reads its own options; this
+ * loader reads the ones every type shares, and checks the workload's path end to end:
  *
  *   workload ──via──▶ proxy (same protocol) ──target──▶ target (serves that protocol)
  *            └─target──────────────────────────────────▶ target
  *
- * and that the end of the path can answer it: stream workloads need faultline's `builtin: sink`
- * (it verifies every frame); echo and raw workloads need something that replies, so a sink is
- * refused. A command or address target (or an explicit upstream) is assumed to echo: any echo
- * server returns faultline's framed requests unchanged, and raw workloads state their own
- * expected replies.
+ * and that the end of the path can answer it, by the type's shape: stream workloads need
+ * faultline's `builtin: sink` (it verifies every frame); round-trip and raw workloads need
+ * something that replies, so a sink is refused; connect workloads take anything that listens. A
+ * command or address target (or an explicit upstream) is assumed to echo: any echo server returns
+ * faultline's framed requests unchanged, and raw workloads state their own expected replies.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Protocol } from '../core/spec.js';
+import { type WorkloadDefinition, type WorkloadOption, type WorkloadOptionReader, type WorkloadSpecBase } from '../workload/definition.js';
 import { FRAME_HEADER_BYTES, MAX_DATAGRAM_PAYLOAD_BYTES, MAX_FRAME_PAYLOAD_BYTES } from '../workload/frame.js';
-import { WORKLOAD_TYPES, type Expectation, type Framing, type RawRequest, type SizeSpec, type WorkloadCommon, type WorkloadSpec } from '../workload/spec.js';
+import { WORKLOAD_DEFINITIONS, WORKLOAD_TYPES, workloadType } from '../workload/registry.js';
+import type { Expectation, Framing, RawRequest, SizeSpec, WorkloadCommon } from '../workload/spec.js';
 import type { Entries, Field } from './load-context.js';
 import { loadNamed, type LoadedNamed } from './load-named.js';
 import type { LoadedProxies } from './load-proxies.js';
 import type { LoadedTargets, TargetInfo } from './load-targets.js';
 import { parseRate, RATE_FORMAT } from './rate.js';
-import {
-  ALL_WORKLOAD_KEYS,
-  FRAMING_KEYS,
-  REQUEST_EXPECT_KEYS,
-  REQUEST_KEYS,
-  REQUEST_SEND_KEYS,
-  WORKLOAD_KEYS,
-  type WorkloadType,
-} from './scenario-keys.js';
+import { ALL_WORKLOAD_KEYS, FRAMING_KEYS, REQUEST_EXPECT_KEYS, REQUEST_KEYS, REQUEST_SEND_KEYS, WORKLOAD_KEYS } from './scenario-keys.js';
 import type { ScenarioWorkload } from './spec.js';
 
 /** Largest UDP payload over IPv4 (65 535 − 8 UDP − 20 IP): a bigger datagram cannot be sent. */
@@ -37,23 +32,18 @@ export const MAX_UDP_PAYLOAD_BYTES = 65_507;
 /** Largest `send_file` a raw request may read. */
 const MAX_SEND_FILE_BYTES = 16 * 1024 * 1024;
 
+/** Defaults of the options every workload type shares (a type's own defaults are in its definition). */
 export const WORKLOAD_DEFAULTS = {
   messages: 100,
   sizeBytes: 64,
-  /**
-   * tcp-stream is a bulk transfer: 16 KiB frames keep per-frame work small (64-byte frames would
-   * make the harness, not the path, the bottleneck); measured no slower than 64 KiB frames.
-   */
-  streamSizeBytes: 16 * 1024,
   connections: 1,
   startMs: 0,
   timeoutMs: 2_000,
   connectTimeoutMs: 2_000,
-  repeat: 1,
 } as const;
 
 export interface WorkloadInfo {
-  type: WorkloadType;
+  type: string;
 }
 
 export type LoadedWorkloads = LoadedNamed<ScenarioWorkload, WorkloadInfo>;
@@ -74,7 +64,7 @@ export function loadWorkloads(field: Field, context: Context): LoadedWorkloads {
   });
 }
 
-function loadWorkload(name: string, field: Field, context: Context): { loaded?: ScenarioWorkload; type?: WorkloadType } {
+function loadWorkload(name: string, field: Field, context: Context): { loaded?: ScenarioWorkload; type?: string } {
   if (!field.require('a workload, e.g. { type: udp-echo, via: udp_path }')) return {};
   const entries = field.map('a workload, e.g. { type: udp-echo, via: udp_path }');
   if (!entries) return {};
@@ -88,42 +78,40 @@ function loadWorkload(name: string, field: Field, context: Context): { loaded?: 
     entries.allowOnly(ALL_WORKLOAD_KEYS, 'a workload');
     return {};
   }
-  entries.allowOnly(WORKLOAD_KEYS[type], `a ${type} workload`, (key) => (ALL_WORKLOAD_KEYS.includes(key) ? misplacedReason(key, type) : undefined));
+  const definition = workloadType(type);
+  entries.allowOnly(WORKLOAD_KEYS[type]!, `a ${type} workload`, (key) => (ALL_WORKLOAD_KEYS.includes(key) ? misplacedReason(key as WorkloadOption, definition) : undefined));
 
-  const protocol: Protocol = type.startsWith('tcp') ? 'tcp' : 'udp';
-  const route = loadRoute(name, type, protocol, field, entries, context);
-  const common = loadCommon(name, type, entries, context);
-  const spec = common && buildSpec(type, common, entries, context);
-  if (!route || !spec) return { type };
-  const loaded: ScenarioWorkload = { spec, where: field.where };
-  if (route.via !== undefined) loaded.via = route.via;
-  if (route.target !== undefined) loaded.target = route.target;
+  const route = loadRoute(name, definition, field, entries, context);
+  const common = loadCommon(name, definition, entries, context);
+  const own = common && definition.load(optionReader(field, entries, definition, context), common);
+  if (!route || !common || !own) return { type };
+  const { rateBytesPerSec: _byteRate, ...shared } = common;
+  const spec: WorkloadSpecBase = { ...shared, type, ...own };
+  const loaded: ScenarioWorkload = { spec, where: field.where, ...route };
   return { loaded, type };
 }
 
-function misplacedReason(key: string, type: WorkloadType): string {
-  const reasons: Record<string, string> = {
-    connect_timeout: 'connect_timeout applies to TCP workloads only',
-    bytes: 'bytes applies to tcp-stream workloads only',
-    framing: type === 'udp-raw' ? 'framing applies to tcp-raw only (UDP: each datagram is one response)' : 'framing applies to tcp-raw workloads only',
-    requests: 'requests apply to tcp-raw and udp-raw workloads only',
-    repeat: 'repeat applies to tcp-raw and udp-raw workloads only (framed workloads use messages)',
-    messages: 'raw workloads send their requests list: use repeat instead of messages',
-    size: 'raw workloads send their requests as written: size does not apply',
-  };
-  return reasons[key] ?? `"${key}" does not apply to ${type} workloads`;
+/** Why a key another workload type takes is wrong on this one. */
+function misplacedReason(key: WorkloadOption, definition: WorkloadDefinition): string {
+  const own = definition.rejects?.[key];
+  if (own) return own;
+  const takers = WORKLOAD_DEFINITIONS.filter((d) => d.options.includes(key));
+  const protocols = [...new Set(takers.map((d) => d.protocol))];
+  const wholeProtocol = protocols.length === 1 && WORKLOAD_DEFINITIONS.filter((d) => d.protocol === protocols[0]).every((d) => takers.includes(d));
+  const who = wholeProtocol ? `${protocols[0]!.toUpperCase()} workloads` : `${takers.map((d) => d.type).join(' and ')} workloads`;
+  return `${key} applies to ${who} only`;
 }
 
 // ── path: via / target, and what is at the end ─────────────────────────────
 
 function loadRoute(
   name: string,
-  type: WorkloadType,
-  protocol: Protocol,
+  definition: WorkloadDefinition,
   field: Field,
   entries: Entries,
   { targets, proxies }: Context,
-): { via?: string; target?: string } | undefined {
+): { via: string } | { target: string } | undefined {
+  const { type, protocol } = definition;
   const viaField = entries.get('via');
   const targetField = entries.get('target');
   if (viaField.present && targetField.present) {
@@ -140,8 +128,8 @@ function loadRoute(
     }
     if (proxy.target !== undefined) {
       const end = targets.byName.get(proxy.target);
-      if (end && !checkEnd(type, end, viaField, `proxy "${via}" forwards to target "${proxy.target}"`)) return undefined;
-    } else if (proxy.upstream && type.endsWith('-stream')) {
+      if (end && !checkEnd(definition, end, viaField, `proxy "${via}" forwards to target "${proxy.target}"`)) return undefined;
+    } else if (proxy.upstream && definition.shape === 'stream') {
       return viaField.problem(
         `${type} workloads need a builtin sink at the end of their path, but proxy "${via}" forwards to an explicit upstream`,
         'point the proxy at a target { builtin: sink }',
@@ -154,7 +142,7 @@ function loadRoute(
     const info = target === undefined ? undefined : targets.byName.get(target);
     if (target === undefined || !info) return undefined;
     if (!info[protocol]) return targetField.problem(`${type} workload "${name}" is ${P} but target "${target}" serves no ${P} port`);
-    if (!checkEnd(type, info, targetField, `target "${target}"`)) return undefined;
+    if (!checkEnd(definition, info, targetField, `target "${target}"`)) return undefined;
     return { target };
   }
   field.problem(`workload "${name}" needs via (a proxy name) or target (a target name, for a baseline without faults)`);
@@ -162,14 +150,14 @@ function loadRoute(
 }
 
 /** Whether the target at the end of the path can answer this workload. */
-function checkEnd(type: WorkloadType, end: TargetInfo, at: Field, path: string): boolean {
+function checkEnd({ type, shape }: WorkloadDefinition, end: TargetInfo, at: Field, path: string): boolean {
   const isSink = end.kind === 'builtin' && end.server === 'sink';
-  if (type.endsWith('-stream') && !isSink) {
+  if (shape === 'stream' && !isSink) {
     const what = end.kind === 'builtin' ? `a builtin ${end.server}` : `a ${end.kind} target`;
     at.problem(`${type} workloads need a builtin sink at the end of their path (it checks every frame), but ${path}, ${what}`, 'add a target { builtin: sink } and send to it');
     return false;
   }
-  if (!type.endsWith('-stream') && isSink) {
+  if ((shape === 'round-trip' || shape === 'raw') && isSink) {
     at.problem(`${type} workloads wait for replies, but ${path}, a builtin sink, which replies nothing`, 'use { builtin: echo } or your server; a sink suits tcp-stream and udp-stream');
     return false;
   }
@@ -180,19 +168,18 @@ function checkEnd(type: WorkloadType, end: TargetInfo, at: Field, path: string):
 
 type Common = WorkloadCommon & { rateBytesPerSec?: number };
 
-function loadCommon(name: string, type: WorkloadType, entries: Entries, { timeoutMs: scenarioTimeoutMs }: Context): Common | undefined {
-  const isRaw = type.endsWith('-raw');
-  const amountKeys = (isRaw ? ['repeat', 'duration'] : type === 'tcp-stream' ? ['messages', 'duration', 'bytes'] : ['messages', 'duration']).filter((k) =>
-    entries.has(k),
-  );
-  if (amountKeys.length > 1) {
-    entries.get(amountKeys[1]!).keyProblem(`workload "${name}" has both ${amountKeys[0]} and ${amountKeys[1]}: give only one of ${isRaw ? 'repeat and duration' : type === 'tcp-stream' ? 'messages, duration and bytes' : 'messages and duration'}`);
+function loadCommon(name: string, definition: WorkloadDefinition, entries: Entries, { timeoutMs: scenarioTimeoutMs }: Context): Common | undefined {
+  const takes = (key: WorkloadOption) => definition.options.includes(key);
+  const amount = definition.amount ?? ['messages', 'duration'];
+  const given = amount.filter((k) => entries.has(k));
+  if (given.length > 1) {
+    entries.get(given[1]!).keyProblem(`workload "${name}" has both ${given[0]} and ${given[1]}: give only one of ${listOf(amount)}`);
   }
   const messages = entries.get('messages').integer({ min: 1 });
   const durationMs = entries.get('duration').duration({ above: 0 });
   const startMs = entries.get('start').duration() ?? WORKLOAD_DEFAULTS.startMs;
-  const size = isRaw ? 0 : loadSize(entries.get('size'), type);
-  const rate = loadRate(entries.get('rate'), type);
+  const size = takes('size') ? loadSize(entries.get('size'), definition) : 0;
+  const rate = loadRate(entries.get('rate'), definition);
   const connections = entries.get('connections').integer({ min: 1 }) ?? WORKLOAD_DEFAULTS.connections;
   const timeoutMs = entries.get('timeout').duration({ above: 0 }) ?? WORKLOAD_DEFAULTS.timeoutMs;
   const connectTimeoutMs = entries.get('connect_timeout').duration({ above: 0 }) ?? WORKLOAD_DEFAULTS.connectTimeoutMs;
@@ -205,13 +192,19 @@ function loadCommon(name: string, type: WorkloadType, entries: Entries, { timeou
   if (size === undefined || rate === undefined) return undefined;
   const common: Common = { name, startMs, size, rate: rate.perSec, connections, timeoutMs, connectTimeoutMs };
   if (durationMs !== undefined) common.durationMs = durationMs;
-  else if (!isRaw && !entries.has('bytes')) common.messages = messages ?? WORKLOAD_DEFAULTS.messages;
+  else if (takes('messages') && given.length === 0) common.messages = WORKLOAD_DEFAULTS.messages;
+  else if (messages !== undefined) common.messages = messages;
   if (rate.bytesPerSec !== undefined) common.rateBytesPerSec = rate.bytesPerSec;
   return common;
 }
 
-function loadSize(field: Field, type: WorkloadType): SizeSpec | undefined {
-  if (!field.present) return type === 'tcp-stream' ? WORKLOAD_DEFAULTS.streamSizeBytes : WORKLOAD_DEFAULTS.sizeBytes;
+/** `a and b`, `a, b and c`. */
+function listOf(items: readonly string[]): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+function loadSize(field: Field, { protocol, defaultSizeBytes }: WorkloadDefinition): SizeSpec | undefined {
+  if (!field.present) return defaultSizeBytes ?? WORKLOAD_DEFAULTS.sizeBytes;
   let size: SizeSpec | undefined;
   let largest: number | undefined;
   if (field.isMap) {
@@ -231,7 +224,7 @@ function loadSize(field: Field, type: WorkloadType): SizeSpec | undefined {
   } else {
     size = largest = field.byteSize();
   }
-  if (largest !== undefined && type.startsWith('udp') && largest > MAX_DATAGRAM_PAYLOAD_BYTES) {
+  if (largest !== undefined && protocol === 'udp' && largest > MAX_DATAGRAM_PAYLOAD_BYTES) {
     return field.problem(
       `a UDP datagram carries at most ${MAX_DATAGRAM_PAYLOAD_BYTES} payload bytes (${MAX_UDP_PAYLOAD_BYTES} less the ${FRAME_HEADER_BYTES}-byte frame header), got a size of ${largest}`,
     );
@@ -242,7 +235,7 @@ function loadSize(field: Field, type: WorkloadType): SizeSpec | undefined {
   return size;
 }
 
-function loadRate(field: Field, type: WorkloadType): { perSec: number | 'max'; bytesPerSec?: number } | undefined {
+function loadRate(field: Field, { type, byteRate }: WorkloadDefinition): { perSec: number | 'max'; bytesPerSec?: number } | undefined {
   if (!field.present) return { perSec: 'max' };
   const value = field.scalar();
   if (typeof value === 'number') return field.problem(`expected ${RATE_FORMAT}, got ${field.describe()}`, `rates need a unit: write ${value}/s`);
@@ -250,48 +243,37 @@ function loadRate(field: Field, type: WorkloadType): { perSec: number | 'max'; b
   if (!rate) return field.problem(`expected ${RATE_FORMAT} (above 0), got ${field.describe()}`);
   if (rate.kind === 'max') return { perSec: 'max' };
   if (rate.kind === 'messages') return { perSec: rate.perSec };
-  if (type !== 'tcp-stream') return field.problem(`a byte rate applies to tcp-stream workloads only; ${type} takes messages per second, e.g. 100/s`);
+  if (!byteRate) {
+    const takers = WORKLOAD_DEFINITIONS.filter((d) => d.byteRate).map((d) => d.type);
+    return field.problem(`a byte rate applies to ${takers.join(' and ')} workloads only; ${type} takes messages per second, e.g. 100/s`);
+  }
   return { perSec: 'max', bytesPerSec: rate.bytesPerSec };
 }
 
-function buildSpec(type: WorkloadType, common: Common, entries: Entries, context: Context): WorkloadSpec | undefined {
-  const { rateBytesPerSec, ...base } = common;
-  switch (type) {
-    case 'tcp-echo':
-    case 'udp-echo':
-    case 'udp-stream':
-      return { ...base, type };
-    case 'tcp-stream': {
-      const bytes = entries.get('bytes').byteSize();
-      if (entries.has('bytes') && bytes === undefined) return undefined;
-      const spec: WorkloadSpec = { ...base, type };
-      if (bytes !== undefined) spec.bytes = bytes;
-      if (rateBytesPerSec !== undefined) spec.rateBytesPerSec = rateBytesPerSec;
-      return spec;
-    }
-    case 'tcp-raw':
-    case 'udp-raw': {
-      const requests = loadRequests(entries.get('requests'), type, context.dir);
-      const repeat = entries.get('repeat').integer({ min: 1 }) ?? WORKLOAD_DEFAULTS.repeat;
-      if (type === 'udp-raw') return requests && { ...base, type, requests, repeat };
-      const framing = loadFraming(entries.get('framing'));
-      return requests && framing && { ...base, type, requests, repeat, framing };
-    }
-  }
+/** The reader a type's `load` gets: this workload's entries, with problems at their keys. */
+function optionReader(field: Field, entries: Entries, definition: WorkloadDefinition, context: Context): WorkloadOptionReader {
+  return {
+    has: (key) => entries.has(key),
+    count: (key) => entries.get(key).integer({ min: 1 }),
+    byteSize: (key) => entries.get(key).byteSize(),
+    requests: () => loadRequests(entries.get('requests'), definition.protocol, context.dir),
+    framing: () => loadFraming(entries.get('framing')),
+    problem: (key, message, hint) => (entries.has(key) ? entries.get(key).problem(message, hint) : field.problem(message, hint)),
+  };
 }
 
 // ── raw workloads ──────────────────────────────────────────────────────────
 
-function loadRequests(field: Field, type: 'tcp-raw' | 'udp-raw', dir: string): RawRequest[] | undefined {
+function loadRequests(field: Field, protocol: Protocol, dir: string): RawRequest[] | undefined {
   if (!field.require('a list of requests, e.g. [{ send: "PING\\n", expect: "PONG\\n" }]')) return undefined;
   const items = field.list('a list of requests, e.g. [{ send: "PING\\n", expect: "PONG\\n" }]');
   if (!items) return undefined;
   if (items.length === 0) return field.problem('expected at least one request, e.g. { send: "PING\\n", expect: "PONG\\n" }');
-  const requests = items.map((item) => loadRequest(item, type, dir));
+  const requests = items.map((item) => loadRequest(item, protocol, dir));
   return requests.every((r) => r !== undefined) ? (requests as RawRequest[]) : undefined;
 }
 
-function loadRequest(field: Field, type: 'tcp-raw' | 'udp-raw', dir: string): RawRequest | undefined {
+function loadRequest(field: Field, protocol: Protocol, dir: string): RawRequest | undefined {
   const entries = field.map('a request, e.g. { send: "PING\\n", expect: "PONG\\n" }');
   if (!entries) return undefined;
   entries.allowOnly(REQUEST_KEYS, 'a request');
@@ -321,7 +303,7 @@ function loadRequest(field: Field, type: 'tcp-raw' | 'udp-raw', dir: string): Ra
     send = sourceValue === undefined ? undefined : readSendFile(sendField, resolve(dir, sourceValue));
   }
   if (send !== undefined && send.length === 0) send = sendField.problem('expected something to send, got nothing (0 bytes)');
-  if (send !== undefined && type === 'udp-raw' && send.length > MAX_UDP_PAYLOAD_BYTES) {
+  if (send !== undefined && protocol === 'udp' && send.length > MAX_UDP_PAYLOAD_BYTES) {
     send = sendField.problem(`a UDP datagram carries at most ${MAX_UDP_PAYLOAD_BYTES} bytes, this request is ${send.length}`);
   }
   const expect = expects[0] === undefined ? undefined : loadExpectation(expects[0], entries.get(expects[0]));

@@ -7,6 +7,8 @@ import { FaultlineError } from '../core/errors.js';
 import { loadScenarioFiles } from './load-files.js';
 import { loadScenarioFile, loadScenarioText } from './load.js';
 import type { ScenarioSpec } from './spec.js';
+import type { TcpRawSpec } from '../workload/tcp-raw.js';
+import type { UdpRawSpec } from '../workload/udp-raw.js';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/scenarios/', import.meta.url));
 const FILE = resolve(FIXTURES, 'valid', 'inline.yaml');
@@ -212,8 +214,8 @@ workloads:
 `,
       join(scratch, 'raw.yaml'),
     );
-    const [t, l, p, u] = spec.workloads.map((w) => w.spec);
-    if (t!.type !== 'tcp-raw' || u!.type !== 'udp-raw') throw new Error('wrong types');
+    const [t, l, p, u] = spec.workloads.map((w) => w.spec) as [TcpRawSpec, TcpRawSpec, TcpRawSpec, UdpRawSpec];
+    expect([t.type, u.type]).toEqual(['tcp-raw', 'udp-raw']);
     expect(t!.repeat).toBe(3);
     expect(t!.framing).toEqual({ kind: 'idle', ms: 200 });
     expect(t!.requests.map((r) => [r.send, r.source])).toEqual([

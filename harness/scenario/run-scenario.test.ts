@@ -9,6 +9,7 @@ import { FaultlineError } from '../core/errors.js';
 import { createEmbeddedProxy } from '../proxy/embedded-proxy.js';
 import { loadScenarioText } from './load.js';
 import { runScenario, type ScenarioRunDeps } from './run-scenario.js';
+import { errorOf } from '../test/scenario-results.js';
 
 const SCENARIO = `
 name: one-fault
@@ -53,8 +54,8 @@ describe('runScenario', () => {
       return failing;
     });
     expect(result.status).toBe('errored');
-    expect(result.error).toMatchObject({ code: 'UNREACHABLE' });
-    expect(result.error!.message).toBe('fault faults[0] on proxy "path" could not be applied or removed: backend went away');
+    expect(errorOf(result)).toMatchObject({ code: 'UNREACHABLE' });
+    expect(errorOf(result).message).toBe('fault faults[0] on proxy "path" could not be applied or removed: backend went away');
     // What was measured is kept for the report.
     expect(result.workloads[0]!.name).toBe('client');
     expect(result.faults[0]!.error).toMatchObject({ code: 'UNREACHABLE' });

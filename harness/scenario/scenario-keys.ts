@@ -3,9 +3,7 @@
  * loader (unknown-key errors with did-you-mean) and the JSON Schema generator; a test checks
  * that the schema's properties are exactly these, so the two cannot drift apart.
  */
-import type { WorkloadSpec } from '../workload/spec.js';
-
-export type WorkloadType = WorkloadSpec['type'];
+import { WORKLOAD_DEFINITIONS } from '../workload/registry.js';
 
 export const SCENARIO_KEYS = [
   'name',
@@ -37,19 +35,13 @@ export const READY_KEYS = ['tcp', 'stdout'] as const;
 
 export const PROXY_KEYS = ['protocol', 'target', 'upstream', 'listen', 'session_idle_timeout'] as const;
 
-const WORKLOAD_COMMON = ['type', 'via', 'target', 'rate', 'connections', 'start', 'timeout', 'duration'] as const;
-const FRAMED = ['messages', 'size'] as const;
-const RAW = ['requests', 'repeat'] as const;
+/** Keys every workload takes whatever its type: the type and the route (a proxy, or a target). */
+export const WORKLOAD_ROUTE_KEYS = ['type', 'via', 'target'] as const;
 
-/** Keys each workload type accepts. */
-export const WORKLOAD_KEYS: Record<WorkloadType, readonly string[]> = {
-  'tcp-echo': [...WORKLOAD_COMMON, ...FRAMED, 'connect_timeout'],
-  'tcp-stream': [...WORKLOAD_COMMON, ...FRAMED, 'bytes', 'connect_timeout'],
-  'udp-echo': [...WORKLOAD_COMMON, ...FRAMED],
-  'udp-stream': [...WORKLOAD_COMMON, ...FRAMED],
-  'tcp-raw': [...WORKLOAD_COMMON, ...RAW, 'framing', 'connect_timeout'],
-  'udp-raw': [...WORKLOAD_COMMON, ...RAW],
-};
+/** Keys each workload type accepts: the route, then its definition's options. */
+export const WORKLOAD_KEYS: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  WORKLOAD_DEFINITIONS.map((d) => [d.type, [...WORKLOAD_ROUTE_KEYS, ...d.options]]),
+);
 
 /** Every key some workload type accepts (for the did-you-mean of an unknown key). */
 export const ALL_WORKLOAD_KEYS: readonly string[] = [...new Set(Object.values(WORKLOAD_KEYS).flat())];

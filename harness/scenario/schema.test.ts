@@ -7,7 +7,7 @@ import { parseAllDocuments } from 'yaml';
 import { parseDuration } from '../core/duration.js';
 import { PROTOCOLS } from '../core/spec.js';
 import { listToxicTypes } from '../toxics/registry.js';
-import { WORKLOAD_TYPES } from '../workload/spec.js';
+import { WORKLOAD_TYPES } from '../workload/registry.js';
 import { BYTE_SIZE_PATTERN, parseByteSize } from './byte-size.js';
 import { loadScenarioFile } from './load.js';
 import { parseRate, RATE_PATTERN } from './rate.js';
@@ -94,7 +94,7 @@ describe('the schema offers exactly the keys the loader accepts', () => {
 
   it('each workload type', () => {
     expect(keysOf(definitions.workload).sort()).toEqual([...ALL_WORKLOAD_KEYS].sort());
-    for (const type of WORKLOAD_TYPES) expect(keysOf(definitions[`workload_${type}`])).toEqual([...WORKLOAD_KEYS[type]]);
+    for (const type of WORKLOAD_TYPES) expect(keysOf(definitions[`workload_${type}`])).toEqual([...WORKLOAD_KEYS[type]!]);
   });
 
   it('every registered toxic type, with its attribute table', () => {

@@ -15,7 +15,8 @@ import { DEFAULT_SESSION_IDLE_TIMEOUT_MS, PROTOCOLS } from '../core/spec.js';
 import { GUARANTEES, METRIC_ALIASES, METRIC_NAMES } from '../assert/metric-catalog.js';
 import { attributesJsonSchema } from '../toxics/attributes.js';
 import { listToxicTypes } from '../toxics/registry.js';
-import { WORKLOAD_TYPES } from '../workload/spec.js';
+import { DEFAULT_REPEAT, type WorkloadOption } from '../workload/definition.js';
+import { WORKLOAD_DEFINITIONS, WORKLOAD_TYPES, workloadType } from '../workload/registry.js';
 import { BYTE_SIZE_PATTERN } from './byte-size.js';
 import { DEFAULT_SCENARIO_TIMEOUT_MS } from './load-scenario.js';
 import { WORKLOAD_DEFAULTS } from './load-workloads.js';
@@ -35,7 +36,7 @@ import {
   TARGET_KINDS,
   TOXIC_KEYS,
   WORKLOAD_KEYS,
-  type WorkloadType,
+  WORKLOAD_ROUTE_KEYS,
 } from './scenario-keys.js';
 
 type Schema = Record<string, unknown>;
@@ -176,21 +177,22 @@ function proxySchema(): Schema {
 
 // ── workloads ──────────────────────────────────────────────────────────────
 
-const WORKLOAD_SUMMARY: Record<WorkloadType, string> = {
-  'tcp-echo': 'Request/response over TCP connections; measures rtt_ms, connect_ms and errors.',
-  'tcp-stream': 'One-way bulk transfer of framed messages to a builtin sink, which checks every frame.',
-  'udp-echo': 'Ping/pong datagrams; measures rtt_ms, loss, duplicates, reordering, jitter.',
-  'udp-stream': 'One-way datagrams to a builtin sink; measures one_way_delay_ms, loss, reordering, jitter.',
-  'tcp-raw': 'Requests and expected responses for a TCP server that does not speak faultline framing.',
-  'udp-raw': 'Requests and expected responses for a UDP server that does not speak faultline framing.',
-};
-
-function workloadProperties(): Record<string, Schema> {
-  const d = WORKLOAD_DEFAULTS;
+/** The type and route keys every workload takes. */
+function workloadRouteProperties(): Record<(typeof WORKLOAD_ROUTE_KEYS)[number], Schema> {
   return {
-    type: describe({ enum: [...WORKLOAD_TYPES] }, Object.entries(WORKLOAD_SUMMARY).map(([t, s]) => `${t}: ${s}`).join('\n')),
+    type: describe({ enum: [...WORKLOAD_TYPES] }, WORKLOAD_DEFINITIONS.map((d) => `${d.type}: ${d.summary}`).join('\n')),
     via: refWith('name', 'The proxy to send through. Exactly one of via and target.'),
     target: refWith('name', 'Send straight to this target (a baseline without faults). Exactly one of via and target.'),
+  };
+}
+
+/**
+ * Every option a workload type may take (workload/definition.ts WORKLOAD_OPTIONS): the record
+ * type makes a new option without a schema a compile error.
+ */
+function workloadOptionProperties(): Record<WorkloadOption, Schema> {
+  const d = WORKLOAD_DEFAULTS;
+  return {
     rate: describe(
       { type: 'string', pattern: RATE_PATTERN },
       'Messages per second per connection/flow (100/s), max (as fast as possible), or for tcp-stream a byte rate (10MB/s).',
@@ -208,13 +210,14 @@ function workloadProperties(): Record<string, Schema> {
           { type: 'object', additionalProperties: false, required: ['min', 'max'], properties: { min: ref('size'), max: ref('size') } },
         ],
       },
-      `Payload bytes per message: a size, or { min, max } (uniform, seeded). Default ${d.sizeBytes}; tcp-stream ${d.streamSizeBytes}.`,
+      `Payload bytes per message: a size, or { min, max } (uniform, seeded). Default ${d.sizeBytes}${sizeDefaults()}.`,
       { default: d.sizeBytes },
     ),
     bytes: refWith('size', 'Total bytes per connection instead of messages.'),
     connect_timeout: refWith('duration', 'TCP connect attempts slower than this are ETIMEDOUT.', { default: msDefault(d.connectTimeoutMs) }),
     requests: describe({ type: 'array', minItems: 1, items: ref('request') }, 'What to send, and what to expect back.'),
-    repeat: describe({ type: 'integer', minimum: 1 }, 'Times the requests list is sent per connection. Exclusive with duration.', { default: d.repeat }),
+    repeat: describe({ type: 'integer', minimum: 1 }, 'Times the requests list is sent per connection. Exclusive with duration.', { default: DEFAULT_REPEAT }),
+    attempts: describe({ type: 'integer', minimum: 1 }, 'tcp-connect: connections each connector opens, one after another. Exclusive with duration.'),
     framing: describe(
       {
         oneOf: [
@@ -230,6 +233,15 @@ function workloadProperties(): Record<string, Schema> {
   };
 }
 
+/** `; tcp-stream 16384` for each type whose default size differs. */
+function sizeDefaults(): string {
+  return WORKLOAD_DEFINITIONS.filter((d) => d.defaultSizeBytes !== undefined).map((d) => `; ${d.type} ${d.defaultSizeBytes}`).join('');
+}
+
+function workloadProperties(): Record<string, Schema> {
+  return { ...workloadRouteProperties(), ...workloadOptionProperties() };
+}
+
 function workloadSchema(): Schema {
   return {
     type: 'object',
@@ -241,10 +253,10 @@ function workloadSchema(): Schema {
   };
 }
 
-function workloadTypeSchema(type: WorkloadType): Schema {
+function workloadTypeSchema(type: string): Schema {
   const all = workloadProperties();
-  const properties = Object.fromEntries(WORKLOAD_KEYS[type].map((key) => [key, all[key]!]));
-  return { type: 'object', description: WORKLOAD_SUMMARY[type], additionalProperties: false, properties };
+  const properties = Object.fromEntries((WORKLOAD_KEYS[type] ?? []).map((key) => [key, all[key]]));
+  return { type: 'object', description: workloadType(type).summary, additionalProperties: false, properties };
 }
 
 function requestSchema(): Schema {

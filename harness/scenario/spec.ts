@@ -9,7 +9,7 @@ import type { Check } from '../assert/parse.js';
 import type { Location } from '../core/errors.js';
 import type { Protocol, ToxicSpec } from '../core/spec.js';
 import type { TargetSpec } from '../target/spec.js';
-import type { WorkloadSpec } from '../workload/spec.js';
+import type { WorkloadSpecBase } from '../workload/definition.js';
 
 export interface ScenarioSpec {
   /** Unique within a file (and, checked by `checkUniqueNames`, within a run). `[A-Za-z0-9_.-]+`. */
@@ -37,27 +37,22 @@ export interface ScenarioSpec {
   compare?: string[];
 }
 
-export interface ProxySpec {
+/**
+ * A proxy and what is behind it: a target of the scenario (its port for the proxy's protocol), or
+ * an explicit `host:port`.
+ */
+export type ProxySpec = {
   name: string;
   protocol: Protocol;
   /** `host:port` to listen on; port 0 picks a free port. Default `127.0.0.1:0`. */
   listen: string;
-  /** Exactly one of `target` (a target name: upstream is its port for `protocol`) and `upstream`. */
-  target?: string;
-  /** Explicit `host:port` of the server behind the proxy. */
-  upstream?: string;
   /** UDP only (always set for UDP): forget a client's session after this idle time, ms. */
   sessionIdleTimeoutMs?: number;
   where: Location;
-}
+} & ({ target: string } | { upstream: string });
 
-export interface ScenarioWorkload {
-  spec: WorkloadSpec;
-  /** Exactly one of `via` (a proxy name) and `target` (a target name: straight, no faults). */
-  via?: string;
-  target?: string;
-  where: Location;
-}
+/** A workload and its route: through a proxy (`via`), or straight to a target (a baseline without faults). */
+export type ScenarioWorkload = { spec: WorkloadSpecBase; where: Location } & ({ via: string } | { target: string });
 
 interface FaultTiming {
   /** `faults[<index>]`: how reports and errors refer to the fault. */

@@ -12,6 +12,7 @@ import { parse } from 'yaml';
 import { createAdminServer } from '../admin/server.js';
 import { createEmbeddedProxy } from '../proxy/embedded-proxy.js';
 import { faultline, PASSING, readResults, requireBuild, ROOT, scratchDir, SERVERS, writeScenario } from './e2e-cli.js';
+import { errorOf } from './scenario-results.js';
 
 let scratch: ReturnType<typeof scratchDir>;
 beforeAll(() => {
@@ -91,7 +92,7 @@ workloads:
       expect(result.run.backend).toBe(`toxiproxy ${url}`);
       const [scenario] = result.scenarios;
       expect(scenario).toMatchObject({ status: 'errored', error: { code: 'ENVIRONMENT' } });
-      expect(scenario!.error!.message).toBe(`proxy "udp_path" is UDP, and the backend (toxiproxy ${url}) proxies TCP only`);
+      expect(errorOf(scenario).message).toBe(`proxy "udp_path" is UDP, and the backend (toxiproxy ${url}) proxies TCP only`);
       expect(run.stdout).toContain('proxies TCP only');
       expect(existsSync(pidFile)).toBe(false);
       // Asked what it is, once; never asked to create the UDP proxy it would have made a TCP one.
@@ -122,7 +123,7 @@ faults:
       const run = await faultline(['run', file, '--out', out, '--backend', url]);
       expect(run.code, run.stdout + run.stderr).toBe(3);
       const [scenario] = readResults(out).scenarios;
-      expect(scenario!.error).toMatchObject({
+      expect(errorOf(scenario)).toMatchObject({
         code: 'ENVIRONMENT',
         message: `faults[1]: the backend (toxiproxy ${url}) has no TCP toxic "loss" (it has noop, latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data)`,
       });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { faultline, isAlive, PASSING, readResults, requireBuild, scratchDir, SERVERS, startFaultline, writeScenario } from './e2e-cli.js';
+import { errorOf } from './scenario-results.js';
 
 let scratch: ReturnType<typeof scratchDir>;
 beforeAll(() => {
@@ -178,8 +179,8 @@ workloads: { ping: { type: tcp-echo, target: app, messages: 1 } }
     expect(run.code, run.stdout + run.stderr).toBe(3);
     const [scenario] = readResults(out).scenarios;
     expect(scenario!.status).toBe('errored');
-    expect(scenario!.error?.code).toBe('TARGET_FAILED');
-    expect(JSON.stringify(scenario!.error)).toContain('cannot read config file');
+    expect(errorOf(scenario).code).toBe('TARGET_FAILED');
+    expect(JSON.stringify(errorOf(scenario))).toContain('cannot read config file');
   });
 });
 

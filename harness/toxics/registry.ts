@@ -6,6 +6,7 @@
 import { FaultlineError, type Problem } from '../core/errors.js';
 import { DIRECTIONS, type Direction, type Protocol, type ToxicInput, type ToxicPatch, type ToxicSpec } from '../core/spec.js';
 import { describe } from '../core/describe.js';
+import type { ToxicEffect } from '../core/effect.js';
 import { resolveAttributes } from './attributes.js';
 import { datagramToxicTypes } from './datagram/index.js';
 import { streamToxicTypes } from './stream/index.js';
@@ -35,6 +36,16 @@ export function findDatagramToxicType(type: string): DatagramToxicType | undefin
 
 export function findToxicType(protocol: Protocol, type: string): ToxicType | undefined {
   return byProtocol[protocol].get(type);
+}
+
+/**
+ * What a resolved toxic does to the traffic crossing it (core/effect.ts), from its type's
+ * declaration: the data the assertions' expected rates and calibration work from.
+ */
+export function toxicEffects(protocol: Protocol, toxic: ToxicSpec): ToxicEffect[] {
+  const type = findToxicType(protocol, toxic.type);
+  if (!type) throw new Error(`toxic "${toxic.name}" has unregistered ${protocol} type ${toxic.type}`);
+  return type.effects(toxic.attributes);
 }
 
 /**

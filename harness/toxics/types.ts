@@ -23,6 +23,7 @@ import type { Clock } from '../core/clock.js';
 import type { Rng } from '../core/rng.js';
 import type { Direction, Protocol } from '../core/spec.js';
 import type { AttributeSchema } from './attributes.js';
+import type { ToxicEffect } from '../core/effect.js';
 import type { Problem } from '../core/errors.js';
 
 // ── TCP ─────────────────────────────────────────────────────────────────────
@@ -105,25 +106,50 @@ export type DatagramToxic = (datagram: Datagram, emit: Emit) => void;
 
 // ── Types ───────────────────────────────────────────────────────────────────
 
-interface ToxicTypeBase {
+/**
+ * A toxic's attributes as its code sees them: every key of its schema, with its default applied
+ * (the registry resolves defaults once, when the toxic is added or updated).
+ */
+export type Attributes<S extends AttributeSchema> = { readonly [K in keyof S]: number };
+
+interface ToxicTypeBase<S extends AttributeSchema> {
   /** Wire name: `latency`, `reset_peer`, `loss`, … */
   type: string;
   protocol: Protocol;
   /** One line for docs and `faultline toxics`. */
   summary: string;
-  attributes: AttributeSchema;
+  attributes: S;
   /** Cross-attribute checks (e.g. slicer size_variation < average_size); paths relative to attributes. */
-  check?(attributes: Record<string, number>): Problem[];
+  check?(attributes: Attributes<S>): Problem[];
+  /**
+   * What the toxic does to the traffic crossing it (core/effect.ts), for the assertions' expected
+   * rates and for calibration; `[]` when it changes neither delivery nor timing in a way they
+   * model (slicer, noop). Required: a toxic that does not say is a compile error.
+   */
+  effects(attributes: Attributes<S>): ToxicEffect[];
 }
 
-export interface StreamToxicType extends ToxicTypeBase {
+export interface StreamToxicType<S extends AttributeSchema = AttributeSchema> extends ToxicTypeBase<S> {
   protocol: 'tcp';
-  create(attributes: Record<string, number>): StreamToxic;
+  create(attributes: Attributes<S>): StreamToxic;
 }
 
-export interface DatagramToxicType extends ToxicTypeBase {
+export interface DatagramToxicType<S extends AttributeSchema = AttributeSchema> extends ToxicTypeBase<S> {
   protocol: 'udp';
-  create(attributes: Record<string, number>, ctx: DatagramToxicContext): DatagramToxic;
+  create(attributes: Attributes<S>, ctx: DatagramToxicContext): DatagramToxic;
 }
 
 export type ToxicType = StreamToxicType | DatagramToxicType;
+
+/**
+ * Declares a TCP stream toxic with its attribute schema, so that `create`, `check` and `effects`
+ * see exactly its attributes (`a.latency` is a number, never undefined).
+ */
+export function defineStreamToxic<const S extends AttributeSchema>(type: Omit<StreamToxicType<S>, 'protocol'>): StreamToxicType {
+  return { ...type, protocol: 'tcp' } as unknown as StreamToxicType;
+}
+
+/** Declares a UDP datagram toxic with its attribute schema (see defineStreamToxic). */
+export function defineDatagramToxic<const S extends AttributeSchema>(type: Omit<DatagramToxicType<S>, 'protocol'>): DatagramToxicType {
+  return { ...type, protocol: 'udp' } as unknown as DatagramToxicType;
+}

@@ -4,9 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSinkServer, type SinkServer } from './servers/sink-server.js';
-import type { TcpRawSpec } from './spec.js';
 import { runTcpEcho } from './tcp-echo.js';
-import { runTcpRaw } from './tcp-raw.js';
+import { runTcpRaw, type TcpRawSpec } from './tcp-raw.js';
 import { runTcpStream } from './tcp-stream.js';
 import { closedPort, startCuttingRelay, startMisbehavingServer, type TestServer } from './testing/misbehaving-servers.js';
 import { common, errorCount, metric, testContext } from './testing/workload-harness.js';

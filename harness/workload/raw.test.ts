@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { TcpRawSpec, UdpRawSpec, RawRequest } from './spec.js';
-import { runTcpRaw } from './tcp-raw.js';
-import { runUdpRaw } from './udp-raw.js';
+import type { RawRequest } from './spec.js';
+import { runTcpRaw, type TcpRawSpec } from './tcp-raw.js';
+import { runUdpRaw, type UdpRawSpec } from './udp-raw.js';
 import { startPythonServer, type PythonServer } from './testing/python-server.js';
 import { startSlicingRelay, type SlicingRelay } from './testing/slicing-relay.js';
 import { common, errorCount, metric, testContext } from './testing/workload-harness.js';

@@ -1,8 +1,9 @@
 /**
- * Resolved workload options: what the scenario loader produces from YAML (docs/scenarios.md,
- * "Workloads") and what the workloads run. Every default is already applied and every unit is
- * converted: durations in ms, sizes in bytes, rates per second. The loader owns parsing and
- * validation; the workloads trust these values.
+ * Resolved workload options shared by the workload types: what the scenario loader produces from
+ * YAML (docs/scenarios.md, "Workloads") and what the workloads run. Every default is already
+ * applied and every unit is converted: durations in ms, sizes in bytes, rates per second. The
+ * loader owns parsing and validation; the workloads trust these values. Each type's own spec
+ * (`TcpEchoSpec`, …) lives in its file, beside its definition.
  */
 
 /** Payload bytes per message: fixed, or uniform in [min, max] drawn from the workload's rng. */
@@ -27,26 +28,6 @@ export interface WorkloadCommon {
   connectTimeoutMs: number;
 }
 
-export interface TcpEchoSpec extends WorkloadCommon {
-  type: 'tcp-echo';
-}
-
-export interface TcpStreamSpec extends WorkloadCommon {
-  type: 'tcp-stream';
-  /** Total bytes per connection instead of `messages`. */
-  bytes?: number;
-  /** Byte-rate pacing instead of a message rate, bytes per second. */
-  rateBytesPerSec?: number;
-}
-
-export interface UdpEchoSpec extends WorkloadCommon {
-  type: 'udp-echo';
-}
-
-export interface UdpStreamSpec extends WorkloadCommon {
-  type: 'udp-stream';
-}
-
 /** How a raw workload cuts responses out of the byte stream (TCP) — UDP: one datagram each. */
 export type Framing =
   | { kind: 'newline' }
@@ -66,21 +47,3 @@ export interface RawRequest {
   /** As the user wrote it, for reports (e.g. `send: "PING\n"`). */
   source: string;
 }
-
-export interface TcpRawSpec extends WorkloadCommon {
-  type: 'tcp-raw';
-  requests: RawRequest[];
-  /** Times the request list is sent per connection. */
-  repeat: number;
-  framing: Framing;
-}
-
-export interface UdpRawSpec extends WorkloadCommon {
-  type: 'udp-raw';
-  requests: RawRequest[];
-  repeat: number;
-}
-
-export type WorkloadSpec = TcpEchoSpec | TcpStreamSpec | UdpEchoSpec | UdpStreamSpec | TcpRawSpec | UdpRawSpec;
-
-export const WORKLOAD_TYPES = ['tcp-echo', 'tcp-stream', 'udp-echo', 'udp-stream', 'tcp-raw', 'udp-raw'] as const;

@@ -1,45 +1,130 @@
 /**
- * Opening a TCP connection as data: a connect either yields a socket and how long it took, or a
- * classified error (ECONNREFUSED, ETIMEDOUT after `connectTimeoutMs`, …). Never throws.
+ * `tcp-connect`: connections and nothing else — the cheapest probe for faults that act on the
+ * handshake (a proxy that is down refuses, a blackholed path times out, latency delays the
+ * SYN-ACK). Each of `connections` connectors opens `attempts` connections one after another (or
+ * for `duration`), paced by `rate`, and for each records how long the connect took or how it
+ * failed; it then closes the connection gracefully and waits for the peer's close, up to
+ * `timeout`, so that a reset that follows the handshake (a proxy whose upstream refused) is
+ * counted too.
+ *
+ *   pace ──▶ connect (connect_ms | ECONNREFUSED, ETIMEDOUT…) ──▶ FIN ──▶ peer's close (or ECONNRESET) ──▶ next
+ *
+ * Through a stream proxy the handshake is with the proxy, which accepts at once: what the target
+ * does shows in the close (a reset), not in connect_ms.
  */
-import { connect, type Socket } from 'node:net';
-import type { HostPort } from '../core/address.js';
-import { formatHostPort } from '../core/address.js';
-import type { Clock } from '../core/clock.js';
-import { classifyError, type ClassifiedError } from './classify-error.js';
+import type { Socket } from 'node:net';
+import type { WorkloadResult } from '../core/result.js';
+import { assembleWorkloadResult } from '../metrics/assemble-workload-result.js';
+import { LatencyHistogram } from '../metrics/latency-histogram.js';
+import { classifyError } from './classify-error.js';
+import { connectTcp } from './connect-tcp.js';
+import { COMMON_OPTIONS, defineWorkload } from './definition.js';
+import type { WorkloadContext } from './context.js';
+import type { WorkloadCommon } from './spec.js';
+import { WorkloadRun } from './workload-run.js';
 
-export type ConnectOutcome =
-  | { ok: true; socket: Socket; connectMs: number }
-  | { ok: false; error: ClassifiedError | null };
+export interface TcpConnectSpec extends WorkloadCommon {
+  type: 'tcp-connect';
+  /** Connections each connector opens; absent when `durationMs` bounds the run instead. */
+  attempts?: number;
+}
 
-/** `error: null` means the signal aborted the attempt: nothing to record. */
-export function connectTcp(endpoint: HostPort, timeoutMs: number, clock: Clock, signal: AbortSignal): Promise<ConnectOutcome> {
-  if (signal.aborted) return Promise.resolve({ ok: false, error: null });
-  const startedAt = clock.now();
-  return new Promise((resolve) => {
-    const socket = connect({ host: endpoint.host, port: endpoint.port, noDelay: true });
-    let settled = false;
-    const settle = (outcome: ConnectOutcome) => {
-      if (settled) return;
-      settled = true;
-      timer.cancel();
-      signal.removeEventListener('abort', onAbort);
-      socket.off('connect', onConnect);
-      socket.off('error', onError);
-      if (!outcome.ok) socket.destroy();
-      resolve(outcome);
-    };
-    const onConnect = () => settle({ ok: true, socket, connectMs: clock.now() - startedAt });
-    const onError = (error: Error) => settle({ ok: false, error: classifyError(error) });
-    const onAbort = () => settle({ ok: false, error: null });
-    const timer = clock.scheduleAt(startedAt + timeoutMs, () =>
-      settle({
-        ok: false,
-        error: { code: 'ETIMEDOUT', message: `connect to ${formatHostPort(endpoint)} timed out after ${timeoutMs} ms` },
-      }),
-    );
-    socket.once('connect', onConnect);
-    socket.once('error', onError);
-    signal.addEventListener('abort', onAbort, { once: true });
+const TCP_CONNECT = { type: 'tcp-connect', protocol: 'tcp', shape: 'connect' } as const;
+
+/** Connections per connector when neither `attempts` nor `duration` is given. */
+const DEFAULT_ATTEMPTS = 100;
+
+interface Tally {
+  attempted: number;
+  failed: number;
+  connected: number;
+}
+
+export async function runTcpConnect(spec: TcpConnectSpec, ctx: WorkloadContext): Promise<WorkloadResult> {
+  const run = new WorkloadRun(spec, ctx);
+  const connect = new LatencyHistogram();
+  const tally: Tally = { attempted: 0, failed: 0, connected: 0 };
+  if (await run.waitForStart()) {
+    run.startProgress(() => ({ sent: tally.attempted, received: tally.connected }));
+    const connectors = Array.from({ length: spec.connections }, () => connector(run, spec, ctx, tally, connect));
+    await Promise.all(connectors);
+    run.stopProgress();
+  }
+  run.noteIfAborted('the connection in progress was abandoned');
+  const seconds = run.durationMs() / 1000;
+  return assembleWorkloadResult({
+    ...run.resultBase(TCP_CONNECT, spec.rate !== 'max'),
+    connections: { attempted: tally.attempted, failed: tally.failed },
+    connectionsPerSec: seconds > 0 ? tally.connected / seconds : 0,
+    histograms: { connect_ms: connect },
   });
 }
+
+/** One connector: attempts in sequence until its count or the duration runs out. */
+async function connector(run: WorkloadRun, spec: TcpConnectSpec, ctx: WorkloadContext, tally: Tally, connect: LatencyHistogram): Promise<void> {
+  const startMs = run.clock.now();
+  for (let k = 0; spec.attempts === undefined || k < spec.attempts; k++) {
+    if (!(await run.paceRequest(k, startMs))) return;
+    const attemptedAt = run.clock.now();
+    const outcome = await connectTcp(ctx.endpoint, spec.connectTimeoutMs, run.clock, ctx.signal);
+    if (!outcome.ok && outcome.error === null) return; // stopped: the attempt does not count
+    tally.attempted++;
+    run.series.sent(attemptedAt);
+    if (!outcome.ok) {
+      tally.failed++;
+      if (outcome.error) run.error(outcome.error.code, outcome.error.message);
+      continue;
+    }
+    tally.connected++;
+    const now = run.clock.now();
+    connect.record(outcome.connectMs);
+    run.series.received(now, 0);
+    run.series.latency(now, outcome.connectMs);
+    await closeGracefully(outcome.socket, run, spec.timeoutMs, ctx.signal);
+  }
+}
+
+/**
+ * Sends FIN and waits for the peer to close too (or `timeoutMs`, or the stop signal). An error in
+ * the meantime — a reset from a proxy whose upstream refused — is recorded.
+ */
+function closeGracefully(socket: Socket, run: WorkloadRun, timeoutMs: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      timer.cancel();
+      signal.removeEventListener('abort', done);
+      socket.destroy();
+      resolve();
+    };
+    const timer = run.clock.scheduleAt(run.clock.now() + timeoutMs, done);
+    signal.addEventListener('abort', done, { once: true });
+    socket.on('error', (error) => {
+      const classified = classifyError(error);
+      run.error(classified.code, classified.message);
+    });
+    socket.on('close', done);
+    socket.on('data', () => {}); // a server that greets or echoes: read and discard, so its FIN arrives
+    socket.end();
+  });
+}
+
+export const tcpConnect = defineWorkload<TcpConnectSpec>({
+  ...TCP_CONNECT,
+  summary: 'Opens and closes TCP connections, no payload; measures connect_ms, refusals and the connection rate.',
+  options: [...COMMON_OPTIONS, 'attempts', 'connect_timeout'],
+  amount: ['attempts', 'duration'],
+  rejects: {
+    messages: 'tcp-connect sends no messages: use attempts (connections per connector)',
+    size: 'tcp-connect sends no payload: size does not apply',
+  },
+  load(options, common) {
+    if (options.has('attempts')) {
+      const attempts = options.count('attempts');
+      return attempts === undefined ? undefined : { attempts };
+    }
+    return common.durationMs === undefined ? { attempts: DEFAULT_ATTEMPTS } : {};
+  },
+  run: runTcpConnect,
+  metrics: ['connections_total', 'connections_failed_total', 'connect_ms', 'connections_per_sec', 'errors_total', 'send_lateness_ms'],
+  example: { attempts: 5 },
+});

@@ -18,16 +18,23 @@ import { assembleWorkloadResult } from '../metrics/assemble-workload-result.js';
 import { LatencyHistogram } from '../metrics/latency-histogram.js';
 import { addSequenceCounts, emptySequenceCounts, SequenceTracker, type SequenceCounts } from '../metrics/sequence-tracker.js';
 import { classifyError, ErrorCodes } from './classify-error.js';
+import { BASE_METRICS, COMMON_OPTIONS, CONNECTION_METRICS, defineWorkload, FRAMED_OPTIONS, SEQUENCE_METRICS } from './definition.js';
 import type { WorkloadContext } from './context.js';
 import { encodeFrame, FRAME_HEADER_BYTES } from './frame.js';
 import { FrameReader, type ReceivedFrame } from './frame-reader.js';
 import { OutstandingRequests } from './outstanding-requests.js';
 import { createSizePicker, type PayloadSource } from './payload-source.js';
 import { SignalBox } from './signal-box.js';
-import type { TcpEchoSpec } from './spec.js';
+import type { WorkloadCommon } from './spec.js';
 import { wireNowNs } from './wire-time.js';
 import { waitFor } from './wait-for.js';
 import { sum, WorkloadRun } from './workload-run.js';
+
+export interface TcpEchoSpec extends WorkloadCommon {
+  type: 'tcp-echo';
+}
+
+const TCP_ECHO = { type: 'tcp-echo', protocol: 'tcp', shape: 'round-trip' } as const;
 
 interface Shared {
   run: WorkloadRun;
@@ -52,7 +59,7 @@ export async function runTcpEcho(spec: TcpEchoSpec, ctx: WorkloadContext): Promi
   for (const c of connections) sequence = addSequenceCounts(sequence, c.tracker.counts(c.sent));
   run.noteIfAborted('messages still awaiting a reply count as lost');
   return assembleWorkloadResult({
-    ...run.resultBase('tcp-echo', 'tcp', spec.rate !== 'max'),
+    ...run.resultBase(TCP_ECHO, spec.rate !== 'max'),
     sequence,
     bytesSent: sum(connections, (c) => c.bytesSent),
     bytesReceived: sum(connections, (c) => c.bytesReceived),
@@ -238,3 +245,13 @@ class EchoConnection {
     socket.destroy();
   }
 }
+
+export const tcpEcho = defineWorkload<TcpEchoSpec>({
+  ...TCP_ECHO,
+  summary: 'Request/response over TCP connections; measures rtt_ms, connect_ms and errors.',
+  options: [...COMMON_OPTIONS, ...FRAMED_OPTIONS, 'connect_timeout'],
+  load: () => ({}),
+  run: runTcpEcho,
+  metrics: [...BASE_METRICS, ...SEQUENCE_METRICS, ...CONNECTION_METRICS, 'rtt_ms'],
+  example: { messages: 5 },
+});

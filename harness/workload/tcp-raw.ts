@@ -16,13 +16,24 @@ import type { WorkloadResult } from '../core/result.js';
 import { assembleWorkloadResult } from '../metrics/assemble-workload-result.js';
 import { LatencyHistogram } from '../metrics/latency-histogram.js';
 import { classifyError, ErrorCodes } from './classify-error.js';
+import { BASE_METRICS, COMMON_OPTIONS, CONNECTION_METRICS, DEFAULT_REPEAT, defineWorkload, RAW_METRICS, RAW_OPTIONS, RAW_REJECTS } from './definition.js';
 import type { WorkloadContext } from './context.js';
 import { escapeBytes, ResponseCutter } from './raw-response.js';
 import { RawTally } from './raw-tally.js';
 import { SignalBox } from './signal-box.js';
-import type { TcpRawSpec } from './spec.js';
+import type { Framing, RawRequest, WorkloadCommon } from './spec.js';
 import { waitFor } from './wait-for.js';
 import { WorkloadRun } from './workload-run.js';
+
+export interface TcpRawSpec extends WorkloadCommon {
+  type: 'tcp-raw';
+  requests: RawRequest[];
+  /** Times the request list is sent per connection. */
+  repeat: number;
+  framing: Framing;
+}
+
+const TCP_RAW = { type: 'tcp-raw', protocol: 'tcp', shape: 'raw' } as const;
 
 export async function runTcpRaw(spec: TcpRawSpec, ctx: WorkloadContext): Promise<WorkloadResult> {
   const run = new WorkloadRun(spec, ctx);
@@ -37,7 +48,7 @@ export async function runTcpRaw(spec: TcpRawSpec, ctx: WorkloadContext): Promise
   }
   run.noteIfAborted('the request in flight was not waited for');
   return assembleWorkloadResult({
-    ...run.resultBase('tcp-raw', 'tcp', spec.rate !== 'max'),
+    ...run.resultBase(TCP_RAW, spec.rate !== 'max'),
     ...tally.measurements(),
     connections: { attempted: connections.length, failed: connections.filter((c) => c.failed).length },
     histograms: { rtt_ms: tally.rtt, connect_ms: connect },
@@ -157,3 +168,20 @@ class RawConnection {
     this.changed.notify();
   }
 }
+
+export const tcpRaw = defineWorkload<TcpRawSpec>({
+  ...TCP_RAW,
+  summary: 'Requests and expected responses for a TCP server that does not speak faultline framing.',
+  options: [...COMMON_OPTIONS, ...RAW_OPTIONS, 'framing', 'connect_timeout'],
+  amount: ['repeat', 'duration'],
+  rejects: RAW_REJECTS,
+  load(options) {
+    const requests = options.requests();
+    const repeat = options.has('repeat') ? options.count('repeat') : DEFAULT_REPEAT;
+    const framing = options.framing();
+    return requests && repeat !== undefined && framing ? { requests, repeat, framing } : undefined;
+  },
+  run: runTcpRaw,
+  metrics: [...BASE_METRICS, ...RAW_METRICS, ...CONNECTION_METRICS],
+  example: { requests: [{ send: 'PING\n', expect: 'PING\n' }] },
+});

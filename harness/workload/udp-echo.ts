@@ -17,17 +17,24 @@ import { InterarrivalJitter } from '../metrics/interarrival-jitter.js';
 import { LatencyHistogram } from '../metrics/latency-histogram.js';
 import { addSequenceCounts, emptySequenceCounts, SequenceTracker, type SequenceCounts } from '../metrics/sequence-tracker.js';
 import { classifyError } from './classify-error.js';
+import { BASE_METRICS, COMMON_OPTIONS, defineWorkload, FRAMED_OPTIONS, SEQUENCE_METRICS, UDP_TIMING_METRICS } from './definition.js';
 import type { WorkloadContext } from './context.js';
 import { decodeDatagram, encodeFrame } from './frame.js';
 import { OutstandingRequests } from './outstanding-requests.js';
 import { createSizePicker, type PayloadSource } from './payload-source.js';
 import { UDP_MAX_BURST } from './send-schedule.js';
 import { SignalBox } from './signal-box.js';
-import type { UdpEchoSpec } from './spec.js';
+import type { WorkloadCommon } from './spec.js';
 import { closeUdp, openUdpFlow } from './udp-connect.js';
 import { jitterOfFlows, udpNotes } from './udp-notes.js';
 import { wireNowNs } from './wire-time.js';
 import { sum, WorkloadRun } from './workload-run.js';
+
+export interface UdpEchoSpec extends WorkloadCommon {
+  type: 'udp-echo';
+}
+
+const UDP_ECHO = { type: 'udp-echo', protocol: 'udp', shape: 'round-trip' } as const;
 
 interface Shared {
   run: WorkloadRun;
@@ -60,7 +67,7 @@ export async function runUdpEcho(spec: UdpEchoSpec, ctx: WorkloadContext): Promi
   run.notes.push(...udpNotes(kernelUdp, run.lateness, spec.rate));
   run.noteIfAborted('datagrams still awaiting a reply count as lost');
   return assembleWorkloadResult({
-    ...run.resultBase('udp-echo', 'udp', spec.rate !== 'max', kernelUdp),
+    ...run.resultBase(UDP_ECHO, spec.rate !== 'max', kernelUdp),
     sequence,
     bytesSent: sum(flows, (f) => f.bytesSent),
     bytesReceived: sum(flows, (f) => f.bytesReceived),
@@ -192,3 +199,13 @@ class EchoFlow {
     this.changed.notify();
   }
 }
+
+export const udpEcho = defineWorkload<UdpEchoSpec>({
+  ...UDP_ECHO,
+  summary: 'Ping/pong datagrams; measures rtt_ms, loss, duplicates, reordering, jitter.',
+  options: [...COMMON_OPTIONS, ...FRAMED_OPTIONS],
+  load: () => ({}),
+  run: runUdpEcho,
+  metrics: [...BASE_METRICS, ...SEQUENCE_METRICS, ...UDP_TIMING_METRICS, 'rtt_ms', 'incidental_lost_total'],
+  example: { messages: 5 },
+});

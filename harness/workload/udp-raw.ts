@@ -13,13 +13,22 @@ import { assembleWorkloadResult } from '../metrics/assemble-workload-result.js';
 import { InterarrivalJitter } from '../metrics/interarrival-jitter.js';
 import { LatencyHistogram } from '../metrics/latency-histogram.js';
 import { classifyError } from './classify-error.js';
+import { BASE_METRICS, COMMON_OPTIONS, DEFAULT_REPEAT, defineWorkload, RAW_METRICS, RAW_OPTIONS, RAW_REJECTS, UDP_TIMING_METRICS } from './definition.js';
 import type { WorkloadContext } from './context.js';
 import { RawTally } from './raw-tally.js';
 import { SignalBox } from './signal-box.js';
-import type { UdpRawSpec } from './spec.js';
+import type { RawRequest, WorkloadCommon } from './spec.js';
 import { closeUdp, openUdpFlow } from './udp-connect.js';
 import { jitterOfFlows, udpNotes } from './udp-notes.js';
 import { WorkloadRun } from './workload-run.js';
+
+export interface UdpRawSpec extends WorkloadCommon {
+  type: 'udp-raw';
+  requests: RawRequest[];
+  repeat: number;
+}
+
+const UDP_RAW = { type: 'udp-raw', protocol: 'udp', shape: 'raw' } as const;
 
 export async function runUdpRaw(spec: UdpRawSpec, ctx: WorkloadContext): Promise<WorkloadResult> {
   const run = new WorkloadRun(spec, ctx);
@@ -40,7 +49,7 @@ export async function runUdpRaw(spec: UdpRawSpec, ctx: WorkloadContext): Promise
   run.notes.push(...udpNotes(kernelUdp, run.lateness, spec.rate));
   run.noteIfAborted('the request in flight was not waited for');
   return assembleWorkloadResult({
-    ...run.resultBase('udp-raw', 'udp', spec.rate !== 'max', kernelUdp),
+    ...run.resultBase(UDP_RAW, spec.rate !== 'max', kernelUdp),
     ...tally.measurements(),
     jitterMs: jitterOfFlows(flows.map((f) => f.jitter)),
     histograms: { rtt_ms: tally.rtt, interarrival_ms: interarrival },
@@ -122,3 +131,19 @@ class RawFlow {
     }
   }
 }
+
+export const udpRaw = defineWorkload<UdpRawSpec>({
+  ...UDP_RAW,
+  summary: 'Requests and expected responses for a UDP server that does not speak faultline framing.',
+  options: [...COMMON_OPTIONS, ...RAW_OPTIONS],
+  amount: ['repeat', 'duration'],
+  rejects: { ...RAW_REJECTS, framing: 'framing applies to tcp-raw only (UDP: each datagram is one response)' },
+  load(options) {
+    const requests = options.requests();
+    const repeat = options.has('repeat') ? options.count('repeat') : DEFAULT_REPEAT;
+    return requests && repeat !== undefined ? { requests, repeat } : undefined;
+  },
+  run: runUdpRaw,
+  metrics: [...BASE_METRICS, ...RAW_METRICS, ...UDP_TIMING_METRICS],
+  example: { requests: [{ send: 'PING', expect: 'PING' }] },
+});

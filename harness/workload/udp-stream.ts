@@ -15,17 +15,24 @@ import type dgram from 'node:dgram';
 import type { WorkloadResult } from '../core/result.js';
 import { assembleWorkloadResult } from '../metrics/assemble-workload-result.js';
 import { classifyError } from './classify-error.js';
+import { BASE_METRICS, COMMON_OPTIONS, defineWorkload, FRAMED_OPTIONS, SEQUENCE_METRICS, UDP_TIMING_METRICS } from './definition.js';
 import type { WorkloadContext } from './context.js';
 import { FRAME_HEADER_BYTES, writeFrameHeaderFields } from './frame.js';
 import { createSizePicker, type PayloadSource } from './payload-source.js';
 import { UDP_MAX_BURST } from './send-schedule.js';
 import type { WorkloadReceiver } from './servers/flow-receiver.js';
-import type { UdpStreamSpec } from './spec.js';
+import type { WorkloadCommon } from './spec.js';
 import { goodputBytesPerSec, sumReceivedFlows } from './sink-flows.js';
 import { closeUdp, openUdpFlow } from './udp-connect.js';
 import { jitterOfFlows, udpNotes } from './udp-notes.js';
 import { wireNowNs } from './wire-time.js';
 import { WorkloadRun } from './workload-run.js';
+
+export interface UdpStreamSpec extends WorkloadCommon {
+  type: 'udp-stream';
+}
+
+const UDP_STREAM = { type: 'udp-stream', protocol: 'udp', shape: 'stream' } as const;
 
 /** How often the sender checks whether the sink has the whole tail, ms. */
 const TAIL_POLL_MS = 5;
@@ -71,7 +78,7 @@ export async function runUdpStream(spec: UdpStreamSpec, ctx: WorkloadContext): P
     run.series.merge(receiver.series);
   }
   const base = {
-    ...run.resultBase('udp-stream', 'udp', spec.rate !== 'max', kernelUdp),
+    ...run.resultBase(UDP_STREAM, spec.rate !== 'max', kernelUdp),
     bytesSent: flows.reduce((sum, f) => sum + f.bytesSent, 0),
     ...(sendRate ? { sendRate } : {}),
   };
@@ -201,3 +208,13 @@ class StreamFlow {
     return `flow ${this.flowId} sent at ${achieved.toFixed(0)}/s, short of the asked ${rate}/s: the harness could not keep up`;
   }
 }
+
+export const udpStream = defineWorkload<UdpStreamSpec>({
+  ...UDP_STREAM,
+  summary: 'One-way datagrams to a builtin sink; measures one_way_delay_ms, loss, reordering, jitter.',
+  options: [...COMMON_OPTIONS, ...FRAMED_OPTIONS],
+  load: () => ({}),
+  run: runUdpStream,
+  metrics: [...BASE_METRICS, ...SEQUENCE_METRICS, ...UDP_TIMING_METRICS, 'one_way_delay_ms', 'goodput_bytes_per_sec', 'incidental_lost_total'],
+  example: { messages: 5 },
+});

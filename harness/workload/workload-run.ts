@@ -4,8 +4,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Clock, Timer } from '../core/clock.js';
-import type { WorkloadKind } from '../core/result.js';
-import type { Protocol } from '../core/spec.js';
+import type { WorkloadResult } from '../core/result.js';
 import type { WorkloadMeasurements } from '../metrics/assemble-workload-result.js';
 import { ErrorRecorder } from '../metrics/error-recorder.js';
 import { diffKernelUdpCounters, readKernelUdpCounters, type KernelUdpCounters } from '../metrics/kernel-udp-counters.js';
@@ -15,14 +14,21 @@ import type { WorkloadContext, WorkloadProgress } from './context.js';
 import { maxSizeOf, PayloadSource } from './payload-source.js';
 import { runSendLoop, type SendLoop, type SendLoopEnd } from './send-schedule.js';
 import type { WorkloadCommon } from './spec.js';
-import { connectTcp } from './tcp-connect.js';
+import { connectTcp } from './connect-tcp.js';
 import { wireAnchor, type WireAnchor } from './wire-time.js';
 
 /** The parts of a result every workload fills the same way. */
 export type ResultBase = Pick<
   WorkloadMeasurements,
-  'name' | 'kind' | 'protocol' | 'proxy' | 'startedAtMs' | 'durationMs' | 'errors' | 'series' | 'notes' | 'sendLateness' | 'kernelUdp'
+  'name' | 'kind' | 'protocol' | 'shape' | 'proxy' | 'startedAtMs' | 'durationMs' | 'errors' | 'series' | 'notes' | 'sendLateness' | 'kernelUdp'
 >;
+
+/** What a workload type's result says it is (its definition's first three fields). */
+export interface WorkloadIdentity {
+  type: string;
+  protocol: WorkloadResult['protocol'];
+  shape: WorkloadResult['shape'];
+}
 
 const PROGRESS_EVERY_MS = 250;
 
@@ -68,14 +74,15 @@ export class WorkloadRun {
   }
 
   /**
-   * Name, kind, timing, errors, series, notes and (when paced) lateness, for assembleWorkloadResult.
+   * Name, type, timing, errors, series, notes and (when paced) lateness, for assembleWorkloadResult.
    * Call once, at the end.
    */
-  resultBase(kind: WorkloadKind, protocol: Protocol, paced: boolean, kernelUdp?: KernelUdpCounters): ResultBase {
+  resultBase(identity: WorkloadIdentity, paced: boolean, kernelUdp?: KernelUdpCounters): ResultBase {
     return {
       name: this.spec.name,
-      kind,
-      protocol,
+      kind: identity.type,
+      protocol: identity.protocol,
+      shape: identity.shape,
       ...(this.ctx.proxy !== undefined ? { proxy: this.ctx.proxy } : {}),
       startedAtMs: this.startedAtRel(),
       durationMs: this.durationMs(),

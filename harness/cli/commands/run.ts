@@ -18,7 +18,7 @@ import { parseDuration, DURATION_FORMAT } from '../../core/duration.js';
 import { createEmbeddedProxy } from '../../proxy/embedded-proxy.js';
 import { createHttpBackend, probeAdminApi } from '../../admin/http-backend.js';
 import { createConsoleReporter } from '../../report/console.js';
-import { DEFAULT_REPORTER_LIST, parseReporterList, REPORTER_NAMES } from '../../report/reporter.js';
+import { combineReporters, DEFAULT_REPORTER_LIST, parseReporterList, REPORTER_NAMES } from '../../report/reporter.js';
 import { parseShard, selectShard } from '../../report/shard.js';
 import { writeReports } from '../../report/write-reports.js';
 import { filterScenarios, findScenarioFiles } from '../../scenario/discover.js';
@@ -108,7 +108,13 @@ export async function runRun(paths: string[], options: RunOptions, io: CliIo): P
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       clock: systemClock,
       signal: io.interrupt,
-      ...(consoleReporter ? { observer: consoleReporter } : {}),
+      ...(consoleReporter
+        ? {
+            observer: combineReporters([{ name: 'console', reporter: consoleReporter }], (name, hook, error) =>
+              io.stderr.write(`faultline: the ${name} reporter failed in ${hook} and is switched off; the run goes on: ${(error as Error).stack ?? String(error)}\n`),
+            ),
+          }
+        : {}),
       createBackend: backend.create,
       backendKind: backend.kind,
       command: ['faultline', ...(io.argv ?? ['run', ...paths])].join(' '),

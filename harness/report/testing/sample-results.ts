@@ -8,6 +8,7 @@
  * windows), so a report that looks right on them looks right on real runs.
  */
 import { fileURLToPath } from 'node:url';
+import type { ToxicEffect } from '../../core/effect.js';
 import type { SerializedError } from '../../core/errors.js';
 import type { ProxyLedger } from '../../core/ledger.js';
 import type {
@@ -19,7 +20,7 @@ import type {
   RunResult,
   ScenarioResult,
   TimeSeries,
-  WorkloadKind,
+  ScenarioResultBase,
   WorkloadResult,
 } from '../../core/result.js';
 import { RESULT_SCHEMA_VERSION, summarizeScenarios } from '../../core/result.js';
@@ -153,7 +154,18 @@ function metric(name: string, value: number, labels?: Record<string, string>): M
   return labels ? { name, value, labels } : { name, value };
 }
 
-interface WorkloadShape {
+/** The workload types the samples use, as their definitions declare them (workload/). */
+const SAMPLE_TYPES = {
+  'tcp-echo': { protocol: 'tcp', shape: 'round-trip' },
+  'tcp-stream': { protocol: 'tcp', shape: 'stream' },
+  'udp-echo': { protocol: 'udp', shape: 'round-trip' },
+  'udp-stream': { protocol: 'udp', shape: 'stream' },
+  'tcp-raw': { protocol: 'tcp', shape: 'raw' },
+} as const satisfies Record<string, { protocol: Protocol; shape: WorkloadResult['shape'] }>;
+
+type WorkloadKind = keyof typeof SAMPLE_TYPES;
+
+interface WorkloadSketch {
   name: string;
   kind: WorkloadKind;
   proxy?: string;
@@ -168,14 +180,14 @@ interface WorkloadShape {
   durationMs: number;
 }
 
-function makeWorkload(rng: Rng, shape: WorkloadShape): WorkloadResult {
-  const protocol: Protocol = shape.kind.startsWith('tcp') ? 'tcp' : 'udp';
+function makeWorkload(rng: Rng, shape: WorkloadSketch): WorkloadResult {
+  const { protocol, shape: flow } = SAMPLE_TYPES[shape.kind];
   const lost = protocol === 'tcp' ? 0 : Math.round(shape.messages * shape.lossRatio);
   const received = shape.messages - lost;
   const duplicated = Math.round(received * (shape.duplicatedRatio ?? 0));
   const reordered = Math.round(received * (shape.reorderedRatio ?? 0));
   const samples = Array.from({ length: Math.min(received, 4000) }, () => latencySample(rng, shape.medianMs, shape.spread));
-  const latencyName = shape.kind.endsWith('stream') ? 'one_way_delay_ms' : 'rtt_ms';
+  const latencyName = flow === 'stream' ? 'one_way_delay_ms' : 'rtt_ms';
   const histograms: Record<string, HistogramSummary> = { [latencyName]: histogramFromSamples(samples) };
   if (protocol === 'tcp') {
     histograms.connect_ms = histogramFromSamples(Array.from({ length: 8 }, () => latencySample(rng, 0.3, 0.3)));
@@ -199,11 +211,12 @@ function makeWorkload(rng: Rng, shape: WorkloadShape): WorkloadResult {
   ];
   for (const e of shape.errors ?? []) metrics.push(metric('errors_total', e.count, { code: e.code }));
   if (protocol === 'udp') metrics.push(metric('jitter_ms', round(shape.medianMs * 0.08, 3)));
-  if (shape.kind.endsWith('stream')) metrics.push(metric('goodput_bytes_per_sec', Math.round((bytes * 1000) / shape.durationMs)));
+  if (flow === 'stream') metrics.push(metric('goodput_bytes_per_sec', Math.round((bytes * 1000) / shape.durationMs)));
   const result: WorkloadResult = {
     name: shape.name,
     kind: shape.kind,
     protocol,
+    shape: flow,
     startedAtMs: 12,
     durationMs: shape.durationMs,
     metrics,
@@ -267,12 +280,30 @@ function ledgerFor(proxy: string, protocol: Protocol, seen: number, toxics: Arra
   };
 }
 
+/**
+ * What the sample toxics declare (toxics/), written out: report samples are results as the runner
+ * saved them, and the report layer does not see the toxic registry.
+ */
+const SAMPLE_EFFECTS: Record<string, (a: Record<string, number>, protocol: Protocol) => ToxicEffect[]> = {
+  loss: (a, protocol) =>
+    protocol === 'tcp'
+      ? [{ kind: 'retransmit', probability: a.probability ?? 0, burst: 1, counter: 'retransmits', quantity: 'retransmit_ratio' }]
+      : [{ kind: 'drop', probability: a.probability ?? 0, burst: 1, counter: 'dropped_loss', quantity: 'loss_ratio' }],
+  latency: (a) => [{ kind: 'delay', latencyMs: a.latency ?? 0, jitterMs: a.jitter ?? 0 }],
+  duplicate: (a) => [{ kind: 'duplicate', probability: a.probability ?? 0, counter: 'duplicated', quantity: 'duplicate_ratio' }],
+  slicer: () => [],
+};
+
 function fault(id: string, proxy: string, type: string, stream: Direction, attributes: Record<string, number>, fromMs: number, toMs?: number): FaultRecord {
+  const protocol: Protocol = proxy.startsWith('tcp') || proxy === 'app_path' ? 'tcp' : 'udp';
+  const effects = SAMPLE_EFFECTS[type];
+  if (!effects) throw new Error(`sample toxic ${type} has no effects written out`);
   const record: FaultRecord = {
     id,
     proxy,
     kind: 'toxic',
     toxic: { name: `${type}_${stream}`, type, stream, toxicity: 1, attributes },
+    effects: effects(attributes, protocol),
     plannedAtMs: fromMs,
     appliedAtMs: fromMs + 0.4,
   };
@@ -295,15 +326,24 @@ interface ScenarioBase {
   durationMs: number;
 }
 
-function scenarioShell(base: ScenarioBase, rest: Partial<ScenarioResult>): ScenarioResult {
+/** A scenario's status and what goes with it (core/result.ts ScenarioResult's variants). */
+type SampleVerdict =
+  | { status: 'passed' | 'failed'; outcome: 'passed' | 'failed' }
+  | { status: 'errored'; error: SerializedError }
+  | { status: 'interrupted' }
+  | { status: 'skipped' };
+
+function scenarioShell(base: ScenarioBase, rest: Partial<ScenarioResultBase> & Partial<SampleVerdict>): ScenarioResult {
+  const { status = 'passed', outcome = 'passed', error, ...fields } = rest as Partial<ScenarioResultBase> & { status?: ScenarioResult['status']; outcome?: 'passed' | 'failed'; error?: SerializedError };
+  const verdict: SampleVerdict =
+    status === 'passed' || status === 'failed' ? { status, outcome } : status === 'errored' ? { status, error: error! } : { status };
   return {
     id: `${base.file}#${base.name}`,
     name: base.name,
     file: base.file,
     tags: [],
-    status: 'passed',
     expect: 'pass',
-    outcome: 'passed',
+    ...verdict,
     seed: base.seed,
     backend: 'embedded',
     startedAt: new Date(BASE_TIME_MS + base.startOffsetMs).toISOString(),
@@ -317,7 +357,7 @@ function scenarioShell(base: ScenarioBase, rest: Partial<ScenarioResult>): Scena
     calibration: [],
     targets: [{ name: 'echo', kind: 'builtin', stdout: '', stderr: '', truncated: false }],
     notes: [],
-    ...rest,
+    ...fields,
   };
 }
 
@@ -582,7 +622,6 @@ function erroredScenario(seed: number, hostile: boolean): ScenarioResult {
     {
       tags: ['reset'],
       status: 'errored',
-      outcome: undefined,
       error,
       targets: [
         {
@@ -619,7 +658,6 @@ function interruptedScenario(rng: Rng, seed: number): ScenarioResult {
     {
       tags: ['partition'],
       status: 'interrupted',
-      outcome: undefined,
       workloads: [udp],
       faults: [down],
       ledger: [ledgerFor('part', 'udp', 900, [])],
@@ -631,7 +669,7 @@ function interruptedScenario(rng: Rng, seed: number): ScenarioResult {
 function skippedScenario(seed: number): ScenarioResult {
   return scenarioShell(
     { name: 'soak-1h', file: 'scenarios/soak.yaml', seed, startOffsetMs: 32600, durationMs: 0 },
-    { tags: ['soak'], status: 'skipped', outcome: undefined, targets: [] },
+    { tags: ['soak'], status: 'skipped', targets: [] },
   );
 }
 

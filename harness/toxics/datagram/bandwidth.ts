@@ -12,7 +12,7 @@
  * Units: 1 KB/s = 1000 B/s, which is conveniently 1 byte per ms.
  */
 import { LedgerCounter } from '../../core/ledger.js';
-import type { DatagramToxicType } from '../types.js';
+import { defineDatagramToxic } from '../types.js';
 
 interface LinkState {
   /** When the wire is free again (monotonic ms). */
@@ -22,17 +22,20 @@ interface LinkState {
   head?: number;
 }
 
-export const bandwidth: DatagramToxicType = {
+export const bandwidth = defineDatagramToxic({
   type: 'bandwidth',
-  protocol: 'udp',
   summary: 'Serialises datagrams at rate KB/s behind a drop-tail queue of queue datagrams.',
   attributes: {
     rate: { kind: 'number', unit: 'KB/s', default: 1000, above: 0, description: 'Link rate (1 KB/s = 1000 bytes/s)' },
     queue: { kind: 'int', unit: 'datagrams', default: 1000, min: 1, description: 'Datagrams that may wait behind the one being sent' },
   },
+  effects: (a) => [
+    { kind: 'rate-limit', bytesPerSec: a.rate * 1000, per: 'direction' },
+    { kind: 'drop-unpredictable', why: 'drops datagrams only when its queue overflows, which depends on the offered load' },
+  ],
   create(attributes, ctx) {
-    const bytesPerMs = attributes.rate ?? 1000; // KB/s = B/ms
-    const queueLimit = attributes.queue ?? 1000;
+    const bytesPerMs = attributes.rate; // KB/s = B/ms
+    const queueLimit = attributes.queue;
     const state = ctx.state as LinkState;
     state.busyUntilMs ??= -Infinity;
     state.finishMs ??= [];
@@ -59,4 +62,4 @@ export const bandwidth: DatagramToxicType = {
       emit(datagram, doneMs - now);
     };
   },
-};
+});

@@ -4,17 +4,17 @@
  * Empty datagrams have no bit to flip and pass unchanged.
  */
 import { LedgerCounter } from '../../core/ledger.js';
-import type { DatagramToxicType } from '../types.js';
+import { defineDatagramToxic } from '../types.js';
 
-export const corrupt: DatagramToxicType = {
+export const corrupt = defineDatagramToxic({
   type: 'corrupt',
-  protocol: 'udp',
   summary: 'Flips one random bit in a fraction of datagrams.',
   attributes: {
     probability: { kind: 'number', unit: 'probability', default: 0, min: 0, max: 1, description: 'Fraction of datagrams corrupted' },
   },
+  effects: (a) => [{ kind: 'corrupt', probability: a.probability, counter: LedgerCounter.corrupted, quantity: 'corrupt_ratio' }],
   create(attributes, ctx) {
-    const probability = attributes.probability ?? 0;
+    const probability = attributes.probability;
     return (datagram, emit) => {
       const length = datagram.data.length;
       if (length === 0 || !ctx.rng.chance(probability)) {
@@ -28,4 +28,4 @@ export const corrupt: DatagramToxicType = {
       emit({ ...datagram, data });
     };
   },
-};
+});

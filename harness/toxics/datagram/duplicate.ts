@@ -1,16 +1,16 @@
 /** `duplicate`: emits a `probability` fraction of datagrams twice, back to back. */
 import { LedgerCounter } from '../../core/ledger.js';
-import type { DatagramToxicType } from '../types.js';
+import { defineDatagramToxic } from '../types.js';
 
-export const duplicate: DatagramToxicType = {
+export const duplicate = defineDatagramToxic({
   type: 'duplicate',
-  protocol: 'udp',
   summary: 'Sends a fraction of datagrams twice.',
   attributes: {
     probability: { kind: 'number', unit: 'probability', default: 0, min: 0, max: 1, description: 'Fraction of datagrams sent twice' },
   },
+  effects: (a) => [{ kind: 'duplicate', probability: a.probability, counter: LedgerCounter.duplicated, quantity: 'duplicate_ratio' }],
   create(attributes, ctx) {
-    const probability = attributes.probability ?? 0;
+    const probability = attributes.probability;
     return (datagram, emit) => {
       emit(datagram);
       if (ctx.rng.chance(probability)) {
@@ -20,4 +20,4 @@ export const duplicate: DatagramToxicType = {
       }
     };
   },
-};
+});

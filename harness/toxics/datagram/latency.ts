@@ -5,23 +5,23 @@
  */
 import { LedgerCounter } from '../../core/ledger.js';
 import { drawDelayMs } from '../jittered-delay.js';
-import type { DatagramToxicType } from '../types.js';
+import { defineDatagramToxic } from '../types.js';
 
-export const latency: DatagramToxicType = {
+export const latency = defineDatagramToxic({
   type: 'latency',
-  protocol: 'udp',
   summary: 'Delays each datagram by latency ± uniform jitter (jitter may reorder).',
   attributes: {
     latency: { kind: 'number', unit: 'ms', default: 0, min: 0, description: 'Mean added delay per datagram' },
     jitter: { kind: 'number', unit: 'ms', default: 0, min: 0, description: 'Half-width of the uniform spread around latency' },
   },
+  effects: (a) => [{ kind: 'delay', latencyMs: a.latency, jitterMs: a.jitter }],
   create(attributes, ctx) {
-    const latencyMs = attributes.latency ?? 0;
-    const jitterMs = attributes.jitter ?? 0;
+    const latencyMs = attributes.latency;
+    const jitterMs = attributes.jitter;
     return (datagram, emit) => {
       const delayMs = drawDelayMs(latencyMs, jitterMs, ctx.rng);
       if (delayMs > 0) ctx.count(LedgerCounter.delayed);
       emit(datagram, delayMs);
     };
   },
-};
+});

@@ -5,22 +5,22 @@
  * fit, and across attribute updates — until the toxic is removed (re-adding starts from zero).
  */
 import { LedgerCounter } from '../../core/ledger.js';
-import type { DatagramToxicType } from '../types.js';
+import { defineDatagramToxic } from '../types.js';
 
 interface LimitState {
   passedBytes?: number;
   exhausted?: boolean;
 }
 
-export const limitData: DatagramToxicType = {
+export const limitData = defineDatagramToxic({
   type: 'limit_data',
-  protocol: 'udp',
   summary: 'Forwards datagrams until bytes have passed this direction, then drops everything.',
   attributes: {
     bytes: { kind: 'int', unit: 'bytes', default: 0, min: 0, description: 'Payload bytes forwarded before the gate closes' },
   },
+  effects: () => [{ kind: 'drop-unpredictable', why: 'drops everything once its byte budget is spent, which depends on the traffic' }],
   create(attributes, ctx) {
-    const limitBytes = attributes.bytes ?? 0;
+    const limitBytes = attributes.bytes;
     const state = ctx.state as LimitState;
     state.passedBytes ??= 0;
     state.exhausted ??= false;
@@ -35,4 +35,4 @@ export const limitData: DatagramToxicType = {
       ctx.drop(datagram, LedgerCounter.droppedLimit);
     };
   },
-};
+});

@@ -5,11 +5,10 @@
  */
 import { LedgerCounter } from '../../core/ledger.js';
 import { createLossModel, lossModelProblems } from '../loss-model.js';
-import type { DatagramToxicType } from '../types.js';
+import { defineDatagramToxic } from '../types.js';
 
-export const loss: DatagramToxicType = {
+export const loss = defineDatagramToxic({
   type: 'loss',
-  protocol: 'udp',
   summary: 'Drops datagrams: independently, or in bursts of mean length burst (Gilbert–Elliott).',
   attributes: {
     probability: { kind: 'number', unit: 'probability', default: 0, min: 0, max: 1, description: 'Long-run fraction of datagrams dropped' },
@@ -21,12 +20,13 @@ export const loss: DatagramToxicType = {
       description: 'Mean length of a run of consecutive drops; 1 = independent drops',
     },
   },
-  check: (attributes) => lossModelProblems({ probability: attributes.probability ?? 0, burst: attributes.burst ?? 1 }),
+  check: (attributes) => lossModelProblems({ probability: attributes.probability, burst: attributes.burst }),
+  effects: (a) => [{ kind: 'drop', probability: a.probability, burst: a.burst, counter: LedgerCounter.droppedLoss, quantity: 'loss_ratio' }],
   create(attributes, ctx) {
-    const model = createLossModel({ probability: attributes.probability ?? 0, burst: attributes.burst ?? 1 }, ctx.rng, ctx.state);
+    const model = createLossModel({ probability: attributes.probability, burst: attributes.burst }, ctx.rng, ctx.state);
     return (datagram, emit) => {
       if (model.next()) ctx.drop(datagram, LedgerCounter.droppedLoss);
       else emit(datagram);
     };
   },
-};
+});

@@ -1,10 +1,10 @@
 /** `noop`: passes every datagram on unchanged (a placeholder, and a baseline for benchmarks). */
-import type { DatagramToxicType } from '../types.js';
+import { defineDatagramToxic } from '../types.js';
 
-export const noop: DatagramToxicType = {
+export const noop = defineDatagramToxic({
   type: 'noop',
-  protocol: 'udp',
   summary: 'Passes every datagram on unchanged.',
   attributes: {},
+  effects: () => [],
   create: () => (datagram, emit) => emit(datagram),
-};
+});

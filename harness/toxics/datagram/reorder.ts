@@ -4,19 +4,19 @@
  * is only if another datagram passes within `delay` (the netem caveat, docs/toxics.md).
  */
 import { LedgerCounter } from '../../core/ledger.js';
-import type { DatagramToxicType } from '../types.js';
+import { defineDatagramToxic } from '../types.js';
 
-export const reorder: DatagramToxicType = {
+export const reorder = defineDatagramToxic({
   type: 'reorder',
-  protocol: 'udp',
   summary: 'Holds a fraction of datagrams back by delay ms so later ones overtake them.',
   attributes: {
     probability: { kind: 'number', unit: 'probability', default: 0, min: 0, max: 1, description: 'Fraction of datagrams held back' },
     delay: { kind: 'number', unit: 'ms', default: 10, above: 0, description: 'How long a held datagram waits' },
   },
+  effects: (a) => [{ kind: 'hold-back', probability: a.probability, delayMs: a.delay, counter: LedgerCounter.reordered, quantity: 'reorder_ratio' }],
   create(attributes, ctx) {
-    const probability = attributes.probability ?? 0;
-    const delayMs = attributes.delay ?? 10;
+    const probability = attributes.probability;
+    const delayMs = attributes.delay;
     return (datagram, emit) => {
       if (ctx.rng.chance(probability)) {
         ctx.count(LedgerCounter.reordered);
@@ -26,4 +26,4 @@ export const reorder: DatagramToxicType = {
       }
     };
   },
-};
+});

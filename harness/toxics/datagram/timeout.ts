@@ -8,11 +8,10 @@
  * a fault's `at` already says, and would make the same attribute mean different things.
  */
 import { LedgerCounter } from '../../core/ledger.js';
-import type { DatagramToxicType } from '../types.js';
+import { defineDatagramToxic } from '../types.js';
 
-export const timeout: DatagramToxicType = {
+export const timeout = defineDatagramToxic({
   type: 'timeout',
-  protocol: 'udp',
   summary: 'Blackhole: drops every datagram while present (timeout is accepted for TCP-shape compatibility).',
   attributes: {
     timeout: {
@@ -23,5 +22,6 @@ export const timeout: DatagramToxicType = {
       description: 'Accepted for compatibility with TCP; UDP has no connection to close, so every datagram is dropped',
     },
   },
+  effects: () => [{ kind: 'drop', probability: 1, burst: 1, counter: LedgerCounter.droppedBlackhole, quantity: 'drop_ratio' }],
   create: (_attributes, ctx) => (datagram) => ctx.drop(datagram, LedgerCounter.droppedBlackhole),
-};
+});

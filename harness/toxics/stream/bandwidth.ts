@@ -16,7 +16,7 @@
  * byte). When the toxic is removed or updated, the rest of the current chunk is released at once.
  */
 import { LedgerCounter } from '../../core/ledger.js';
-import type { StreamToxicType } from '../types.js';
+import { defineStreamToxic } from '../types.js';
 
 /** Sleep only when this far ahead of the schedule (below, emit now: ~1 ms granularity is free). */
 const SLEEP_THRESHOLD_MS = 1;
@@ -28,15 +28,15 @@ interface PacingState {
   nextAtMs?: number;
 }
 
-export const bandwidth: StreamToxicType = {
+export const bandwidth = defineStreamToxic({
   type: 'bandwidth',
-  protocol: 'tcp',
   summary: 'Limits throughput to rate KB/s (1 KB = 1000 bytes), per connection.',
   attributes: {
     rate: { kind: 'number', unit: 'KB/s', default: 1000, above: 0, description: 'Throughput limit per connection and direction (1 KB/s = 1000 bytes/s)' },
   },
+  effects: (a) => [{ kind: 'rate-limit', bytesPerSec: a.rate * 1000, per: 'connection' }],
   create(attributes) {
-    const bytesPerMs = attributes.rate ?? 1000;
+    const bytesPerMs = attributes.rate;
     const pieceBytes = Math.max(1, Math.floor(bytesPerMs * PIECE_MS));
     return async function* bandwidthToxic(input, ctx) {
       const state = ctx.state as PacingState;
@@ -64,4 +64,4 @@ export const bandwidth: StreamToxicType = {
       }
     };
   },
-};
+});

@@ -5,6 +5,7 @@ import { latency } from './latency.js';
 import { limitData } from './limit-data.js';
 import { loss } from './loss.js';
 import { noop } from './noop.js';
+import { resetAfter } from './reset-after.js';
 import { resetPeer } from './reset-peer.js';
 import { slicer } from './slicer.js';
 import { slowClose } from './slow-close.js';
@@ -19,5 +20,6 @@ export const streamToxicTypes: readonly StreamToxicType[] = [
   resetPeer,
   slicer,
   limitData,
+  resetAfter,
   loss,
 ];

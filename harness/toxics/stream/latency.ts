@@ -14,19 +14,19 @@
  */
 import { LedgerCounter } from '../../core/ledger.js';
 import { drawDelayMs } from '../jittered-delay.js';
-import type { StreamToxicType } from '../types.js';
+import { defineStreamToxic } from '../types.js';
 
-export const latency: StreamToxicType = {
+export const latency = defineStreamToxic({
   type: 'latency',
-  protocol: 'tcp',
   summary: 'Delays every chunk by latency ± uniform jitter, keeping byte order.',
   attributes: {
     latency: { kind: 'number', unit: 'ms', default: 0, min: 0, description: 'Added delay per chunk, one direction' },
     jitter: { kind: 'number', unit: 'ms', default: 0, min: 0, description: 'Half-width of the uniform spread around latency (delay clamped at 0)' },
   },
+  effects: (a) => [{ kind: 'delay', latencyMs: a.latency, jitterMs: a.jitter }],
   create(attributes) {
-    const latencyMs = attributes.latency ?? 0;
-    const jitterMs = attributes.jitter ?? 0;
+    const latencyMs = attributes.latency;
+    const jitterMs = attributes.jitter;
     return async function* latencyToxic(input, ctx) {
       for await (const chunk of input) {
         const delayMs = drawDelayMs(latencyMs, jitterMs, ctx.rng);
@@ -42,4 +42,4 @@ export const latency: StreamToxicType = {
       }
     };
   },
-};
+});

@@ -20,11 +20,10 @@
  */
 import { LedgerCounter } from '../../core/ledger.js';
 import { createLossModel, lossModelProblems } from '../loss-model.js';
-import type { StreamToxicType } from '../types.js';
+import { defineStreamToxic } from '../types.js';
 
-export const loss: StreamToxicType = {
+export const loss = defineStreamToxic({
   type: 'loss',
-  protocol: 'tcp',
   summary: 'Stream-level segment loss: lost segments arrive late after emulated RTO backoff; bytes stay intact.',
   attributes: {
     probability: { kind: 'number', unit: 'probability', default: 0, min: 0, max: 1, description: 'Long-run fraction of segments lost' },
@@ -34,17 +33,18 @@ export const loss: StreamToxicType = {
     max_rto: { kind: 'number', unit: 'ms', default: 120_000, min: 1, description: 'Cap of the doubling retransmission timeout' },
   },
   check(attributes) {
-    const problems = lossModelProblems({ probability: attributes.probability ?? 0, burst: attributes.burst ?? 1 });
-    const rto = attributes.rto ?? 200;
-    const maxRto = attributes.max_rto ?? 120_000;
+    const problems = lossModelProblems({ probability: attributes.probability, burst: attributes.burst });
+    const rto = attributes.rto;
+    const maxRto = attributes.max_rto;
     if (maxRto < rto) problems.push({ path: 'max_rto', message: `must be at least rto (${rto} ms), got ${maxRto}` });
     return problems;
   },
+  effects: (a) => [{ kind: 'retransmit', probability: a.probability, burst: a.burst, counter: LedgerCounter.retransmits, quantity: 'retransmit_ratio' }],
   create(attributes) {
-    const mss = attributes.mss ?? 1460;
-    const rtoMs = attributes.rto ?? 200;
-    const maxRtoMs = attributes.max_rto ?? 120_000;
-    const params = { probability: attributes.probability ?? 0, burst: attributes.burst ?? 1 };
+    const mss = attributes.mss;
+    const rtoMs = attributes.rto;
+    const maxRtoMs = attributes.max_rto;
+    const params = { probability: attributes.probability, burst: attributes.burst };
     return async function* lossToxic(input, ctx) {
       const model = createLossModel(params, ctx.rng, ctx.state);
       for await (const chunk of input) {
@@ -75,4 +75,4 @@ export const loss: StreamToxicType = {
       }
     };
   },
-};
+});

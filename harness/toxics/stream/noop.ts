@@ -1,13 +1,13 @@
 /** `noop`: passes every chunk through unchanged (Toxiproxy registers it too; useful in tests). */
-import type { StreamToxicType } from '../types.js';
+import { defineStreamToxic } from '../types.js';
 
-export const noop: StreamToxicType = {
+export const noop = defineStreamToxic({
   type: 'noop',
-  protocol: 'tcp',
   summary: 'Passes bytes through unchanged.',
   attributes: {},
+  effects: () => [],
   create: () =>
     async function* noopToxic(input) {
       yield* input;
     },
-};
+});

@@ -11,17 +11,17 @@
  * over: it waits for the next chunk).
  */
 import { LedgerCounter } from '../../core/ledger.js';
-import type { StreamToxicType } from '../types.js';
+import { defineStreamToxic } from '../types.js';
 
-export const resetPeer: StreamToxicType = {
+export const resetPeer = defineStreamToxic({
   type: 'reset_peer',
-  protocol: 'tcp',
   summary: 'Resets the connection (TCP RST) timeout ms after the first chunk.',
   attributes: {
     timeout: { kind: 'number', unit: 'ms', default: 0, min: 0, description: 'Wait after the first chunk before the RST; 0 = at once' },
   },
+  effects: () => [{ kind: 'connection-loss', how: 'resets the connection' }],
   create(attributes) {
-    const timeoutMs = attributes.timeout ?? 0;
+    const timeoutMs = attributes.timeout;
     return async function* resetPeerToxic(input, ctx) {
       for await (const chunk of input) {
         const dueMs = chunk.receivedAt + timeoutMs;
@@ -35,4 +35,4 @@ export const resetPeer: StreamToxicType = {
       }
     };
   },
-};
+});

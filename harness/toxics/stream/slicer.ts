@@ -11,16 +11,15 @@
  * the whole server dies of a stack overflow) and `size_variation` must be below `average_size`.
  * When removed or updated, the rest of the current chunk is released at once.
  */
-import type { StreamToxicType } from '../types.js';
+import { defineStreamToxic } from '../types.js';
 
 interface SlicerState {
   /** When the next piece may leave (monotonic ms). */
   nextAtMs?: number;
 }
 
-export const slicer: StreamToxicType = {
+export const slicer = defineStreamToxic({
   type: 'slicer',
-  protocol: 'tcp',
   summary: 'Cuts chunks into pieces of average_size ± size_variation bytes, delay µs apart.',
   attributes: {
     average_size: { kind: 'int', unit: 'bytes', default: 64, min: 1, description: 'Mean piece size' },
@@ -28,15 +27,17 @@ export const slicer: StreamToxicType = {
     delay: { kind: 'number', unit: 'µs', default: 0, min: 0, description: 'Pause between pieces, in microseconds' },
   },
   check(attributes) {
-    const average = attributes.average_size ?? 64;
-    const variation = attributes.size_variation ?? 0;
+    const average = attributes.average_size;
+    const variation = attributes.size_variation;
     if (variation < average) return [];
     return [{ path: 'size_variation', message: `must be less than average_size (${average} bytes), got ${variation}` }];
   },
+  // Re-cuts and paces the stream; every byte arrives, in order.
+  effects: () => [],
   create(attributes) {
-    const average = attributes.average_size ?? 64;
-    const variation = attributes.size_variation ?? 0;
-    const delayMs = (attributes.delay ?? 0) / 1000;
+    const average = attributes.average_size;
+    const variation = attributes.size_variation;
+    const delayMs = (attributes.delay) / 1000;
     return async function* slicerToxic(input, ctx) {
       const state = ctx.state as SlicerState;
       for await (const chunk of input) {
@@ -61,4 +62,4 @@ export const slicer: StreamToxicType = {
       }
     };
   },
-};
+});

@@ -3,17 +3,18 @@
  * before passing the FIN on. Removing or updating the toxic during that wait passes the FIN at once.
  */
 import { LedgerCounter } from '../../core/ledger.js';
-import type { StreamToxicType } from '../types.js';
+import { defineStreamToxic } from '../types.js';
 
-export const slowClose: StreamToxicType = {
+export const slowClose = defineStreamToxic({
   type: 'slow_close',
-  protocol: 'tcp',
   summary: 'Delays the FIN (close) by delay ms; data is unaffected.',
   attributes: {
     delay: { kind: 'number', unit: 'ms', default: 0, min: 0, description: 'How long the FIN is held after the last byte' },
   },
+  // Holds only the FIN: every byte arrives, on time.
+  effects: () => [],
   create(attributes) {
-    const delayMs = attributes.delay ?? 0;
+    const delayMs = attributes.delay;
     return async function* slowCloseToxic(input, ctx) {
       yield* input;
       if (ctx.signal.aborted || delayMs <= 0) return;
@@ -21,4 +22,4 @@ export const slowClose: StreamToxicType = {
       await ctx.clock.sleep(delayMs, ctx.signal);
     };
   },
-};
+});

@@ -17,16 +17,15 @@
  * the toxic is removed, which is exactly "hold, then release in order".
  */
 import { LedgerCounter } from '../../core/ledger.js';
-import type { StreamToxicType } from '../types.js';
+import { defineStreamToxic } from '../types.js';
 
 interface TimeoutState {
   /** When the toxic became active on this connection (monotonic ms). */
   activatedAtMs?: number;
 }
 
-export const timeout: StreamToxicType = {
+export const timeout = defineStreamToxic({
   type: 'timeout',
-  protocol: 'tcp',
   summary: 'Holds all data (a blackhole); closes the connection timeout ms after activation (0 = never).',
   attributes: {
     timeout: {
@@ -37,8 +36,9 @@ export const timeout: StreamToxicType = {
       description: 'Close the connection this long after the toxic became active on it; 0 = hold until removed',
     },
   },
+  effects: (a) => [{ kind: 'connection-loss', how: a.timeout > 0 ? `holds all data and closes the connection after ${a.timeout} ms` : 'holds all data while present' }],
   create(attributes) {
-    const timeoutMs = attributes.timeout ?? 0;
+    const timeoutMs = attributes.timeout;
     return async function* timeoutToxic(_input, ctx) {
       const state = ctx.state as TimeoutState;
       state.activatedAtMs ??= ctx.clock.now();
@@ -51,7 +51,7 @@ export const timeout: StreamToxicType = {
       ctx.connection.close();
     };
   },
-};
+});
 
 /** Resolves when `signal` aborts: a wait with no deadline. */
 function abortion(signal: AbortSignal): Promise<void> {

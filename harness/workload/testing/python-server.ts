@@ -11,6 +11,8 @@ const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../../../fixt
 export interface PythonServer {
   port: number;
   udpPort?: number;
+  /** The next line the server prints after its ready line(s), once it is complete. */
+  nextLine(timeoutMs?: number): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -21,8 +23,23 @@ export function startPythonServer(file: string, args: string[] = []): Promise<Py
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited;
   };
+  let out = '';
+  let consumed = 0;
+  const nextLine = (timeoutMs = 5000) =>
+    new Promise<string>((resolveLine, reject) => {
+      const started = Date.now();
+      const poll = () => {
+        const end = out.indexOf('\n', consumed);
+        if (end >= 0) {
+          const line = out.slice(consumed, end);
+          consumed = end + 1;
+          resolveLine(line);
+        } else if (Date.now() - started > timeoutMs) reject(new Error(`${file} printed no further line within ${timeoutMs} ms`));
+        else setTimeout(poll, 5);
+      };
+      poll();
+    });
   return new Promise((resolveServer, reject) => {
-    let out = '';
     let err = '';
     const wantUdp = args.includes('--udp-port');
     child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
@@ -30,8 +47,9 @@ export function startPythonServer(file: string, args: string[] = []): Promise<Py
       out += chunk.toString();
       const tcp = /listening on port (\d+)/.exec(out);
       const udp = /udp port (\d+)/.exec(out);
-      if (tcp && (!wantUdp || udp)) {
-        resolveServer({ port: Number(tcp[1]), ...(udp ? { udpPort: Number(udp[1]) } : {}), stop });
+      if (tcp && (!wantUdp || udp) && consumed === 0) {
+        consumed = out.lastIndexOf('\n') + 1;
+        resolveServer({ port: Number(tcp[1]), ...(udp ? { udpPort: Number(udp[1]) } : {}), nextLine, stop });
       }
     });
     child.once('exit', (code) => reject(new Error(`${file} exited (${code}) before it was ready: ${err}`)));

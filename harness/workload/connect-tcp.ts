@@ -1,0 +1,45 @@
+/**
+ * Opening a TCP connection as data: a connect either yields a socket and how long it took, or a
+ * classified error (ECONNREFUSED, ETIMEDOUT after `connectTimeoutMs`, …). Never throws.
+ */
+import { connect, type Socket } from 'node:net';
+import type { HostPort } from '../core/address.js';
+import { formatHostPort } from '../core/address.js';
+import type { Clock } from '../core/clock.js';
+import { classifyError, type ClassifiedError } from './classify-error.js';
+
+export type ConnectOutcome =
+  | { ok: true; socket: Socket; connectMs: number }
+  | { ok: false; error: ClassifiedError | null };
+
+/** `error: null` means the signal aborted the attempt: nothing to record. */
+export function connectTcp(endpoint: HostPort, timeoutMs: number, clock: Clock, signal: AbortSignal): Promise<ConnectOutcome> {
+  if (signal.aborted) return Promise.resolve({ ok: false, error: null });
+  const startedAt = clock.now();
+  return new Promise((resolve) => {
+    const socket = connect({ host: endpoint.host, port: endpoint.port, noDelay: true });
+    let settled = false;
+    const settle = (outcome: ConnectOutcome) => {
+      if (settled) return;
+      settled = true;
+      timer.cancel();
+      signal.removeEventListener('abort', onAbort);
+      socket.off('connect', onConnect);
+      socket.off('error', onError);
+      if (!outcome.ok) socket.destroy();
+      resolve(outcome);
+    };
+    const onConnect = () => settle({ ok: true, socket, connectMs: clock.now() - startedAt });
+    const onError = (error: Error) => settle({ ok: false, error: classifyError(error) });
+    const onAbort = () => settle({ ok: false, error: null });
+    const timer = clock.scheduleAt(startedAt + timeoutMs, () =>
+      settle({
+        ok: false,
+        error: { code: 'ETIMEDOUT', message: `connect to ${formatHostPort(endpoint)} timed out after ${timeoutMs} ms` },
+      }),
+    );
+    socket.once('connect', onConnect);
+    socket.once('error', onError);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
