@@ -35,8 +35,8 @@ export interface WorkloadMeasurements extends Pick<WorkloadResult, 'name' | 'kin
   requests?: { sent: number; received: number; matched: number; mismatched: number };
   /** TCP: connections attempted and failed. */
   connections?: { attempted: number; failed: number };
-  /** Connections established per second of the workload's run (tcp-connect). */
-  connectionsPerSec?: number;
+  /** Metrics particular to one workload type (its definition declares them), added as they are. */
+  extraMetrics?: MetricValue[];
   /** Stream workloads. */
   goodputBytesPerSec?: number;
   /** UDP: RFC 3550 jitter, ms. */
@@ -107,7 +107,7 @@ export function assembleWorkloadResult(m: WorkloadMeasurements): WorkloadResult 
     add('connections_total', m.connections.attempted);
     add('connections_failed_total', m.connections.failed);
   }
-  if (m.connectionsPerSec !== undefined) add('connections_per_sec', m.connectionsPerSec);
+  for (const extra of m.extraMetrics ?? []) add(extra.name, extra.value, extra.labels);
 
   const histograms: WorkloadResult['histograms'] = {};
   const named: Record<string, LatencyHistogram | undefined> = { ...m.histograms, send_lateness_ms: m.sendLateness };

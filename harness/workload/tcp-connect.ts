@@ -55,7 +55,7 @@ export async function runTcpConnect(spec: TcpConnectSpec, ctx: WorkloadContext):
   return assembleWorkloadResult({
     ...run.resultBase(TCP_CONNECT, spec.rate !== 'max'),
     connections: { attempted: tally.attempted, failed: tally.failed },
-    connectionsPerSec: seconds > 0 ? tally.connected / seconds : 0,
+    extraMetrics: [{ name: 'connections_per_sec', value: seconds > 0 ? tally.connected / seconds : 0 }],
     histograms: { connect_ms: connect },
   });
 }
