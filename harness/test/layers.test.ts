@@ -20,6 +20,7 @@ const ALLOWED: Record<string, string[]> = {
   assert: ['metrics', 'core'],
   report: ['metrics', 'core'],
   scenario: ['toxics', 'workload', 'target', 'metrics', 'assert', 'core'],
+  wire: ['toxics', 'workload', 'core'],
   cli: ['*'],
   bench: ['*'],
   test: ['*'],
