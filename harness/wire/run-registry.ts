@@ -62,7 +62,7 @@ export function registryDir(): string {
   const candidates = [
     '/run/faultline',
     ...(process.env.XDG_RUNTIME_DIR ? [join(process.env.XDG_RUNTIME_DIR, 'faultline')] : []),
-    join(tmpdir(), `faultline-${userInfo().uid}`),
+    join(tmpdir(), `faultline-${hostUid()}`),
   ];
   for (const dir of candidates) {
     try {
@@ -80,6 +80,17 @@ export function registryDir(): string {
 }
 
 /** The start time of a running process; undefined when there is none (a zombie has finished). */
+/** The user's id on the machine, also from inside a user namespace (where it may read 0). */
+function hostUid(): number {
+  try {
+    const [inside, outside] = readFileSync('/proc/self/uid_map', 'utf8').trim().split(/\s+/).map(Number);
+    if (inside === userInfo().uid && outside !== undefined) return outside;
+  } catch {
+    // no /proc: the id as it reads
+  }
+  return userInfo().uid;
+}
+
 export function processStartTime(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -756,6 +756,15 @@ static Engine *unwrap_engine(napi_env env, napi_callback_info info, size_t *argc
   return e;
 }
 
+/* The engine behind `this`, open or closed (its ledger stays readable after close). */
+static Engine *engine_of(napi_env env, napi_callback_info info) {
+  size_t argc = 0;
+  napi_value self;
+  Engine *e;
+  if (napi_get_cb_info(env, info, &argc, NULL, &self, NULL) != napi_ok || napi_unwrap(env, self, (void **)&e) != napi_ok) return NULL;
+  return e;
+}
+
 static void stop_engine(Engine *e) {
   if (!e->running) return;
   atomic_store(&e->stop, 1);
@@ -982,13 +991,10 @@ static napi_value RemoveFault(napi_env env, napi_callback_info info) {
  * fault ever added (by id) its counters [NPROTO][NFC] and whether it is active.
  */
 static napi_value Ledger(napi_env env, napi_callback_info info) {
-  size_t argc = 0;
   napi_value buffer, result;
   void *raw;
-  Engine *e;
-  napi_value self;
-  CHECK(napi_get_cb_info(env, info, &argc, NULL, &self, NULL));
-  CHECK(napi_unwrap(env, self, (void **)&e));
+  Engine *e = engine_of(env, info);
+  if (!e) return NULL;
   pthread_mutex_lock(&e->lock);
   size_t per_rule = NPROTO * NFC + 1, n = 2 * NPROTO * NDC + 2 + e->nrules * per_rule;
   if (napi_create_arraybuffer(env, n * sizeof(double), &raw, &buffer) != napi_ok) {
@@ -1013,13 +1019,10 @@ static napi_value Ledger(napi_env env, napi_callback_info info) {
 
 /* events() -> { data: Float64Array(n × NEF), lost }: the events since the last call, oldest first. */
 static napi_value Events(napi_env env, napi_callback_info info) {
-  size_t argc = 0;
   napi_value buffer, array, result, lost_value;
   void *raw;
-  Engine *e;
-  napi_value self;
-  CHECK(napi_get_cb_info(env, info, &argc, NULL, &self, NULL));
-  CHECK(napi_unwrap(env, self, (void **)&e));
+  Engine *e = engine_of(env, info);
+  if (!e) return NULL;
   pthread_mutex_lock(&e->lock);
   uint64_t lost = 0;
   if (e->events_written - e->events_read > EVENT_RING) {
@@ -1090,11 +1093,8 @@ static napi_value Capture(napi_env env, napi_callback_info info) {
 }
 
 static napi_value Close(napi_env env, napi_callback_info info) {
-  size_t argc = 0;
-  napi_value self;
-  Engine *e;
-  CHECK(napi_get_cb_info(env, info, &argc, NULL, &self, NULL));
-  CHECK(napi_unwrap(env, self, (void **)&e));
+  Engine *e = engine_of(env, info);
+  if (!e) return NULL;
   stop_engine(e);
   return NULL;
 }

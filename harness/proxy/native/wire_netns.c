@@ -26,6 +26,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -116,6 +118,40 @@ static int set_ipv4(int sock, const char *name, unsigned long request, struct in
 }
 
 /*
+ * Sets a device's transmit queue length over netlink: the SIOCSIFTXQLEN ioctl asks for
+ * CAP_NET_ADMIN in the machine's own user namespace, netlink only in the namespace's owner, which
+ * a rootless faultline is.
+ */
+static int set_tx_queue_len(int ifindex, uint32_t packets) {
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0) return -1;
+  struct {
+    struct nlmsghdr header;
+    struct ifinfomsg link;
+    struct rtattr attr;
+    uint32_t value;
+  } request = {
+      .header = {.nlmsg_len = sizeof request, .nlmsg_type = RTM_NEWLINK, .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK, .nlmsg_seq = 1},
+      .link = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex},
+      .attr = {.rta_len = RTA_LENGTH(sizeof(uint32_t)), .rta_type = IFLA_TXQLEN},
+      .value = packets,
+  };
+  struct {
+    struct nlmsghdr header;
+    struct nlmsgerr error;
+  } answer;
+  int result = -1;
+  if (send(fd, &request, sizeof request, 0) == (ssize_t)sizeof request && recv(fd, &answer, sizeof answer, 0) >= (ssize_t)sizeof answer) {
+    if (answer.header.nlmsg_type == NLMSG_ERROR && answer.error.error == 0) result = 0;
+    else errno = answer.header.nlmsg_type == NLMSG_ERROR ? -answer.error.error : EPROTO;
+  }
+  int err = errno;
+  close(fd);
+  errno = err;
+  return result;
+}
+
+/*
  * The TUN device: one IP packet per read and write, no packet-information header, and no offloads
  * (no IFF_VNET_HDR, no TUNSETOFFLOAD), so the kernel segments and checksums every packet before
  * the engine sees it: one read is one packet as it would be on a wire of this MTU.
@@ -144,8 +180,8 @@ static int create_tun(SideJob *job, int sock) {
    * overflows under one TCP connection's bursts (TCP small queues allow 1 MB below the socket),
    * which showed as ~6 % retransmissions with no fault at all; TUN_QUEUE_PACKETS does not.
    */
-  r.ifr_qlen = TUN_QUEUE_PACKETS;
-  if (ioctl(sock, SIOCSIFTXQLEN, &r) < 0) return fail(f, "ioctl SIOCSIFTXQLEN");
+  if (ioctl(sock, SIOCGIFINDEX, &r) < 0) return fail(f, "ioctl SIOCGIFINDEX");
+  if (set_tx_queue_len(r.ifr_ifindex, TUN_QUEUE_PACKETS) < 0) return fail(f, "netlink RTM_NEWLINK IFLA_TXQLEN");
   if (set_flags_up(sock, job->tun) < 0) return fail(f, "ioctl SIOCSIFFLAGS (tun up)");
   return 0;
 }
