@@ -67,6 +67,8 @@ export interface WireAddon {
   unmount(target: string): void;
   namespaceInode(fd: number): number;
   tcpInfo(socketFd: number): TcpInfo;
+  /** Closes descriptors in parallel: each TUN device's unregistration waits for RCU on its own. */
+  closeTogether(fds: number[]): void;
   WireEngine: new (clientTunFd: number, targetTunFd: number) => NativeWireEngine;
   wireLayout: WireLayout;
   monotonicMs(): number;

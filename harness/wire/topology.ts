@@ -139,7 +139,7 @@ export function createWirePath(options: WirePathOptions): WirePath {
   const name = `${WIRE_PREFIX}-${wire.runId}-${index}`;
   const addresses = pathAddresses(index);
   const sides: WireSide[] = [];
-  const cleanups: Array<() => void> = [];
+  const cleanups = new Teardown();
   try {
     for (const role of ['client', 'target'] as const) {
       const address = role === 'client' ? addresses.client : addresses.target;
@@ -148,7 +148,7 @@ export function createWirePath(options: WirePathOptions): WirePath {
     }
     const [client, target] = sides as [WireSide, WireSide];
     const engine = new WireFaultEngine(addon, tunFds.get(client)!, tunFds.get(target)!, options.rng);
-    cleanups.unshift(() => engine.close());
+    cleanups.engine.push(() => engine.close());
     let closed = false;
     const path: WirePath = {
       name,
@@ -161,14 +161,14 @@ export function createWirePath(options: WirePathOptions): WirePath {
         if (closed) return;
         closed = true;
         wire.open.delete(path);
-        runAll(cleanups);
+        cleanups.run(addon);
       },
     };
     wire.open.add(path);
     wire.superviseOnce();
     return path;
   } catch (error) {
-    runAll(cleanups);
+    cleanups.run(addon);
     throw environmentError(error, name);
   }
 }
@@ -185,7 +185,7 @@ function createSide(
   peer: string,
   mtu: number,
   publish: boolean | undefined,
-  cleanups: Array<() => void>,
+  cleanups: Teardown,
 ): WireSide {
   const created = addon.createSide({ name: device, address, peer, mtu });
   const { nsFd, tunFd, inode } = created;
@@ -193,20 +193,18 @@ function createSide(
   const workers = new Set<Worker>();
   let published: string | undefined;
   // Undone in reverse: whatever runs inside first, then the name, then the descriptors.
-  cleanups.unshift(() => {
-    closeSync(tunFd);
-    closeSync(nsFd);
-  });
+  cleanups.tuns.push(tunFd);
+  cleanups.descriptors.push(() => closeSync(nsFd));
   if (publish !== false) published = publishNamespace(addon, wire, namespace, nsFd, inode, publish === true);
   else wire.registry.add({ name: namespace, inode });
-  cleanups.unshift(() => {
+  cleanups.names.push(() => {
     if (published) {
       addon.unmount(published);
       rmSync(published, { force: true });
     }
     wire.registry.remove(namespace);
   });
-  cleanups.unshift(() => {
+  cleanups.processes.push(() => {
     for (const worker of workers) void worker.terminate();
     for (const child of children) child.kill('SIGKILL');
     killProcessesIn(inode);
@@ -271,16 +269,33 @@ function publishNamespace(addon: WireAddon, wire: WireRun, name: string, nsFd: n
   }
 }
 
-function runAll(steps: Array<() => void>): void {
-  const failures: unknown[] = [];
-  for (const step of steps.splice(0)) {
-    try {
-      step();
-    } catch (error) {
-      failures.push(error);
+/**
+ * What a path undoes, in this order: the engine stops reading the devices; whatever runs inside
+ * the namespaces goes; the TUN devices close (both at once: each waits for RCU on its own); the
+ * published names go; the namespaces' descriptors close, and the kernel frees them. Every step
+ * runs even if one before it failed.
+ */
+class Teardown {
+  readonly engine: Array<() => void> = [];
+  readonly processes: Array<() => void> = [];
+  readonly tuns: number[] = [];
+  readonly names: Array<() => void> = [];
+  readonly descriptors: Array<() => void> = [];
+
+  run(addon: WireAddon): void {
+    const tuns = this.tuns.splice(0);
+    const steps = [...this.engine, ...this.processes, () => addon.closeTogether(tuns), ...this.names, ...this.descriptors];
+    for (const list of [this.engine, this.processes, this.names, this.descriptors]) list.length = 0;
+    const failures: unknown[] = [];
+    for (const step of steps) {
+      try {
+        step();
+      } catch (error) {
+        failures.push(error);
+      }
     }
+    if (failures.length > 0) throw new AggregateError(failures, 'faultline: removing a wire path failed');
   }
-  if (failures.length > 0) throw new AggregateError(failures, 'faultline: removing a wire path failed');
 }
 
 /** Turns a kernel refusal into the ENVIRONMENT error a user can act on. */

@@ -670,22 +670,27 @@ static void watch_resets(Engine *e, const Packet *p, int64_t now) {
 // ── the thread ──────────────────────────────────────────────────────────────
 
 /* Reads up to READ_BATCH packets from one TUN device and sends each down its chain. */
-static int read_batch(Engine *e, int dir, int64_t now) {
+static int read_batch(Engine *e, int dir) {
   int fd = e->tun[read_fd(dir)], n = 0;
   for (; n < READ_BATCH; n++) {
     ssize_t len = read(fd, e->scratch, sizeof e->scratch);
     if (len <= 0) break; /* EAGAIN: nothing more for now */
     Packet *p = new_packet(e->scratch, (uint32_t)len);
     p->dir = (uint8_t)dir;
-    p->at_ns = now;
+    /*
+     * After the read, never the round's start: a packet that arrived while this thread was
+     * descheduled between the two would otherwise be timed from before it existed, and leave
+     * early. TUN devices have no receive timestamps; this is as close as it gets.
+     */
+    p->at_ns = monotonic_ns();
     p->index = e->arrivals[dir]++;
     classify(p);
     uint64_t *c = e->dir_counters[dir][p->proto];
     c[D_SEEN]++;
     c[D_BYTES_SEEN] += p->len;
-    capture(e, 0, p->data, p->len, now);
-    if (e->nresets > 0) watch_resets(e, p, now);
-    advance(e, p, 0, now);
+    capture(e, 0, p->data, p->len, p->at_ns);
+    if (e->nresets > 0) watch_resets(e, p, p->at_ns);
+    advance(e, p, 0, p->at_ns);
   }
   return n;
 }
@@ -701,8 +706,8 @@ static void *run(void *arg) {
     pthread_mutex_lock(&e->lock);
     int64_t now = monotonic_ns();
     int moved = release_due(e, now);
-    moved += read_batch(e, UP, now);
-    moved += read_batch(e, DOWN, now);
+    moved += read_batch(e, UP);
+    moved += read_batch(e, DOWN);
     int64_t head = e->hsize > 0 ? e->heap[0].due_ns : INT64_MAX;
     pthread_mutex_unlock(&e->lock);
     now = monotonic_ns();

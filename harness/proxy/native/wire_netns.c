@@ -20,6 +20,7 @@
  *   unmount(target)               detach such a bind mount
  *   namespaceInode(fd)            the namespace's identity (what /proc/PID/ns/net links to)
  *   tcpInfo(socketFd)             getsockopt(TCP_INFO) as an object
+ *   closeTogether(fds)            close descriptors in parallel (TUN teardown)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -385,6 +386,40 @@ static napi_value NamespaceInode(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// ── closing TUN devices ────────────────────────────────────────────────────
+
+static void *close_thread(void *arg) {
+  close((int)(intptr_t)arg);
+  return NULL;
+}
+
+/*
+ * closeTogether([fd, …]): closes descriptors at the same time, each on a thread of its own.
+ * Closing a TUN descriptor unregisters its device, which waits for RCU grace periods (13–36 ms
+ * each here); two at once wait for them together, halving a wire path's teardown.
+ */
+static napi_value CloseTogether(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], element;
+  uint32_t n;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  CHECK(napi_get_array_length(env, argv[0], &n));
+  if (n > 16) return throw_errno(env, EINVAL, "closeTogether");
+  pthread_t threads[16];
+  int started[16] = {0};
+  for (uint32_t i = 0; i < n; i++) {
+    int32_t fd;
+    CHECK(napi_get_element(env, argv[0], i, &element));
+    CHECK(napi_get_value_int32(env, element, &fd));
+    started[i] = pthread_create(&threads[i], NULL, close_thread, (void *)(intptr_t)fd) == 0;
+    if (!started[i]) close(fd);
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    if (started[i]) pthread_join(threads[i], NULL);
+  }
+  return NULL;
+}
+
 // ── TCP_INFO ───────────────────────────────────────────────────────────────
 
 /*
@@ -463,6 +498,7 @@ napi_value wire_netns_init(napi_env env, napi_value exports) {
       {"unmount", NULL, Unmount, NULL, NULL, NULL, napi_default, NULL},
       {"namespaceInode", NULL, NamespaceInode, NULL, NULL, NULL, napi_default, NULL},
       {"tcpInfo", NULL, TcpInfo, NULL, NULL, NULL, napi_default, NULL},
+      {"closeTogether", NULL, CloseTogether, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions));
   return exports;

@@ -14,7 +14,10 @@
  *   tcp-request   connect, send "N\n", wait up to `timeoutMs` for N bytes; result: got, error
  *   tcp-until-reset connect to a tcp-reply server and keep asking; result: the error code seen
  *   udp-sink      count datagrams by their sequence number (the first 4 bytes); answer on report
- *   udp-send      send `count` datagrams of `size` bytes numbered 0…, `intervalMs` apart in bursts
+ *   udp-send      send `count` datagrams of `size` bytes numbered 0…, in bursts `intervalMs` apart
+ *                 or paced at `ratePerSec`; each carries its send time (the addon's clock, ms) at byte 4
+ *   udp-timed-sink like udp-sink, with the native socket's kernel receive times: answers with the
+ *                 one-way delay of every datagram (kernel receive time − send time, ms)
  */
 import { createHash } from 'node:crypto';
 import { createSocket } from 'node:dgram';
@@ -30,7 +33,8 @@ export type SideTask =
   | { task: 'tcp-request'; host: string; port: number; replyBytes: number; timeoutMs: number }
   | { task: 'tcp-until-reset'; host: string; port: number; timeoutMs: number }
   | { task: 'udp-sink'; host: string }
-  | { task: 'udp-send'; host: string; port: number; count: number; size: number; burst: number; intervalMs: number };
+  | { task: 'udp-send'; host: string; port: number; count: number; size: number; burst: number; intervalMs: number; ratePerSec?: number }
+  | { task: 'udp-timed-sink'; host: string };
 
 const post = (message: unknown) => parentPort!.postMessage(message);
 
@@ -143,20 +147,59 @@ export default async function run(task: SideTask): Promise<void> {
     case 'udp-send': {
       const socket = createSocket({ type: 'udp4', sendBufferSize: 8 << 20 });
       await new Promise<void>((resolve) => socket.connect(task.port, task.host, resolve));
+      const addon = wireAddon();
+      const started = performance.now();
       for (let seq = 0; seq < task.count; ) {
-        const end = Math.min(task.count, seq + task.burst);
-        await new Promise<void>((resolve) => {
-          for (; seq < end; seq++) {
-            const datagram = Buffer.alloc(task.size, 0x5a);
-            datagram.writeUInt32BE(seq, 0);
-            socket.send(datagram, seq === end - 1 ? () => resolve() : undefined);
-          }
-        });
+        const due = task.ratePerSec ? Math.floor(((performance.now() - started) / 1000) * task.ratePerSec) : seq + task.burst;
+        const end = Math.min(task.count, due, seq + Math.max(task.burst, 1));
+        if (end > seq) {
+          await new Promise<void>((resolve) => {
+            for (; seq < end; seq++) {
+              const datagram = Buffer.alloc(task.size, 0x5a);
+              datagram.writeUInt32BE(seq, 0);
+              if (task.size >= 12) datagram.writeDoubleBE(addon.monotonicMs(), 4);
+              socket.send(datagram, seq === end - 1 ? () => resolve() : undefined);
+            }
+          });
+        }
         if (task.intervalMs > 0) await new Promise((resolve) => setTimeout(resolve, task.intervalMs));
+        else if (end <= seq) await new Promise((resolve) => setImmediate(resolve));
       }
       socket.close();
-      post({ result: { sent: task.count } });
+      post({ result: { sent: task.count, elapsedMs: performance.now() - started } });
+      return;
+    }
+    case 'udp-timed-sink': {
+      const addon = wireAddon() as unknown as NativeUdpAddon;
+      const socket = new addon.UdpSocket(4);
+      const port = socket.bind(task.host, 0);
+      socket.setBuffers(8 << 20, 1 << 20);
+      const delays: number[] = [];
+      socket.start(
+        (data, lengths, count, _sources, received) => {
+          for (let i = 0, at = 0; i < count; at += lengths[i]!, i++) delays.push(received[i]! - data.readDoubleBE(at + 4));
+        },
+        () => {},
+        false,
+      );
+      parentPort!.on('message', (message: { report?: boolean }) => {
+        if (message.report) post({ result: { delays } });
+      });
+      post({ ready: { port } });
       return;
     }
   }
+}
+
+/** The part of the native UDP socket (udp_batch.c) the timed sink uses. */
+interface NativeUdpAddon {
+  UdpSocket: new (family: 4) => {
+    bind(ip: string, port: number): number;
+    setBuffers(recvBytes: number, sendBytes: number): [number, number];
+    start(
+      onBatch: (data: Buffer, lengths: Int32Array, count: number, sources: string[] | null, received: Float64Array) => void,
+      onError: (negErrno: number) => void,
+      withSources: boolean,
+    ): void;
+  };
 }
