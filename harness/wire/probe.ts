@@ -40,7 +40,9 @@ export function probeWire(): WireSupport {
   else if (!exists('/dev/net/tun')) missing.push('there is no /dev/net/tun: the kernel needs CONFIG_TUN (modprobe tun)');
   else if (mode === 'none') {
     missing.push(
-      'creating network namespaces needs CAP_NET_ADMIN and CAP_SYS_ADMIN: run as root, or start faultline inside a user namespace of its own (unshare --user --map-root-user)',
+      `creating network namespaces needs CAP_NET_ADMIN and CAP_SYS_ADMIN: run as root${
+        rootless.possible ? ', or start faultline inside a user namespace of its own (unshare --user --map-root-user)' : ` (rootless is not possible here: ${rootless.reason})`
+      }`,
     );
   } else {
     try {
