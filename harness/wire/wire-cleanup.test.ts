@@ -35,7 +35,7 @@ function startOwner(): { child: ChildProcess; created: Promise<{ names: string[]
   return { child, created };
 }
 
-const netnsNames = () => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+const netnsNames = () => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 function processesIn(inode: number): number[] {
   return readdirSync('/proc')

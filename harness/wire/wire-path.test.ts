@@ -22,7 +22,7 @@ afterEach(() => {
   path = undefined;
 });
 
-const ipNetnsList = () => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+const ipNetnsList = () => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const faultCounter = (ledger: WireLedger, name: string, counter: string) => sumCounter(ledger.faults.find((f) => f.name === name)!.counters, counter);
 
 describeWire('wire path', () => {

@@ -1,0 +1,133 @@
+/**
+ * The engine's faults one by one, on UDP where a receiver can account for every datagram: what
+ * each does, what it counts, that held packets never leave early, that changes apply while
+ * packets flow, and that a seed replays the same decisions.
+ */
+import { afterEach, expect, it } from 'vitest';
+import { createRng } from '../core/rng.js';
+import { sumCounter, type WireLedger } from './engine.js';
+import { diffKernelCounters } from './kernel-counters.js';
+import { createWirePath, type WirePath } from './topology.js';
+import { runTask } from './test-support/run-task.js';
+import { describeWire } from './test-support/wire-gate.js';
+
+let paths: WirePath[] = [];
+afterEach(() => {
+  for (const path of paths) path.close();
+  paths = [];
+});
+
+function openPath(seed: number): WirePath {
+  const path = createWirePath({ rng: createRng(seed) });
+  paths.push(path);
+  return path;
+}
+
+const faultCounter = (ledger: WireLedger, name: string, counter: string) => sumCounter(ledger.faults.find((f) => f.name === name)!.counters, counter);
+
+/** Sends `count` numbered datagrams client → target; returns the sink's counts in arrival order. */
+async function exchange(path: WirePath, count: number, options: { size?: number; burst?: number; intervalMs?: number; settleMs?: number } = {}) {
+  const { client, target } = path;
+  const sink = runTask<{ counts: Array<[number, number]> }>(target, { task: 'udp-sink', host: target.address });
+  const port = await sink.ready;
+  await runTask(client, { task: 'udp-send', host: target.address, port, count, size: options.size ?? 100, burst: options.burst ?? 10, intervalMs: options.intervalMs ?? 1 }).result();
+  await new Promise((resolve) => setTimeout(resolve, options.settleMs ?? 50));
+  const counts = (await sink.report()).counts;
+  await sink.worker.terminate();
+  return counts;
+}
+
+/** Like exchange, with each datagram's one-way delay (kernel receive time − send time, ms). */
+async function timedExchange(path: WirePath, count: number, intervalMs: number, settleMs: number): Promise<number[]> {
+  const { client, target } = path;
+  const sink = runTask<{ delays: number[] }>(target, { task: 'udp-timed-sink', host: target.address });
+  const port = await sink.ready;
+  await runTask(client, { task: 'udp-send', host: target.address, port, count, size: 64, burst: 1, intervalMs }).result();
+  await new Promise((resolve) => setTimeout(resolve, settleMs));
+  return (await sink.report()).delays;
+}
+
+describeWire('wire faults', () => {
+  it('corrupt: the receiving kernel drops every corrupted datagram on its checksum', async () => {
+    const path = openPath(10);
+    path.engine.addFault({ name: 'flip', type: 'corrupt', stream: 'upstream', attributes: { probability: 0.2 } });
+    const before = path.target.kernelCounters();
+    const counts = await exchange(path, 500);
+    const corrupted = faultCounter(path.engine.ledger(), 'flip', 'corrupted');
+    const kernel = diffKernelCounters(before, path.target.kernelCounters());
+    expect(corrupted).toBeGreaterThan(50);
+    expect(kernel.Udp!.InCsumErrors).toBe(corrupted);
+    expect(500 - counts.length).toBe(corrupted);
+  });
+
+  it('latency: no datagram leaves before its time, and jitter keeps the order unless reordering is allowed', async () => {
+    const path = openPath(11);
+    path.engine.addFault({ name: 'slow', type: 'latency', stream: 'upstream', attributes: { latency: 20 } });
+    const delays = await timedExchange(path, 100, 1, 80);
+    expect(delays).toHaveLength(100);
+    expect(Math.min(...delays)).toBeGreaterThanOrEqual(20);
+    // Late only by what a busy machine adds (the sender's own event loop included): a bound, not a target.
+    expect(Math.max(...delays)).toBeLessThan(20 + 500);
+
+    path.engine.updateFault('slow', { attributes: { latency: 10, jitter: 8 } });
+    const inOrder = (await exchange(path, 300, { burst: 3, settleMs: 60 })).map(([seq]) => seq);
+    expect(inOrder).toEqual([...inOrder].sort((a, b) => a - b));
+    path.engine.updateFault('slow', { attributes: { allow_reorder: 1 } });
+    const shuffled = (await exchange(path, 300, { burst: 3, settleMs: 60 })).map(([seq]) => seq);
+    expect(shuffled).toHaveLength(300);
+    expect(shuffled).not.toEqual([...shuffled].sort((a, b) => a - b));
+  });
+
+  it('bandwidth: paces at the rate and tail-drops what overflows the queue', async () => {
+    const path = openPath(12);
+    // 500 KB/s: a 1028-byte packet (1000 bytes of payload + headers) takes 2.056 ms.
+    path.engine.addFault({ name: 'narrow', type: 'bandwidth', stream: 'upstream', attributes: { rate: 500, queue: 20 } });
+    const { client, target } = path;
+    const sink = runTask<{ delays: number[] }>(target, { task: 'udp-timed-sink', host: target.address });
+    const port = await sink.ready;
+    await runTask(client, { task: 'udp-send', host: target.address, port, count: 200, size: 1000, burst: 200, intervalMs: 0 }).result();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const delays = (await sink.report()).delays;
+    const dropped = faultCounter(path.engine.ledger(), 'narrow', 'dropped_queue');
+    expect(dropped).toBeGreaterThan(0);
+    expect(200 - delays.length).toBe(dropped);
+    // The queue holds 20 behind the one on the wire: the last to arrive waited for ~21 before it.
+    expect(Math.max(...delays)).toBeGreaterThanOrEqual((delays.length - 1) * 2.056 * 0.9);
+  });
+
+  it('blackhole drops everything while present; removing a fault releases what it holds at once', async () => {
+    const path = openPath(13);
+    path.engine.addFault({ name: 'cut', type: 'blackhole', stream: 'upstream' });
+    expect(await exchange(path, 50)).toEqual([]);
+    expect(faultCounter(path.engine.ledger(), 'cut', 'dropped_blackhole')).toBe(50);
+    path.engine.removeFault('cut');
+    expect(await exchange(path, 50)).toHaveLength(50);
+
+    path.engine.addFault({ name: 'stuck', type: 'latency', stream: 'upstream', attributes: { latency: 60_000 } });
+    const { client, target } = path;
+    const sink = runTask<{ delays: number[] }>(target, { task: 'udp-timed-sink', host: target.address });
+    const port = await sink.ready;
+    await runTask(client, { task: 'udp-send', host: target.address, port, count: 10, size: 64, burst: 10, intervalMs: 0 }).result();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(path.engine.ledger().held.upstream).toBe(10);
+    path.engine.removeFault('stuck');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const delays = (await sink.report()).delays;
+    expect(delays).toHaveLength(10);
+    expect(Math.max(...delays)).toBeLessThan(5_000);
+    expect(path.engine.ledger().held.upstream).toBe(0);
+  });
+
+  it('a seed replays the same losses for the same packets', async () => {
+    const dropsWith = async (seed: number) => {
+      const path = openPath(seed);
+      path.engine.addFault({ name: 'lossy', type: 'loss', stream: 'upstream', attributes: { probability: 0.2, burst: 3 } });
+      await exchange(path, 400);
+      return path.engine.ledger().events.filter((e) => e.fault === 'lossy').map((e) => e.packet);
+    };
+    const first = await dropsWith(42);
+    expect(first.length).toBeGreaterThan(20);
+    expect(await dropsWith(42)).toEqual(first);
+    expect(await dropsWith(43)).not.toEqual(first);
+  });
+});
