@@ -191,15 +191,8 @@ export default async function run(task: SideTask): Promise<void> {
   }
 }
 
-/** The part of the native UDP socket (udp_batch.c) the timed sink uses. */
+/** The part of the native UDP socket (udp_batch.c) the timed sink uses: kernel receive times, ms. */
+type OnBatch = (data: Buffer, lengths: Int32Array, count: number, sources: null, received: Float64Array) => void;
 interface NativeUdpAddon {
-  UdpSocket: new (family: 4) => {
-    bind(ip: string, port: number): number;
-    setBuffers(recvBytes: number, sendBytes: number): [number, number];
-    start(
-      onBatch: (data: Buffer, lengths: Int32Array, count: number, sources: string[] | null, received: Float64Array) => void,
-      onError: (negErrno: number) => void,
-      withSources: boolean,
-    ): void;
-  };
+  UdpSocket: new (family: 4) => { bind(ip: string, port: number): number; setBuffers(recv: number, send: number): unknown; start(onBatch: OnBatch, onError: () => void, sources: false): void };
 }
