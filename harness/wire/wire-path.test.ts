@@ -138,6 +138,20 @@ describeWire('wire path', () => {
     expect(ledger.directions.downstream.tcp.injected).toBeGreaterThanOrEqual(1);
   });
 
+  it('forges an RST towards the target on upstream: the server sees ECONNRESET, the client then too', async () => {
+    path = createWirePath({ rng: createRng(6) });
+    const { client, target, engine } = path;
+    const sink = runTask<{ error?: string }>(target, { task: 'tcp-sink', host: target.address });
+    const port = await sink.ready;
+    const serverSaw = sink.result();
+    engine.addFault({ name: 'cut_server', type: 'reset', stream: 'upstream', protocol: 'tcp', port, attributes: { timeout: 100 } });
+    const { error } = await runTask<{ error: string }>(client, { task: 'tcp-until-reset', host: target.address, port, timeoutMs: 5000 }).result();
+    expect((await serverSaw).error).toBe('ECONNRESET');
+    // The server's kernel, reset, answers the client's next segment with an RST of its own.
+    expect(error).toBe('ECONNRESET');
+    expect(engine.ledger().directions.upstream.tcp.injected).toBeGreaterThanOrEqual(1);
+  });
+
   it('mtu drops only packets larger than the limit: small replies pass, large ones stall', async () => {
     path = createWirePath({ rng: createRng(5) });
     const { client, target, engine } = path;

@@ -7,7 +7,8 @@
  *   { result: … }         the task finished (a client), or a server's answer to { report: true }
  *
  * Tasks (data.task):
- *   tcp-sink      accept connections, take everything, answer with bytes and sha256 at each end
+ *   tcp-sink      accept connections, take everything, answer with bytes, sha256 (and the
+ *                 socket's error, if any) at each end
  *   tcp-reply     accept connections; for each request line "N\n" send N bytes back
  *   tcp-send      connect, send `bytes` of a fixed pattern, wait for the receiver to close;
  *                 result: sha256, TCP_INFO at that point, error
@@ -55,8 +56,11 @@ export default async function run(task: SideTask): Promise<void> {
           bytes += chunk.length;
           hash.update(chunk);
         });
-        socket.on('close', () => post({ result: { bytes, sha256: hash.digest('hex') } }));
-        socket.on('error', () => {});
+        let error: string | undefined;
+        socket.on('error', (e: NodeJS.ErrnoException) => {
+          error = e.code ?? e.message;
+        });
+        socket.on('close', () => post({ result: { bytes, sha256: hash.digest('hex'), ...(error ? { error } : {}) } }));
       });
       server.listen(0, task.host, () => post({ ready: { port: (server.address() as { port: number }).port } }));
       return;
