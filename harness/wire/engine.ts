@@ -178,6 +178,19 @@ export class WireFaultEngine {
     this.native.capture(enteredPath, leftPath);
   }
 
+  /**
+   * Keeps the most recent `bytes` of both captures in memory (0: stops), so that a run can save
+   * them only when it fails: a ring of pcap records, the oldest making room for the newest.
+   */
+  keepRecent(bytes: number): void {
+    this.native.keepRecent(bytes);
+  }
+
+  /** Writes what keepRecent() holds as two pcap files, as startCapture() would have; also after close(). */
+  saveRecent(enteredPath: string, leftPath: string): void {
+    this.native.saveRecent(enteredPath, leftPath);
+  }
+
   /** Stops capturing and flushes the files. */
   stopCapture(): void {
     if (!this.closed) this.native.capture(null);

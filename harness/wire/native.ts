@@ -43,6 +43,8 @@ export interface NativeWireEngine {
   ledger(): Float64Array;
   events(): { data: Float64Array; lost: number };
   capture(inPath: string | null, outPath?: string): void;
+  keepRecent(bytes: number): void;
+  saveRecent(inPath: string, outPath: string): void;
   close(): void;
 }
 

@@ -125,6 +125,26 @@ describeWire('wire path', () => {
     }
   });
 
+  it('keeps the most recent packets in memory and saves them on request', async () => {
+    path = createWirePath({ rng: createRng(7) });
+    const { client, target, engine } = path;
+    // Each datagram is a 16-byte record header + 228 bytes of IPv4/UDP: 16 of them fit in 4000.
+    engine.keepRecent(4000);
+    const sink = runTask<{ counts: Array<[number, number]> }>(target, { task: 'udp-sink', host: target.address });
+    const port = await sink.ready;
+    await runTask(client, { task: 'udp-send', host: target.address, port, count: 200, size: 200, burst: 20, intervalMs: 1 }).result();
+    const dir = mkdtempSync(join(tmpdir(), 'faultline-wire-recent-'));
+    try {
+      engine.saveRecent(join(dir, 'in.pcap'), join(dir, 'out.pcap'));
+      for (const file of ['in.pcap', 'out.pcap']) {
+        const { records } = readPcap(join(dir, file));
+        expect(records.map((r) => r.data.readUInt32BE(28))).toEqual(Array.from({ length: 16 }, (_, i) => 184 + i));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('forges an RST that the client sees as ECONNRESET', async () => {
     path = createWirePath({ rng: createRng(4) });
     const { client, target, engine } = path;

@@ -32,6 +32,7 @@
  *   engine.ledger() -> Float64Array            counters, laid out as wireLayout describes
  *   engine.events() -> { data, lost }          drops and resets since the last call
  *   engine.capture(inPath | null, outPath)     pcap of what entered and what left the engine
+ *   engine.keepRecent(bytes), saveRecent(in, out)   the same, the most recent only, kept in memory
  *   engine.close()                             stops the thread; held packets count dropped_down
  */
 #define _GNU_SOURCE
@@ -193,6 +194,12 @@ typedef struct {
   double f[NEF];
 } Event;
 
+/* pcap records (16-byte header, then the packet) in a circular buffer; the oldest make room. */
+typedef struct {
+  uint8_t *buf;
+  size_t cap, head, used;
+} Ring;
+
 typedef struct Engine {
   int tun[2];
   int wake_fd;
@@ -218,6 +225,7 @@ typedef struct Engine {
   Event events[EVENT_RING];
   uint64_t events_written, events_read;
   FILE *capture[2]; /* 0: what entered, 1: what left */
+  Ring recent[2];    /* the same records, the most recent that fit, for saving after a failure */
   int64_t realtime_offset_ns;
   uint8_t scratch[MAX_PACKET];
 } Engine;
@@ -297,14 +305,44 @@ static void note_event(Engine *e, const Packet *p, int dir, int64_t at_ns, const
   ev->f[E_TCP_SEQ] = tcp_sequence(p);
 }
 
-/* One pcap record (nanosecond format) in `which` file: 0 entered, 1 left. */
+static void ring_copy(const Ring *r, size_t at, void *out, size_t n) {
+  size_t first = r->cap - at < n ? r->cap - at : n;
+  memcpy(out, r->buf + at, first);
+  memcpy((uint8_t *)out + first, r->buf, n - first);
+}
+
+static void ring_put(Ring *r, size_t at, const void *in, size_t n) {
+  size_t first = r->cap - at < n ? r->cap - at : n;
+  memcpy(r->buf + at, in, first);
+  memcpy(r->buf, (const uint8_t *)in + first, n - first);
+}
+
+static void ring_push(Ring *r, const uint32_t header[4], const uint8_t *data, uint32_t len) {
+  size_t need = 16 + (size_t)len;
+  if (need > r->cap) return;
+  while (r->cap - r->used < need) {
+    uint32_t oldest[4];
+    ring_copy(r, r->head, oldest, sizeof oldest);
+    r->head = (r->head + 16 + oldest[2]) % r->cap;
+    r->used -= 16 + oldest[2];
+  }
+  ring_put(r, (r->head + r->used) % r->cap, header, 16);
+  ring_put(r, (r->head + r->used + 16) % r->cap, data, len);
+  r->used += need;
+}
+
+/* One pcap record (nanosecond format) for `which`: 0 entered, 1 left; to the file and the ring. */
 static void capture(Engine *e, int which, const uint8_t *data, uint32_t len, int64_t mono_ns) {
   FILE *f = e->capture[which];
-  if (f == NULL) return;
+  Ring *ring = &e->recent[which];
+  if (f == NULL && ring->cap == 0) return;
   int64_t t = mono_ns + e->realtime_offset_ns;
   uint32_t header[4] = {(uint32_t)(t / 1000000000), (uint32_t)(t % 1000000000), len, len};
-  fwrite(header, sizeof header, 1, f);
-  fwrite(data, 1, len, f);
+  if (f) {
+    fwrite(header, sizeof header, 1, f);
+    fwrite(data, 1, len, f);
+  }
+  if (ring->cap) ring_push(ring, header, data, len);
 }
 
 /* Writes a packet to the TUN device of its direction's far side. */
@@ -804,6 +842,8 @@ static void finalize_engine(napi_env env, void *data, void *hint) {
   free(e->resets);
   free(e->heap);
   free(e->conns);
+  free(e->recent[0].buf);
+  free(e->recent[1].buf);
   pthread_mutex_destroy(&e->lock);
   free(e);
 }
@@ -1060,6 +1100,14 @@ static FILE *open_pcap(const char *path) {
   return f;
 }
 
+/* CLOCK_REALTIME − CLOCK_MONOTONIC: pcap timestamps are wall-clock times. */
+static int64_t realtime_offset_ns(void) {
+  struct timespec real, mono;
+  clock_gettime(CLOCK_REALTIME, &real);
+  clock_gettime(CLOCK_MONOTONIC, &mono);
+  return (real.tv_sec - mono.tv_sec) * 1000000000LL + (real.tv_nsec - mono.tv_nsec);
+}
+
 /* capture(inPath, outPath) starts writing both files; capture(null) stops and flushes them. */
 static napi_value Capture(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -1082,17 +1130,71 @@ static napi_value Capture(napi_env env, napi_callback_info info) {
       }
     }
   }
-  struct timespec real, mono;
-  clock_gettime(CLOCK_REALTIME, &real);
-  clock_gettime(CLOCK_MONOTONIC, &mono);
+  int64_t offset = realtime_offset_ns();
   pthread_mutex_lock(&e->lock);
   FILE *old[2] = {e->capture[0], e->capture[1]};
   e->capture[0] = files[0];
   e->capture[1] = files[1];
-  e->realtime_offset_ns = (real.tv_sec - mono.tv_sec) * 1000000000LL + (real.tv_nsec - mono.tv_nsec);
+  e->realtime_offset_ns = offset;
   pthread_mutex_unlock(&e->lock);
   for (int i = 0; i < 2; i++) {
     if (old[i]) fclose(old[i]);
+  }
+  return NULL;
+}
+
+/*
+ * keepRecent(bytes): keeps the most recent `bytes` of records of each capture in memory (0: none),
+ * for a capture that is saved only when a scenario fails.
+ */
+static napi_value KeepRecent(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  double bytes;
+  Engine *e = unwrap_engine(env, info, &argc, argv);
+  if (!e) return NULL;
+  CHECK(napi_get_value_double(env, argv[0], &bytes));
+  Ring fresh[2] = {{0}, {0}};
+  for (int i = 0; bytes >= 16 && i < 2; i++) {
+    fresh[i].cap = (size_t)bytes;
+    fresh[i].buf = must(malloc(fresh[i].cap));
+  }
+  int64_t offset = realtime_offset_ns();
+  pthread_mutex_lock(&e->lock);
+  Ring old[2] = {e->recent[0], e->recent[1]};
+  e->recent[0] = fresh[0];
+  e->recent[1] = fresh[1];
+  if (!e->capture[0]) e->realtime_offset_ns = offset;
+  pthread_mutex_unlock(&e->lock);
+  free(old[0].buf);
+  free(old[1].buf);
+  return NULL;
+}
+
+/* saveRecent(inPath, outPath): writes what keepRecent kept as two pcap files; capturing goes on. */
+static napi_value SaveRecent(napi_env env, napi_callback_info info) {
+  size_t argc = 2, len;
+  napi_value argv[2];
+  char path[4096];
+  Engine *e = engine_of(env, info);
+  if (!e) return NULL;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  for (int i = 0; i < 2; i++) {
+    /* A copy under the lock, the writing without it: the engine waits for a memcpy only. */
+    pthread_mutex_lock(&e->lock);
+    Ring snapshot = {.cap = e->recent[i].used, .used = e->recent[i].used};
+    snapshot.buf = must(malloc(snapshot.cap + 1));
+    if (e->recent[i].used) ring_copy(&e->recent[i], e->recent[i].head, snapshot.buf, snapshot.used);
+    pthread_mutex_unlock(&e->lock);
+    CHECK(napi_get_value_string_utf8(env, argv[i], path, sizeof path, &len));
+    FILE *f = open_pcap(path);
+    int err = errno;
+    if (f) {
+      fwrite(snapshot.buf, 1, snapshot.used, f);
+      if (fclose(f) != 0) err = errno, f = NULL;
+    }
+    free(snapshot.buf);
+    if (!f) return throw_errno(env, err, "saveRecent");
   }
   return NULL;
 }
@@ -1120,6 +1222,8 @@ napi_value wire_engine_init(napi_env env, napi_value exports) {
       {"ledger", NULL, Ledger, NULL, NULL, NULL, napi_default, NULL},
       {"events", NULL, Events, NULL, NULL, NULL, napi_default, NULL},
       {"capture", NULL, Capture, NULL, NULL, NULL, napi_default, NULL},
+      {"keepRecent", NULL, KeepRecent, NULL, NULL, NULL, napi_default, NULL},
+      {"saveRecent", NULL, SaveRecent, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, Close, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_value cls, layout, names;
