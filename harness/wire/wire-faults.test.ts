@@ -4,6 +4,7 @@
  * packets flow, and that a seed replays the same decisions.
  */
 import { afterEach, expect, it } from 'vitest';
+import { gilbertElliottDesignEffect, proportionInterval } from '../assert/statistics.js';
 import { createRng } from '../core/rng.js';
 import { sumCounter, type WireLedger } from './engine.js';
 import { diffKernelCounters } from './kernel-counters.js';
@@ -116,6 +117,23 @@ describeWire('wire faults', () => {
     expect(delays).toHaveLength(10);
     expect(Math.max(...delays)).toBeLessThan(5_000);
     expect(path.engine.ledger().held.upstream).toBe(0);
+  });
+
+  it("loss in bursts follows the UDP toxic's Gilbert–Elliott model: its long-run ratio and mean burst length", async () => {
+    const path = openPath(14);
+    const [probability, burst, count] = [0.2, 3, 3000];
+    path.engine.addFault({ name: 'bursty', type: 'loss', stream: 'upstream', attributes: { probability, burst } });
+    const received = new Set((await exchange(path, count, { size: 40, burst: 20 })).map(([seq]) => seq));
+    const lost = Array.from({ length: count }, (_, seq) => !received.has(seq));
+    const drops = lost.filter(Boolean).length;
+    expect(faultCounter(path.engine.ledger(), 'bursty', 'dropped_loss')).toBe(drops);
+    const interval = proportionInterval(drops, count, 0.999, gilbertElliottDesignEffect(probability, burst));
+    expect(interval.low).toBeLessThanOrEqual(probability);
+    expect(interval.high).toBeGreaterThanOrEqual(probability);
+    const runs = lost.filter((l, i) => l && !lost[i - 1]).length;
+    // Bursts are geometric with mean 3 (sd 2.45): over ~200 of them, 3 ± 0.6 is 3.5 standard errors.
+    expect(drops / runs).toBeGreaterThan(burst - 0.6);
+    expect(drops / runs).toBeLessThan(burst + 0.6);
   });
 
   it('a seed replays the same losses for the same packets', async () => {
