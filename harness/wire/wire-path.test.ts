@@ -161,14 +161,16 @@ describeWire('wire path', () => {
   it('forges an RST towards the target on upstream: the server sees ECONNRESET, the client then too', async () => {
     path = createWirePath({ rng: createRng(6) });
     const { client, target, engine } = path;
-    const sink = runTask<{ error?: string }>(target, { task: 'tcp-sink', host: target.address });
-    const port = await sink.ready;
-    const serverSaw = sink.result();
-    engine.addFault({ name: 'cut_server', type: 'reset', stream: 'upstream', protocol: 'tcp', port, attributes: { timeout: 100 } });
-    const { error } = await runTask<{ error: string }>(client, { task: 'tcp-until-reset', host: target.address, port, timeoutMs: 5000 }).result();
+    const server = runTask<{ error?: string }>(target, { task: 'tcp-reply', host: target.address });
+    const port = await server.ready;
+    const serverSaw = server.result();
+    const clientSaw = runTask<{ error: string }>(client, { task: 'tcp-until-reset', host: target.address, port, timeoutMs: 10_000 }).result();
+    // Once requests and replies flow (the server has accepted the connection), the fault meets it.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    engine.addFault({ name: 'cut_server', type: 'reset', stream: 'upstream', protocol: 'tcp', port });
     expect((await serverSaw).error).toBe('ECONNRESET');
-    // The server's kernel, reset, answers the client's next segment with an RST of its own.
-    expect(error).toBe('ECONNRESET');
+    // The server's kernel, reset, answers the client's next request with an RST of its own.
+    expect((await clientSaw).error).toBe('ECONNRESET');
     expect(engine.ledger().directions.upstream.tcp.injected).toBeGreaterThanOrEqual(1);
   });
 

@@ -9,7 +9,8 @@
  * Tasks (data.task):
  *   tcp-sink      accept connections, take everything, answer with bytes, sha256 (and the
  *                 socket's error, if any) at each end
- *   tcp-reply     accept connections; for each request line "N\n" send N bytes back
+ *   tcp-reply     accept connections; for each request line "N\n" send N bytes back; answer
+ *                 with the socket's error (if any) when a connection closes
  *   tcp-send      connect, send `bytes` of a fixed pattern, wait for the receiver to close;
  *                 result: sha256, TCP_INFO at that point, error
  *   tcp-request   connect, send "N\n", wait up to `timeoutMs` for N bytes; result: got, error
@@ -75,7 +76,11 @@ export default async function run(task: SideTask): Promise<void> {
             pending = pending.slice(nl + 1);
           }
         });
-        socket.on('error', () => {});
+        let error: string | undefined;
+        socket.on('error', (e: NodeJS.ErrnoException) => {
+          error = e.code ?? e.message;
+        });
+        socket.on('close', () => post({ result: { error } }));
       });
       server.listen(0, task.host, () => post({ ready: { port: (server.address() as { port: number }).port } }));
       return;
