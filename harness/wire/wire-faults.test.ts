@@ -10,6 +10,7 @@ import { sumCounter, type WireLedger } from './engine.js';
 import { diffKernelCounters } from './kernel-counters.js';
 import { createWirePath, type WirePath } from './topology.js';
 import { runTask } from './test-support/run-task.js';
+import { engineSettled, stableReport } from './test-support/settle.js';
 import { describeWire } from './test-support/wire-gate.js';
 
 let paths: WirePath[] = [];
@@ -27,25 +28,26 @@ function openPath(seed: number): WirePath {
 const faultCounter = (ledger: WireLedger, name: string, counter: string) => sumCounter(ledger.faults.find((f) => f.name === name)!.counters, counter);
 
 /** Sends `count` numbered datagrams client → target; returns the sink's counts in arrival order. */
-async function exchange(path: WirePath, count: number, options: { size?: number; burst?: number; intervalMs?: number; settleMs?: number } = {}) {
+async function exchange(path: WirePath, count: number, options: { size?: number; burst?: number; intervalMs?: number } = {}) {
   const { client, target } = path;
   const sink = runTask<{ counts: Array<[number, number]> }>(target, { task: 'udp-sink', host: target.address });
   const port = await sink.ready;
+  const seenBefore = sumCounter(path.engine.ledger().directions.upstream, 'seen');
   await runTask(client, { task: 'udp-send', host: target.address, port, count, size: options.size ?? 100, burst: options.burst ?? 10, intervalMs: options.intervalMs ?? 1 }).result();
-  await new Promise((resolve) => setTimeout(resolve, options.settleMs ?? 50));
-  const counts = (await sink.report()).counts;
+  await engineSettled(path, seenBefore + count);
+  const { counts } = await stableReport(() => sink.report(), (r) => r.counts.length);
   await sink.worker.terminate();
   return counts;
 }
 
 /** Like exchange, with each datagram's one-way delay (kernel receive time − send time, ms). */
-async function timedExchange(path: WirePath, count: number, intervalMs: number, settleMs: number): Promise<number[]> {
+async function timedExchange(path: WirePath, count: number, intervalMs: number): Promise<number[]> {
   const { client, target } = path;
   const sink = runTask<{ delays: number[] }>(target, { task: 'udp-timed-sink', host: target.address });
   const port = await sink.ready;
   await runTask(client, { task: 'udp-send', host: target.address, port, count, size: 64, burst: 1, intervalMs }).result();
-  await new Promise((resolve) => setTimeout(resolve, settleMs));
-  return (await sink.report()).delays;
+  await engineSettled(path, count);
+  return (await stableReport(() => sink.report(), (r) => r.delays.length)).delays;
 }
 
 describeWire('wire faults', () => {
@@ -64,17 +66,17 @@ describeWire('wire faults', () => {
   it('latency: no datagram leaves before its time, and jitter keeps the order unless reordering is allowed', async () => {
     const path = openPath(11);
     path.engine.addFault({ name: 'slow', type: 'latency', stream: 'upstream', attributes: { latency: 20 } });
-    const delays = await timedExchange(path, 100, 1, 80);
+    const delays = await timedExchange(path, 100, 1);
     expect(delays).toHaveLength(100);
     expect(Math.min(...delays)).toBeGreaterThanOrEqual(20);
     // Late only by what a busy machine adds (the sender's own event loop included): a bound, not a target.
     expect(Math.max(...delays)).toBeLessThan(20 + 500);
 
     path.engine.updateFault('slow', { attributes: { latency: 10, jitter: 8 } });
-    const inOrder = (await exchange(path, 300, { burst: 3, settleMs: 60 })).map(([seq]) => seq);
+    const inOrder = (await exchange(path, 300, { burst: 3 })).map(([seq]) => seq);
     expect(inOrder).toEqual([...inOrder].sort((a, b) => a - b));
     path.engine.updateFault('slow', { attributes: { allow_reorder: 1 } });
-    const shuffled = (await exchange(path, 300, { burst: 3, settleMs: 60 })).map(([seq]) => seq);
+    const shuffled = (await exchange(path, 300, { burst: 3 })).map(([seq]) => seq);
     expect(shuffled).toHaveLength(300);
     expect(shuffled).not.toEqual([...shuffled].sort((a, b) => a - b));
   });
@@ -87,8 +89,8 @@ describeWire('wire faults', () => {
     const sink = runTask<{ delays: number[] }>(target, { task: 'udp-timed-sink', host: target.address });
     const port = await sink.ready;
     await runTask(client, { task: 'udp-send', host: target.address, port, count: 200, size: 1000, burst: 200, intervalMs: 0 }).result();
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    const delays = (await sink.report()).delays;
+    await engineSettled(path, 200);
+    const { delays } = await stableReport(() => sink.report(), (r) => r.delays.length);
     const dropped = faultCounter(path.engine.ledger(), 'narrow', 'dropped_queue');
     expect(dropped).toBeGreaterThan(0);
     expect(200 - delays.length).toBe(dropped);
@@ -108,12 +110,13 @@ describeWire('wire faults', () => {
     const { client, target } = path;
     const sink = runTask<{ delays: number[] }>(target, { task: 'udp-timed-sink', host: target.address });
     const port = await sink.ready;
+    const seenBefore = sumCounter(path.engine.ledger().directions.upstream, 'seen');
     await runTask(client, { task: 'udp-send', host: target.address, port, count: 10, size: 64, burst: 10, intervalMs: 0 }).result();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    for (let i = 0; i < 500 && sumCounter(path.engine.ledger().directions.upstream, 'seen') < seenBefore + 10; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(path.engine.ledger().held.upstream).toBe(10);
     path.engine.removeFault('stuck');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const delays = (await sink.report()).delays;
+    await engineSettled(path, seenBefore + 10);
+    const { delays } = await stableReport(() => sink.report(), (r) => r.delays.length);
     expect(delays).toHaveLength(10);
     expect(Math.max(...delays)).toBeLessThan(5_000);
     expect(path.engine.ledger().held.upstream).toBe(0);

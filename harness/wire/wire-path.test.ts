@@ -13,6 +13,7 @@ import { diffKernelCounters } from './kernel-counters.js';
 import { createWirePath, type WirePath } from './topology.js';
 import { readPcap } from './test-support/pcap-reader.js';
 import { runTask } from './test-support/run-task.js';
+import { engineSettled, stableReport } from './test-support/settle.js';
 import { describeWire } from './test-support/wire-gate.js';
 
 let path: WirePath | undefined;
@@ -88,12 +89,8 @@ describeWire('wire path', () => {
       const port = await sink.ready;
       const count = 2000;
       await runTask(client, { task: 'udp-send', host: target.address, port, count, size: 200, burst: 50, intervalMs: 2 }).result();
-      // Wait for the last datagrams to land (nothing is delayed: a few ms at most).
-      let counts = new Map<number, number>();
-      for (let i = 0; i < 50 && [...counts.values()].reduce((a, b) => a + b, 0) < engine.ledger().directions.upstream.udp.forwarded!; i++) {
-        counts = new Map((await sink.report()).counts);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await engineSettled(path, count);
+      const counts = new Map((await stableReport(() => sink.report(), (r) => r.counts.length)).counts);
       engine.stopCapture();
       const ledger = engine.ledger();
       const missed = count - counts.size;
@@ -133,6 +130,7 @@ describeWire('wire path', () => {
     const sink = runTask<{ counts: Array<[number, number]> }>(target, { task: 'udp-sink', host: target.address });
     const port = await sink.ready;
     await runTask(client, { task: 'udp-send', host: target.address, port, count: 200, size: 200, burst: 20, intervalMs: 1 }).result();
+    await engineSettled(path, 200);
     const dir = mkdtempSync(join(tmpdir(), 'faultline-wire-recent-'));
     try {
       engine.saveRecent(join(dir, 'in.pcap'), join(dir, 'out.pcap'));
