@@ -2,6 +2,7 @@
 import { tcpProxySuite } from './tcp-proxy.js';
 import { udpProxySuite } from './udp-proxy.js';
 import type { BenchSuite } from './types.js';
+import { wireSuite } from './wire.js';
 import { workloadsSuite } from './workloads.js';
 
-export const suites: BenchSuite[] = [tcpProxySuite, udpProxySuite, workloadsSuite];
+export const suites: BenchSuite[] = [tcpProxySuite, udpProxySuite, workloadsSuite, wireSuite];

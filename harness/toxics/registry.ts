@@ -133,7 +133,7 @@ function requireType(protocol: Protocol, value: unknown, path: string): ToxicTyp
   );
 }
 
-function parseStream(value: unknown, path: string, problems: Problem[]): Direction {
+export function parseStream(value: unknown, path: string, problems: Problem[]): Direction {
   if (value === undefined || value === null || value === '') return 'downstream';
   if (typeof value === 'string') {
     const lower = value.toLowerCase();
@@ -143,7 +143,7 @@ function parseStream(value: unknown, path: string, problems: Problem[]): Directi
   return 'downstream';
 }
 
-function parseToxicity(value: unknown, fallback: number, path: string, problems: Problem[]): number {
+export function parseToxicity(value: unknown, fallback: number, path: string, problems: Problem[]): number {
   if (value === undefined || value === null) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) {
     problems.push({ path, message: `toxicity must be a number from 0 to 1, got ${describe(value)}` });
@@ -156,7 +156,7 @@ function crossCheck(type: ToxicType, attributes: Record<string, number>, pathPre
   return (type.check?.(attributes) ?? []).map((p) => ({ ...p, path: p.path ? `${pathPrefix}.${p.path}` : pathPrefix }));
 }
 
-function attributeError(problems: Problem[]): FaultlineError {
+export function attributeError(problems: Problem[]): FaultlineError {
   const first = problems[0]!;
   const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
   return new FaultlineError('INVALID_TOXIC_ATTRIBUTE', `${first.path}: ${first.message}${more}`, {
