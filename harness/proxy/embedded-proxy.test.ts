@@ -1,6 +1,9 @@
+import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FaultlineError } from '../core/errors.js';
+import { MAX_NAME_LENGTH } from '../core/spec.js';
 import { createEmbeddedProxy, PopulateError, type EmbeddedProxy } from './embedded-proxy.js';
+import { defaultListenBacklog } from './listen-backlog.js';
 import { connectClient, startTestServer, tryConnect, type TestServer } from './tcp-test-kit.js';
 
 let proxy: EmbeddedProxy;
@@ -99,6 +102,48 @@ describe('embedded proxy registry', () => {
     const error = await rejection(proxy.createProxy({ name: 'p', listen: '192.0.2.1:0', upstream: '127.0.0.1:9' }));
     expect(error.code).toBe('ADDRESS_UNAVAILABLE');
     expect(error.message).toBe('listen 192.0.2.1:0: cannot bind (EADDRNOTAVAIL)');
+  });
+
+  it('accepts a burst of 2,000 simultaneous connections: the listen backlog is the kernel\'s, not Node\'s 511', async () => {
+    // With Node's default backlog the kernel completed 512 of them and dropped the rest's SYNs,
+    // which came back only after the 1 s retransmission timeout, or were reset.
+    proxy = createEmbeddedProxy({ seed: 1 });
+    const n = Math.min(2000, defaultListenBacklog());
+    const state = await proxy.createProxy({ name: 'p', listen: '127.0.0.1:0', upstream: '127.0.0.1:9' });
+    const sockets: Socket[] = [];
+    let connected = 0;
+    try {
+      // All connect() calls go out before this turn ends, before the proxy can accept any.
+      for (let i = 0; i < n; i++) {
+        const socket = connect({ host: '127.0.0.1', port: portOf(state.listen) });
+        socket.on('connect', () => connected++).on('error', () => {});
+        sockets.push(socket);
+      }
+      for (let i = 0; i < 80 && (connected < n || (await proxy.ledger('p')).counters.connections_accepted! < n); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(connected).toBe(n);
+      expect((await proxy.ledger('p')).counters.connections_accepted).toBe(n);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+    }
+  });
+
+  it('limits name lengths, and refuses addresses that are not addresses before any lookup', async () => {
+    proxy = createEmbeddedProxy();
+    const long = 'x'.repeat(MAX_NAME_LENGTH + 1);
+    const tooLong = await rejection(proxy.createProxy({ name: long, listen: ':0', upstream: '127.0.0.1:1' }));
+    expect([tooLong.code, tooLong.message]).toEqual(['INVALID_INPUT', `name is too long: ${MAX_NAME_LENGTH + 1} characters, at most ${MAX_NAME_LENGTH}`]);
+    await proxy.createProxy({ name: 'x'.repeat(MAX_NAME_LENGTH), listen: ':0', upstream: '127.0.0.1:1', enabled: false });
+    await proxy.createProxy({ name: 'p', listen: ':0', upstream: '127.0.0.1:1', enabled: false });
+    const toxicName = await rejection(proxy.addToxic('p', { name: long, type: 'noop' }));
+    expect([toxicName.code, toxicName.problems[0]?.message]).toEqual(['INVALID_TOXIC_ATTRIBUTE', `name is too long: ${MAX_NAME_LENGTH + 1} characters, at most ${MAX_NAME_LENGTH}`]);
+    // Each of these went to DNS and came back 500 (ADDRESS_UNAVAILABLE), or was stored as is.
+    for (const address of ['[]:0', '256.1.1.1:0', '1.2.3:0', '[::1:0', '[127.0.0.1x]:0', 'a..b:0', '-a:0', `${'a'.repeat(300)}:0`, 'exa mple:0']) {
+      const error = await rejection(proxy.createProxy({ name: 'q', listen: address, upstream: '127.0.0.1:1' }));
+      expect([address, error.code, error.httpStatus]).toEqual([address, 'INVALID_INPUT', 400]);
+      const upstream = await rejection(proxy.createProxy({ name: 'q', listen: ':0', upstream: address.replace(/:0$/, ':80') }));
+      expect([address, upstream.code]).toEqual([address, 'INVALID_INPUT']);
+    }
+    expect((await proxy.listProxies()).map((p) => p.name)).toEqual(['x'.repeat(MAX_NAME_LENGTH), 'p']);
   });
 
   it('udp proxies get a session idle timeout, default or given, and keep it across updates', async () => {
