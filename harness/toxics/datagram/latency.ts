@@ -6,14 +6,15 @@
 import { LedgerCounter } from '../../core/ledger.js';
 import { drawDelayMs } from '../jittered-delay.js';
 import type { DatagramToxicType } from '../types.js';
+import { MAX_DELAY_MS } from '../attributes.js';
 
 export const latency: DatagramToxicType = {
   type: 'latency',
   protocol: 'udp',
   summary: 'Delays each datagram by latency ± uniform jitter (jitter may reorder).',
   attributes: {
-    latency: { kind: 'number', unit: 'ms', default: 0, min: 0, description: 'Mean added delay per datagram' },
-    jitter: { kind: 'number', unit: 'ms', default: 0, min: 0, description: 'Half-width of the uniform spread around latency' },
+    latency: { kind: 'number', unit: 'ms', default: 0, min: 0, max: MAX_DELAY_MS, description: 'Mean added delay per datagram' },
+    jitter: { kind: 'number', unit: 'ms', default: 0, min: 0, max: MAX_DELAY_MS, description: 'Half-width of the uniform spread around latency' },
   },
   create(attributes, ctx) {
     const latencyMs = attributes.latency ?? 0;

@@ -5,6 +5,7 @@
  */
 import { LedgerCounter } from '../../core/ledger.js';
 import type { DatagramToxicType } from '../types.js';
+import { MAX_DELAY_MS } from '../attributes.js';
 
 export const reorder: DatagramToxicType = {
   type: 'reorder',
@@ -12,7 +13,7 @@ export const reorder: DatagramToxicType = {
   summary: 'Holds a fraction of datagrams back by delay ms so later ones overtake them.',
   attributes: {
     probability: { kind: 'number', unit: 'probability', default: 0, min: 0, max: 1, description: 'Fraction of datagrams held back' },
-    delay: { kind: 'number', unit: 'ms', default: 10, above: 0, description: 'How long a held datagram waits' },
+    delay: { kind: 'number', unit: 'ms', default: 10, above: 0, max: MAX_DELAY_MS, description: 'How long a held datagram waits' },
   },
   create(attributes, ctx) {
     const probability = attributes.probability ?? 0;

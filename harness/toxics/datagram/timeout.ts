@@ -9,6 +9,7 @@
  */
 import { LedgerCounter } from '../../core/ledger.js';
 import type { DatagramToxicType } from '../types.js';
+import { MAX_DELAY_MS } from '../attributes.js';
 
 export const timeout: DatagramToxicType = {
   type: 'timeout',
@@ -20,6 +21,7 @@ export const timeout: DatagramToxicType = {
       unit: 'ms',
       default: 0,
       min: 0,
+      max: MAX_DELAY_MS,
       description: 'Accepted for compatibility with TCP; UDP has no connection to close, so every datagram is dropped',
     },
   },

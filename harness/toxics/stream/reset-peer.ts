@@ -12,13 +12,14 @@
  */
 import { LedgerCounter } from '../../core/ledger.js';
 import type { StreamToxicType } from '../types.js';
+import { MAX_DELAY_MS } from '../attributes.js';
 
 export const resetPeer: StreamToxicType = {
   type: 'reset_peer',
   protocol: 'tcp',
   summary: 'Resets the connection (TCP RST) timeout ms after the first chunk.',
   attributes: {
-    timeout: { kind: 'number', unit: 'ms', default: 0, min: 0, description: 'Wait after the first chunk before the RST; 0 = at once' },
+    timeout: { kind: 'number', unit: 'ms', default: 0, min: 0, max: MAX_DELAY_MS, description: 'Wait after the first chunk before the RST; 0 = at once' },
   },
   create(attributes) {
     const timeoutMs = attributes.timeout ?? 0;

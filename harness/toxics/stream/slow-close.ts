@@ -4,13 +4,14 @@
  */
 import { LedgerCounter } from '../../core/ledger.js';
 import type { StreamToxicType } from '../types.js';
+import { MAX_DELAY_MS } from '../attributes.js';
 
 export const slowClose: StreamToxicType = {
   type: 'slow_close',
   protocol: 'tcp',
   summary: 'Delays the FIN (close) by delay ms; data is unaffected.',
   attributes: {
-    delay: { kind: 'number', unit: 'ms', default: 0, min: 0, description: 'How long the FIN is held after the last byte' },
+    delay: { kind: 'number', unit: 'ms', default: 0, min: 0, max: MAX_DELAY_MS, description: 'How long the FIN is held after the last byte' },
   },
   create(attributes) {
     const delayMs = attributes.delay ?? 0;
