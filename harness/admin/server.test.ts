@@ -479,6 +479,11 @@ describe('HTTP quirks and limits', () => {
       ['GET /proxies HTTP/1.1\r\nBad Header: x\r\n\r\n', 400, 'MALFORMED_REQUEST'],
       ['POST /proxies HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab', 400, 'MALFORMED_REQUEST'],
       ['POST /proxies HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', 400, 'MALFORMED_REQUEST'],
+      // Node hands CONNECT to a tunnel listener, and dropped the connection without one.
+      ['CONNECT /proxies HTTP/1.1\r\nHost: x\r\n\r\n', 405, undefined],
+      ['CONNECT example.com:443 HTTP/1.1\r\nHost: x\r\n\r\n', 404, undefined],
+      // The client stops before the chunked body ends: Node dropped an upgrade request unanswered.
+      ['GET /proxies HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n', 400, 'MALFORMED_REQUEST'],
     ];
     for (const [request, status, code] of cases) {
       const res = await rawHttp(port, [request]);

@@ -89,6 +89,10 @@ export async function createAdminServer(options: AdminServerOptions): Promise<Ad
       });
     },
   );
+  // A client that half-closes still gets its answer; Node would otherwise drop the connection when
+  // it sees the end of a request it cannot complete (an upgrade request with a chunked body).
+  // `httpAllowHalfOpen` is Node's own switch for this (undocumented, there since 0.x, tested here).
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket) => {
     const response = clientErrorResponse(error);
     // Nothing to answer (the client left), or a response of ours is already under way.
@@ -101,6 +105,12 @@ export async function createAdminServer(options: AdminServerOptions): Promise<Ad
       log({ level: 'info', message: `${error.code ?? 'bad request'} → ${response.status} ${errorText(response.body ?? '')}` });
     }
     lingeringClose(socket, rawResponse(response));
+  });
+  // CONNECT never reaches the request handler: Node hands it over as a tunnel, and without a
+  // listener drops the connection unanswered. No route takes it: a 405 or a 404, as for any method.
+  server.on('connect', (req: IncomingMessage, socket: Socket) => {
+    const route = matchRoute(req.method ?? 'CONNECT', req.url ?? '');
+    lingeringClose(socket, rawResponse(route.kind === 'route' ? routeMiss({ kind: 'not-found' }) : routeMiss(route)));
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -116,6 +126,12 @@ export async function createAdminServer(options: AdminServerOptions): Promise<Ad
     // Every route reads the body, even one that ignores it: see the header.
     const read = await readBody(req, maxBodyBytes);
     if (read.kind === 'gone') return;
+    if (read.kind === 'incomplete') {
+      const error = new FaultlineError('MALFORMED_REQUEST', 'bad request: the request ended before its body did', { hint: 'send the whole body its Content-Length or chunks announce' });
+      res.setHeader('Connection', 'close');
+      finish(req, res, method, errorResponse({ ...errorBody(error, 'proxy'), ...extra }));
+      return;
+    }
     if (read.kind === 'too-large') {
       const error = new FaultlineError(
         'BODY_TOO_LARGE',
@@ -286,7 +302,7 @@ function send(res: ServerResponse, response: ApiResponse & { allow?: string[] })
   }
 }
 
-type BodyRead = { kind: 'ok'; text: string } | { kind: 'too-large'; receivedBytes: number } | { kind: 'gone' };
+type BodyRead = { kind: 'ok'; text: string } | { kind: 'too-large'; receivedBytes: number } | { kind: 'incomplete' } | { kind: 'gone' };
 
 /** Reads the body up to `maxBytes`; past that it stops reading (the caller closes the socket). */
 function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyRead> {
@@ -302,6 +318,7 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyRead> {
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('close', onClose);
+      req.socket.off('end', onSocketEnd);
       resolve(result);
     };
     const onData = (chunk: Buffer) => {
@@ -315,9 +332,14 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyRead> {
     };
     const onEnd = () => done({ kind: 'ok', text: Buffer.concat(chunks).toString('utf8') });
     const onClose = () => done({ kind: 'gone' });
+    // The client stopped sending before the body was complete (but still reads: the server is half-open).
+    const onSocketEnd = () => {
+      if (!req.complete) done({ kind: 'incomplete' });
+    };
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('close', onClose);
+    req.socket.once('end', onSocketEnd);
   });
 }
 

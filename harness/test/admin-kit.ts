@@ -175,8 +175,11 @@ export function rawHttp(port: number, parts: Array<string | Buffer>, options: { 
     socket.on('close', () => {
       clearTimeout(timer);
       const raw = Buffer.concat(chunks).toString('latin1');
-      const split = raw.indexOf('\r\n\r\n');
-      const head = split < 0 ? raw : raw.slice(0, split);
+      // Interim answers (100 Continue) come before the real one: skip them.
+      let start = 0;
+      while (/^HTTP\/1\.[01] 1\d\d /.test(raw.slice(start)) && raw.indexOf('\r\n\r\n', start) >= 0) start = raw.indexOf('\r\n\r\n', start) + 4;
+      const split = raw.indexOf('\r\n\r\n', start);
+      const head = split < 0 ? raw.slice(start) : raw.slice(start, split);
       const [statusLine = '', ...headerLines] = head.split('\r\n');
       const headers: Record<string, string> = {};
       for (const line of headerLines) {
@@ -184,7 +187,10 @@ export function rawHttp(port: number, parts: Array<string | Buffer>, options: { 
         if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
       }
       const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1] ?? 0);
-      resolve({ status, headers, body: split < 0 ? '' : Buffer.from(raw.slice(split + 4), 'latin1').toString('utf8'), raw, ...(error ? { error } : {}) });
+      // The body ends where Content-Length says (a pipelined answer may follow it).
+      const length = headers['content-length'] === undefined ? undefined : Number(headers['content-length']);
+      const bodyBytes = split < 0 ? '' : raw.slice(split + 4, length === undefined ? undefined : split + 4 + length);
+      resolve({ status, headers, body: Buffer.from(bodyBytes, 'latin1').toString('utf8'), raw, ...(error ? { error } : {}) });
     });
   });
 }
