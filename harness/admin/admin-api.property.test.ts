@@ -15,7 +15,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbeddedProxy, type EmbeddedProxy } from '../proxy/embedded-proxy.js';
 import { call, rawHttp, startTcpEcho, type Closable } from '../test/admin-kit.js';
-import { fuzzParameters } from '../test/fuzz-budget.js';
+import { fuzzParameters, reportPeakMemory } from '../test/fuzz-budget.js';
 import { createAdminServer, type AdminServer } from './server.js';
 
 let backend: EmbeddedProxy;
@@ -29,6 +29,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  reportPeakMemory('admin API');
   await server.close();
   await backend.close();
   await echo.close();

@@ -1,5 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
+import { fuzzParameters } from '../test/fuzz-budget.js';
 import { findJsonNestingProblem, lineColumn, locateJsonError, MAX_JSON_DEPTH } from './json-text.js';
 
 function located(text: string): string {
@@ -30,7 +31,7 @@ describe('locateJsonError', () => {
       const i = text.length === 0 ? 0 : at % (text.length + 1);
       return text.slice(0, i) + insert + text.slice(i + remove);
     });
-  test.prop([fc.oneof(fc.json(), edited, fc.string({ maxLength: 30 }))], { seed: 18, numRuns: 1000 })('agrees with JSON.parse', (text) => {
+  test.prop([fc.oneof(fc.json(), edited, fc.string({ maxLength: 30 }))], fuzzParameters<[string]>('json-text', 1000))('agrees with JSON.parse', (text) => {
     let parses = true;
     try {
       JSON.parse(text);

@@ -11,11 +11,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { FaultlineError } from '../core/errors.js';
 import type { RunResult } from '../core/result.js';
 import { editText, mutateTree, textEdit, treeMutation } from '../test/mutations.js';
-import { fuzzParameters } from '../test/fuzz-budget.js';
+import { fuzzParameters, reportPeakMemory } from '../test/fuzz-budget.js';
 import { renderConsoleSummary } from './console.js';
 import { renderHtml } from './html.js';
 import { parseRunResult, renderJson } from './json.js';
@@ -61,6 +61,8 @@ const value: fc.Arbitrary<unknown> = fc.oneof(
 const KEYS = ['status', 'buckets', 'subject', 'columns', 'histograms', 'harness', 'stream', 'interval', 'where', 'problems', 'shard', 'seeds', 'labels', 'x'];
 const mutation = treeMutation(fc.oneof(fc.constantFrom(...KEYS), fc.string({ maxLength: 6 })), value);
 const textEdits = textEdit(['{', '}', '[', ']', ',', ':', '"', 'null', '-1', '\n', '\\', '1e999']);
+
+afterAll(() => reportPeakMemory('results files'));
 
 describe('results.json: a coded error or a rendered report, whatever the file holds', () => {
   it('real results, mutated in their tree', () => {

@@ -13,10 +13,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
 import { FaultlineError } from '../core/errors.js';
-import { fuzzParameters } from '../test/fuzz-budget.js';
+import { fuzzParameters, reportPeakMemory } from '../test/fuzz-budget.js';
 import { editText, mutateTree, textEdit, treeMutation } from '../test/mutations.js';
 import { loadScenarioText, MAX_SYNTAX_FOLLOW_ONS } from './load.js';
 import { ALL_WORKLOAD_KEYS, FAULT_KEYS, PROXY_KEYS, REQUEST_KEYS, SCENARIO_KEYS, TARGET_KEYS, TOXIC_KEYS } from './scenario-keys.js';
@@ -97,6 +97,8 @@ const mutation = treeMutation(fc.oneof(fc.constantFrom(...KEYS), fc.string({ max
 // ── text mutations ─────────────────────────────────────────────────────────
 
 const textEdits = textEdit([':', '- ', '{', '[', '&a ', '*a', '<<: ', '\n  ', '\t', '"', "'", '#', '---\n', '? ']);
+
+afterAll(() => reportPeakMemory('scenario files'));
 
 describe('the loader returns specs or a FaultlineError, whatever the input', () => {
   it('valid trees, mutated', () => {

@@ -5,6 +5,7 @@
  * times more, from a fresh random seed that is printed, so a failure can be replayed with
  * FAULTLINE_FUZZ_SEED=<seed> (and the same scale).
  */
+import { resourceUsage } from 'node:process';
 import type fc from 'fast-check';
 
 /** The seed of `npm test`. */
@@ -26,4 +27,10 @@ export function fuzzParameters<T>(name: string, baseRuns: number): fc.Parameters
   // A long run stops at its first failure, unshrunk (the seed replays it); a short one shrinks
   // for at most 20 s, which could otherwise take minutes and look like the hang these tests rule out.
   return scale === 1 ? { seed, numRuns, interruptAfterTimeLimit: 20_000 } : { seed, numRuns, endOnFailure: true };
+}
+
+/** In a long run, prints the peak resident memory of this test process (call it in afterAll). */
+export function reportPeakMemory(label: string): void {
+  if (fuzzScale() === 1 && process.env.FAULTLINE_FUZZ_SEED === undefined) return;
+  process.stdout.write(`fuzz ${label}: peak RSS ${(resourceUsage().maxRSS / 1024).toFixed(0)} MiB\n`);
 }
