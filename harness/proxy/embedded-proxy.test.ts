@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FaultlineError } from '../core/errors.js';
 import { MAX_NAME_LENGTH } from '../core/spec.js';
 import { createEmbeddedProxy, PopulateError, type EmbeddedProxy } from './embedded-proxy.js';
+import { RETIRED_TOXIC_CAPACITY } from './ledger-recorder.js';
 import { defaultListenBacklog } from './listen-backlog.js';
 import { connectClient, startTestServer, tryConnect, type TestServer } from './tcp-test-kit.js';
 
@@ -144,6 +145,29 @@ describe('embedded proxy registry', () => {
       expect([address, upstream.code]).toEqual([address, 'INVALID_INPUT']);
     }
     expect((await proxy.listProxies()).map((p) => p.name)).toEqual(['x'.repeat(MAX_NAME_LENGTH), 'p']);
+  });
+
+  it('keeps the ledger entries of the last 100 removed toxics, not of every toxic ever added', async () => {
+    // A long-running proxy whose clients churned uniquely named toxics listed every one of them in
+    // every ledger and /metrics scrape: the soak benchmark saw memory and loop delay grow.
+    proxy = createEmbeddedProxy();
+    await proxy.createProxy({ name: 'p', listen: ':0', upstream: '127.0.0.1:1' });
+    await proxy.addToxic('p', { name: 'live', type: 'noop' });
+    for (let i = 0; i < 250; i++) {
+      await proxy.addToxic('p', { name: `t${i}`, type: 'noop' });
+      await proxy.removeToxic('p', `t${i}`);
+    }
+    const names = (await proxy.ledger('p')).toxics.map((t) => t.name);
+    expect(names).toHaveLength(RETIRED_TOXIC_CAPACITY + 1);
+    expect(names).toContain('live');
+    expect(names).toContain('t249');
+    expect(names).toContain(`t${250 - RETIRED_TOXIC_CAPACITY}`);
+    expect(names).not.toContain(`t${249 - RETIRED_TOXIC_CAPACITY}`);
+    // Re-added, a retired toxic is live again and is not the next to go.
+    await proxy.addToxic('p', { name: 't150', type: 'noop' });
+    await proxy.addToxic('p', { name: 'x', type: 'noop' });
+    await proxy.removeToxic('p', 'x');
+    expect((await proxy.ledger('p')).toxics.map((t) => t.name)).toContain('t150');
   });
 
   it('udp proxies get a session idle timeout, default or given, and keep it across updates', async () => {

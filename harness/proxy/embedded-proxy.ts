@@ -270,6 +270,7 @@ class Registry implements EmbeddedProxy {
       const current = findToxic(entry, toxic);
       entry.toxics.splice(entry.toxics.indexOf(current), 1);
       await entry.engine?.removeToxic(current.name);
+      entry.ledger.retireToxic(current.name);
     });
   }
 
@@ -280,7 +281,10 @@ class Registry implements EmbeddedProxy {
       const failures: unknown[] = [];
       for (const entry of this.proxies.values()) {
         try {
-          for (const toxic of entry.toxics.splice(0)) await entry.engine?.removeToxic(toxic.name);
+          for (const toxic of entry.toxics.splice(0)) {
+            await entry.engine?.removeToxic(toxic.name);
+            entry.ledger.retireToxic(toxic.name);
+          }
           if (!entry.engine) Object.assign(entry, await this.start(entry, entry), { enabled: true });
         } catch (error) {
           failures.push(error);
