@@ -97,6 +97,13 @@ describe('proxies', () => {
     const res = await call(base, 'POST', '/proxies', '{bad');
     expectJsonError(res, 400, 'PARSE_ERROR', 'bad request body: ');
     expectJsonError(await call(base, 'POST', '/proxies', ''), 400, 'PARSE_ERROR', 'bad request body: the body is empty');
+    // Where, in the line and column of the body, not V8's "position N" or its echo of the text.
+    expect((await call(base, 'POST', '/proxies', '{\n  "name": "db",\n  "upstream": }')).json.error).toBe(
+      'bad request body: expected a value (object, array, string, number, true, false or null), got "}" (line 3, column 15)',
+    );
+    // Nesting is refused before anything walks the value.
+    const deep = await call(base, 'POST', '/populate', `${'['.repeat(20_000)}${']'.repeat(20_000)}`);
+    expectJsonError(deep, 400, 'PARSE_ERROR', 'bad request body: nested more than 64 levels deep (line 1, column 65)');
   });
 
   it('bad addresses and types → 400 naming the field and what was received', async () => {

@@ -22,6 +22,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { formatHostPort } from '../core/address.js';
+import { parseJsonText } from '../core/json-text.js';
 import { ERROR_CATALOG, FaultlineError, type ErrorCode } from '../core/errors.js';
 import { FAULTLINE_VERSION } from '../core/version.js';
 import { AdminApi, errorResponse, type AdminBackend, type AdminLog, type ApiResponse } from './admin-api.js';
@@ -350,11 +351,10 @@ function parseJsonBody(text: string): unknown {
       hint: 'send a JSON object, e.g. {"name": "db", "listen": "127.0.0.1:0", "upstream": "127.0.0.1:5432"}',
     });
   }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new FaultlineError('PARSE_ERROR', `bad request body: ${(error as Error).message}`);
-  }
+  const parsed = parseJsonText(text);
+  if (parsed.ok) return parsed.value;
+  const { line, column, message } = parsed.problem;
+  throw new FaultlineError('PARSE_ERROR', `bad request body: ${message} (line ${line}, column ${column})`);
 }
 
 /** The `error` field of an error response, for the log line. */

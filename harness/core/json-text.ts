@@ -18,6 +18,8 @@
 export const MAX_JSON_DEPTH = 64;
 
 export interface JsonTextProblem {
+  /** Too deep (`nesting`), or not JSON at all (`syntax`). */
+  kind: 'nesting' | 'syntax';
   /** Offset in the text. */
   offset: number;
   line: number;
@@ -38,7 +40,7 @@ export function findJsonNestingProblem(text: string, maxDepth = MAX_JSON_DEPTH):
         else if (d === 0x22) break;
       }
     } else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
-      if (++depth > maxDepth) return { offset: i, ...lineColumn(text, i), message: `nested more than ${maxDepth} levels deep` };
+      if (++depth > maxDepth) return { kind: 'nesting', offset: i, ...lineColumn(text, i), message: `nested more than ${maxDepth} levels deep` };
     } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) {
       depth--;
     }
@@ -52,7 +54,7 @@ export function findJsonNestingProblem(text: string, maxDepth = MAX_JSON_DEPTH):
  */
 export function locateJsonError(text: string): JsonTextProblem | undefined {
   let i = 0;
-  const fail = (message: string, at = i): JsonTextProblem => ({ offset: at, ...lineColumn(text, at), message });
+  const fail = (message: string, at = i): JsonTextProblem => ({ kind: 'syntax', offset: at, ...lineColumn(text, at), message });
   const found = (): string => (i >= text.length ? 'the end of the text' : describeChar(text, i));
   const skipSpace = () => {
     while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
@@ -157,6 +159,20 @@ export function locateJsonError(text: string): JsonTextProblem | undefined {
       }
     }
     return fail('unterminated string (no closing quote before the end of the text)', start);
+  }
+}
+
+/**
+ * JSON.parse for text a user handed over: the value, or where and why the text is not JSON, or
+ * where it nests deeper than MAX_JSON_DEPTH (checked first: see the header).
+ */
+export function parseJsonText(text: string): { ok: true; value: unknown } | { ok: false; problem: JsonTextProblem } {
+  const deep = findJsonNestingProblem(text);
+  if (deep) return { ok: false, problem: deep };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (error) {
+    return { ok: false, problem: locateJsonError(text) ?? { kind: 'syntax', offset: 0, line: 1, column: 1, message: (error as Error).message } };
   }
 }
 

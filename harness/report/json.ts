@@ -13,7 +13,7 @@ import { FaultlineError, invalidInput } from '../core/errors.js';
 import type { Problem } from '../core/errors.js';
 import { RESULT_SCHEMA_VERSION, summarizeScenarios } from '../core/result.js';
 import type { RunResult } from '../core/result.js';
-import { findJsonNestingProblem, locateJsonError } from '../core/json-text.js';
+import { parseJsonText } from '../core/json-text.js';
 import { readUserFile } from '../core/user-file.js';
 import { checkShape, describeJson, type ShapeProblem } from './json-shape.js';
 import { RUN_RESULT_SHAPE } from './result-shape.js';
@@ -62,26 +62,24 @@ export async function readRunResult(path: string): Promise<RunResult> {
 
 /** Parses and checks results.json text; `source` names it in errors. See readRunResult. */
 export function parseRunResult(text: string, source = RESULTS_FILE): RunResult {
-  // Before anything recursive walks the value (the checks below, the renderers, JSON.stringify).
-  const deep = findJsonNestingProblem(text);
-  if (deep) {
-    throw new FaultlineError('INVALID_INPUT', `${source} is not a faultline results file: at line ${deep.line}, column ${deep.column} it is ${deep.message} (a result nests about 8)`, {
-      where: { file: source, line: deep.line, column: deep.column },
-      hint: 'pass the results.json that `faultline run` writes',
-    });
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    const located = locateJsonError(text);
-    const where = located ? { file: source, line: located.line, column: located.column } : { file: source };
-    const message = located?.message ?? (error as Error).message;
-    throw new FaultlineError('PARSE_ERROR', `${source} is not valid JSON${located ? ` at line ${located.line}, column ${located.column}` : ''}: ${message}`, {
+  // The depth is bounded before anything recursive walks the value (the checks below, the
+  // renderers, JSON.stringify); a syntax error is located at its line and column.
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) {
+    const { line, column, message } = parsed.problem;
+    const where = { file: source, line, column };
+    if (parsed.problem.kind === 'nesting') {
+      throw new FaultlineError('INVALID_INPUT', `${source} is not a faultline results file: at line ${line}, column ${column} it is ${message} (a result nests about 8)`, {
+        where,
+        hint: 'pass the results.json that `faultline run` writes',
+      });
+    }
+    throw new FaultlineError('PARSE_ERROR', `${source} is not valid JSON at line ${line}, column ${column}: ${message}`, {
       where,
       hint: text.trim() === '' ? 'the file is empty; was the run killed before it wrote its results?' : 'the file may be truncated or was edited by hand',
     });
   }
+  const data = parsed.value;
   if (!isObject(data) || !('schemaVersion' in data)) {
     throw new FaultlineError('INVALID_INPUT', `${source} is not a faultline results file: expected a JSON object with "schemaVersion", got ${describeJson(data)}`, {
       where: { file: source },
