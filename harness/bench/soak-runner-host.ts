@@ -3,10 +3,11 @@
  * (runCli, as the binary runs it, minus the exit), so that whatever a run leaves behind — sockets,
  * timers, target processes, memory — adds up and shows. Reports what it holds over IPC.
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { runCli } from '../cli/program.js';
+import type { RunResult } from '../core/result.js';
 import { serveChild } from './ipc-child.js';
 import { createUsageMeter } from './process-usage.js';
 
@@ -16,6 +17,17 @@ let runs = 0;
 /** Exit codes other than 0, with their counts. */
 const failures: Record<string, number> = {};
 let loop: Promise<void> | undefined;
+/** The first few checks that failed, as `workload: source → observed`, so a failed run is explained. */
+const failedChecks: string[] = [];
+
+function whatFailed(file: string): string[] {
+  try {
+    const result = JSON.parse(readFileSync(file, 'utf8')) as RunResult;
+    return result.scenarios.flatMap((s) => s.assertions.filter((a) => a.status !== 'passed').map((a) => `${a.subject ?? '?'}: ${a.source} → ${a.observed}`));
+  } catch {
+    return [`(no readable ${file})`];
+  }
+}
 
 class Discard extends Writable {
   override _write(_chunk: unknown, _encoding: string, done: () => void): void {
@@ -35,6 +47,7 @@ async function runLoop(file: string, outDir: string): Promise<void> {
     });
     runs++;
     if (code !== 0) failures[String(code)] = (failures[String(code)] ?? 0) + 1;
+    if (code === 1 && failedChecks.length < 5) failedChecks.push(...whatFailed(join(out, 'results.json')));
     rmSync(out, { recursive: true, force: true });
   }
 }
@@ -44,7 +57,7 @@ serveChild(
     start: (file: string, outDir: string) => {
       loop ??= runLoop(file, outDir);
     },
-    usage: () => ({ ...meter.sample(), runs, failures }),
+    usage: () => ({ ...meter.sample(), runs, failures, failedChecks }),
   },
   async () => {
     stopping.abort();

@@ -8,11 +8,12 @@
  *   runner host (soak-runner-host.ts): `faultline run` again and again (builtin and command
  *     targets, TCP and UDP workloads, faults, every file reporter)
  *
- * Per window: resident memory, open file descriptors, event loop delay (p50, p99, max) of each
- * host. After a warm-up (JIT, pools, the first runs' caches) the figures must stay flat: for RSS,
- * descriptors and the event loop delay's p99, the median over the last third of the windows
- * within 10 % of the median over the first third (for the delay, or both under 2 ms, where 10 %
- * is scheduler noise). FAULTLINE_SOAK_SECONDS sets the budget (default 180 s, --quick 45 s).
+ * Per window: the JavaScript heap in use after a full GC (the hosts run with --expose-gc), resident
+ * memory, open file descriptors, event loop delay (p50, p99, max) of each host. After a warm-up
+ * (JIT, pools, the first runs' caches) the figures must stay flat: for each, the median over the
+ * last third of the windows within 10 % of the median over the first third (for the delay, or
+ * both under 2 ms, where 10 % is scheduler noise). FAULTLINE_SOAK_SECONDS sets the budget
+ * (default 180 s, --quick 45 s).
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,8 +47,8 @@ export const soakSuite: BenchSuite = {
     const scratch = mkdtempSync(join(tmpdir(), 'faultline-soak-'));
     const echo = await startEchoServer();
     const udpEcho = await startUdpEcho();
-    const proxyHost = await startChild(new URL('./soak-proxy-host.js', import.meta.url));
-    const runnerHost = await startChild(new URL('./soak-runner-host.js', import.meta.url));
+    const proxyHost = await startChild(new URL('./soak-proxy-host.js', import.meta.url), {}, ['--expose-gc']);
+    const runnerHost = await startChild(new URL('./soak-runner-host.js', import.meta.url), {}, ['--expose-gc']);
     const load = new Load(await proxyHost.call<string>('url'), echo.port, udpEcho.port);
     const windows: Window[] = [];
     try {
@@ -63,8 +64,8 @@ export const soakSuite: BenchSuite = {
         const window = await sample(proxyHost, runnerHost, load, (performance.now() - started) / 1000);
         windows.push(window);
         ctx.log(
-          `${window.atS.toFixed(0)} s: proxy ${mib(window.proxy.rssBytes)} MiB ${window.proxy.fds} fds loop p99 ${window.proxy.loopDelayP99Ms.toFixed(1)} ms · ` +
-            `runner ${mib(window.runner.rssBytes)} MiB ${window.runner.fds} fds loop p99 ${window.runner.loopDelayP99Ms.toFixed(1)} ms, ${window.runner.runs} runs · ` +
+          `${window.atS.toFixed(0)} s: proxy ${mib(window.proxy.rssBytes)} MiB (heap after GC ${mib(window.proxy.heapAfterGcBytes)}) ${window.proxy.fds} fds loop p99 ${window.proxy.loopDelayP99Ms.toFixed(1)} ms · ` +
+            `runner ${mib(window.runner.rssBytes)} MiB (heap after GC ${mib(window.runner.heapAfterGcBytes)}) ${window.runner.fds} fds loop p99 ${window.runner.loopDelayP99Ms.toFixed(1)} ms, ${window.runner.runs} runs · ` +
             `${window.connections} connections, ${window.datagrams} datagrams, ${window.toxicOps} toxic operations`,
         );
       }
@@ -77,16 +78,16 @@ export const soakSuite: BenchSuite = {
       udpEcho.close();
       rmSync(scratch, { recursive: true, force: true });
     }
-    const runnerEnd = windows.at(-1)!.runner as Window['runner'] & { failures?: Record<string, number> };
+    const runnerEnd = windows.at(-1)!.runner as Window['runner'] & { failures?: Record<string, number>; failedChecks?: string[] };
     return {
       suite: 'soak',
       figures: [...flatness('proxy', windows.map((w) => w.proxy), warmupWindows), ...flatness('runner', windows.map((w) => w.runner), warmupWindows), ...totals(windows, load)],
       notes: [
         `${budgetS} s budget in ${windows.length} windows of ${windowMs / 1000} s, the first ${warmupWindows} as warm-up; load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
-        `runner exit codes other than 0: ${JSON.stringify(runnerEnd.failures ?? {})} (130 is the run the end of the soak interrupted)`,
+        `runner exit codes other than 0: ${JSON.stringify(runnerEnd.failures ?? {})} (130 is the run the end of the soak interrupted)${runnerEnd.failedChecks?.length ? `; failed checks: ${runnerEnd.failedChecks.join('; ')}` : ''}`,
         `unexpected errors on the data path: ${load.errors} (${JSON.stringify(load.errorCodes)})`,
-        `per window (s: proxy RSS MiB/fds/loop p99 ms | runner RSS MiB/fds/loop p99 ms/runs): ${windows
-          .map((w) => `${w.atS.toFixed(0)}: ${mib(w.proxy.rssBytes)}/${w.proxy.fds}/${w.proxy.loopDelayP99Ms.toFixed(1)} | ${mib(w.runner.rssBytes)}/${w.runner.fds}/${w.runner.loopDelayP99Ms.toFixed(1)}/${w.runner.runs}`)
+        `per window (s: proxy heap after GC MiB/RSS MiB/fds/loop p99 ms | runner the same/runs): ${windows
+          .map((w) => `${w.atS.toFixed(0)}: ${mib(w.proxy.heapAfterGcBytes)}/${mib(w.proxy.rssBytes)}/${w.proxy.fds}/${w.proxy.loopDelayP99Ms.toFixed(1)} | ${mib(w.runner.heapAfterGcBytes)}/${mib(w.runner.rssBytes)}/${w.runner.fds}/${w.runner.loopDelayP99Ms.toFixed(1)}/${w.runner.runs}`)
           .join('; ')}`,
       ],
     };
@@ -308,6 +309,7 @@ function flatness(host: string, usage: ProcessUsage[], warmup: number): BenchFig
     };
   };
   return [
+    judge('JS heap in use after a full GC', 'MiB', (u) => mib(u.heapAfterGcBytes)),
     judge('RSS', 'MiB', (u) => mib(u.rssBytes)),
     judge('open file descriptors', 'fds', (u) => u.fds),
     judge('event loop delay p99', 'ms', (u) => u.loopDelayP99Ms, 2),
