@@ -1,4 +1,7 @@
-import { connect, type Socket } from 'node:net';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FaultlineError } from '../core/errors.js';
 import { MAX_NAME_LENGTH } from '../core/spec.js';
@@ -15,6 +18,27 @@ async function server(): Promise<TestServer> {
   servers.push(s);
   return s;
 }
+
+/**
+ * A client for the backlog test, in a process of its own: opens N connections to PORT at once,
+ * waits 300 ms, and writes to FILE how many the kernel has established (client side, from
+ * /proc/net/tcp), while the proxy's process accepts none.
+ */
+const BURST_CLIENT = `
+const [port, n, file] = process.argv.slice(1);
+const net = require('node:net');
+const fs = require('node:fs');
+const sockets = [];
+for (let i = 0; i < Number(n); i++) sockets.push(net.connect({ host: '127.0.0.1', port: Number(port) }).on('error', () => {}));
+setTimeout(() => {
+  const hex = Number(port).toString(16).toUpperCase().padStart(4, '0');
+  const established = fs.readFileSync('/proc/net/tcp', 'utf8').split('\\n').slice(1)
+    .map((line) => line.trim().split(/\\s+/))
+    .filter((f) => f[2] && f[2].endsWith(':' + hex) && f[3] === '01').length;
+  fs.writeFileSync(file + '.tmp', String(established));
+  fs.renameSync(file + '.tmp', file);
+}, 300);
+`;
 
 function portOf(listen: string): number {
   return Number(listen.slice(listen.lastIndexOf(':') + 1));
@@ -107,24 +131,25 @@ describe('embedded proxy registry', () => {
 
   it('accepts a burst of 2,000 simultaneous connections: the listen backlog is the kernel\'s, not Node\'s 511', async () => {
     // With Node's default backlog the kernel completed 512 of them and dropped the rest's SYNs,
-    // which came back only after the 1 s retransmission timeout, or were reset.
+    // which came back only after the 1 s retransmission timeout, or were reset. Counted without
+    // a clock: a child process opens the connections while this process, the proxy's, is blocked
+    // and accepts none, and reads from /proc/net/tcp how many the kernel completed.
     proxy = createEmbeddedProxy({ seed: 1 });
     const n = Math.min(2000, defaultListenBacklog());
     const state = await proxy.createProxy({ name: 'p', listen: '127.0.0.1:0', upstream: '127.0.0.1:9' });
-    const sockets: Socket[] = [];
-    let connected = 0;
+    const report = join(mkdtempSync(join(tmpdir(), 'faultline-backlog-')), 'established');
+    const client = spawn(process.execPath, ['-e', BURST_CLIENT, String(portOf(state.listen)), String(n), report], { stdio: 'ignore' });
     try {
-      // All connect() calls go out before this turn ends, before the proxy can accept any.
-      for (let i = 0; i < n; i++) {
-        const socket = connect({ host: '127.0.0.1', port: portOf(state.listen) });
-        socket.on('connect', () => connected++).on('error', () => {});
-        sockets.push(socket);
+      // Blocked on purpose, until the client has counted (at most 20 s).
+      for (const started = Date.now(); !existsSync(report) && Date.now() - started < 20_000; ) {
+        // nothing: no accept may run meanwhile
       }
-      for (let i = 0; i < 80 && (connected < n || (await proxy.ledger('p')).counters.connections_accepted! < n); i++) await new Promise((r) => setTimeout(r, 10));
-      expect(connected).toBe(n);
+      expect(Number(readFileSync(report, 'utf8'))).toBe(n);
+      for (let i = 0; i < 500 && ((await proxy.ledger('p')).counters.connections_accepted ?? 0) < n; i++) await new Promise((r) => setTimeout(r, 20));
       expect((await proxy.ledger('p')).counters.connections_accepted).toBe(n);
     } finally {
-      for (const socket of sockets) socket.destroy();
+      client.kill('SIGKILL');
+      rmSync(dirname(report), { recursive: true, force: true });
     }
   });
 
