@@ -1,8 +1,9 @@
 /** Every benchmark suite, in the order `npm run bench` runs them. */
 import { tcpProxySuite } from './tcp-proxy.js';
 import { udpProxySuite } from './udp-proxy.js';
+import { soakSuite } from './soak.js';
 import type { BenchSuite } from './types.js';
 import { wireSuite } from './wire.js';
 import { workloadsSuite } from './workloads.js';
 
-export const suites: BenchSuite[] = [tcpProxySuite, udpProxySuite, workloadsSuite, wireSuite];
+export const suites: BenchSuite[] = [tcpProxySuite, udpProxySuite, workloadsSuite, wireSuite, soakSuite];

@@ -11,6 +11,22 @@
 import { describe } from '../core/describe.js';
 import type { Problem } from '../core/errors.js';
 
+/**
+ * The longest wait any toxic attribute may ask for: one day, in ms. Longer does nothing a test can
+ * observe, and Node's timers cannot wait past 24.8 days at all (they fire at once instead).
+ */
+export const MAX_DELAY_MS = 86_400_000;
+
+/**
+ * The slowest bandwidth `rate`: 0.001 KB/s, one byte per second. Toxiproxy's rate 0 never
+ * forwards a byte; neither, in any test's lifetime, does 1e-300. A path that should carry nothing
+ * is a `timeout` toxic.
+ */
+export const MIN_RATE_KB_PER_S = 0.001;
+
+/** Why a bandwidth rate has a floor, for the error. */
+export const RATE_HINT = 'a slower link never forwards a byte in a test\'s lifetime; for a path that carries nothing, use a timeout toxic';
+
 export interface AttributeDef {
   /** `int` rejects fractions (Toxiproxy's int64 fields); `number` takes any finite number. */
   kind: 'int' | 'number';
@@ -24,6 +40,8 @@ export interface AttributeDef {
   /** Inclusive upper bound. */
   max?: number;
   description: string;
+  /** Added to an out-of-range problem: why the range is what it is. */
+  rangeHint?: string;
 }
 
 export type AttributeSchema = Record<string, AttributeDef>;
@@ -59,7 +77,7 @@ export function resolveAttributes(
       continue;
     }
     const problem = checkValue(def, value);
-    if (problem) problems.push({ path, message: problem });
+    if (problem) problems.push({ path, message: problem.message, ...(problem.outOfRange && def.rangeHint ? { hint: def.rangeHint } : {}) });
     else attributes[key] = value as number;
   }
   return { attributes, problems };
@@ -71,14 +89,14 @@ export function defaultsOf(schema: AttributeSchema): Record<string, number> {
   return out;
 }
 
-function checkValue(def: AttributeDef, value: unknown): string | undefined {
+function checkValue(def: AttributeDef, value: unknown): { message: string; outOfRange?: true } | undefined {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    return `expected ${def.kind === 'int' ? 'an integer' : 'a number'} (${def.unit}), got ${describe(value)}`;
+    return { message: `expected ${def.kind === 'int' ? 'an integer' : 'a number'} (${def.unit}), got ${describe(value)}` };
   }
-  if (def.kind === 'int' && !Number.isInteger(value)) return `expected an integer (${def.unit}), got ${value}`;
-  if (def.above !== undefined && !(value > def.above)) return `must be greater than ${def.above} (${def.unit}), got ${value}`;
-  if (def.min !== undefined && value < def.min) return `must be at least ${def.min} (${def.unit}), got ${value}`;
-  if (def.max !== undefined && value > def.max) return `must be at most ${def.max} (${def.unit}), got ${value}`;
+  if (def.kind === 'int' && !Number.isInteger(value)) return { message: `expected an integer (${def.unit}), got ${value}` };
+  if (def.above !== undefined && !(value > def.above)) return { message: `must be greater than ${def.above} (${def.unit}), got ${value}`, outOfRange: true };
+  if (def.min !== undefined && value < def.min) return { message: `must be at least ${def.min} (${def.unit}), got ${value}`, outOfRange: true };
+  if (def.max !== undefined && value > def.max) return { message: `must be at most ${def.max} (${def.unit}), got ${value}`, outOfRange: true };
   return undefined;
 }
 

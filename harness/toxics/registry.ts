@@ -4,7 +4,7 @@
  * the API rejects is rejected by `faultline validate` too, with the same words.
  */
 import { FaultlineError, type Problem } from '../core/errors.js';
-import { DIRECTIONS, type Direction, type Protocol, type ToxicInput, type ToxicPatch, type ToxicSpec } from '../core/spec.js';
+import { DIRECTIONS, nameLengthProblem, type Direction, type Protocol, type ToxicInput, type ToxicPatch, type ToxicSpec } from '../core/spec.js';
 import { describe } from '../core/describe.js';
 import type { ToxicEffect } from '../core/effect.js';
 import { resolveAttributes } from './attributes.js';
@@ -75,6 +75,7 @@ export function resolveToxic(
   let name = `${type.type}_${stream}`;
   if (input.name !== undefined && input.name !== null && input.name !== '') {
     if (typeof input.name !== 'string') problems.push({ path: at('name'), message: `expected a string, got ${describe(input.name)}` });
+    else if (nameLengthProblem(input.name)) problems.push({ path: at('name'), message: nameLengthProblem(input.name)! });
     else name = input.name;
   }
 

@@ -18,6 +18,7 @@
  */
 import { LedgerCounter } from '../../core/ledger.js';
 import { defineStreamToxic } from '../types.js';
+import { MAX_DELAY_MS } from '../attributes.js';
 
 interface TimeoutState {
   /** When the toxic became active on this connection (monotonic ms). */
@@ -33,6 +34,7 @@ export const timeout = defineStreamToxic({
       unit: 'ms',
       default: 0,
       min: 0,
+      max: MAX_DELAY_MS,
       description: 'Close the connection this long after the toxic became active on it; 0 = hold until removed',
     },
   },
