@@ -4,7 +4,9 @@
  * Seeds: the run has one seed; each scenario derives its own from it and its name (unless the
  * file fixes `seed:`), so one scenario's randomness does not depend on which others ran, in which
  * order, or on which shard. The replay command in each result re-runs that scenario alone with
- * the run's seed, and gets the same scenario seed back.
+ * the run's seed, and gets the same scenario seed back; it carries what else decides how the
+ * scenario runs (`replayArgs`: the backend, a timeout override), and not the shard, which only
+ * decides *whether* it runs.
  */
 import { relative } from 'node:path';
 import { cpus, platform, release, arch } from 'node:os';
@@ -36,6 +38,12 @@ export interface SuiteRunOptions {
   command: string;
   /** Folder that file paths in ids and replay commands are relative to. */
   cwd: string;
+  /**
+   * Arguments the replay command adds after `--seed`, so that it reproduces this run and not
+   * another: `--backend URL` (on the embedded proxy a Toxiproxy failure would not happen),
+   * `--timeout`. Default none.
+   */
+  replayArgs?: readonly string[];
   shard?: { index: number; total: number };
 }
 
@@ -58,10 +66,10 @@ export function scenarioId(spec: Pick<ScenarioSpec, 'name' | 'file'>, cwd: strin
   return `${displayFile(spec, cwd)}#${spec.name}`;
 }
 
-/** The command that re-runs one scenario with the same seed. */
-export function replayCommand(spec: Pick<ScenarioSpec, 'name' | 'file'>, runSeed: number, cwd: string): string {
+/** The command that re-runs one scenario with the same seed (and `args`: see SuiteRunOptions.replayArgs). */
+export function replayCommand(spec: Pick<ScenarioSpec, 'name' | 'file'>, runSeed: number, cwd: string, args: readonly string[] = []): string {
   const name = spec.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return `npx faultline run ${shellQuote(displayFile(spec, cwd))} --grep ${shellQuote(`^${name}$`)} --seed ${runSeed}`;
+  return [`npx faultline run ${shellQuote(displayFile(spec, cwd))} --grep ${shellQuote(`^${name}$`)} --seed ${runSeed}`, ...args.map(shellQuote)].join(' ');
 }
 
 function shellQuote(text: string): string {
@@ -91,7 +99,7 @@ export async function runSuite(options: SuiteRunOptions): Promise<RunResult> {
       if (index >= specs.length) return;
       const spec = specs[index]!;
       const seed = scenarioSeed(options.seed, spec);
-      const replay = replayCommand(spec, options.seed, options.cwd);
+      const replay = replayCommand(spec, options.seed, options.cwd, options.replayArgs);
       if (options.signal.aborted || bailed) {
         results[index] = skipped(spec, ids[index]!, seed, replay, options, options.signal.aborted ? 'the run was interrupted' : 'an earlier scenario failed (--bail)');
         continue;

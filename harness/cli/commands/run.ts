@@ -119,6 +119,8 @@ export async function runRun(paths: string[], options: RunOptions, io: CliIo): P
       backendKind: backend.kind,
       command: ['faultline', ...(io.argv ?? ['run', ...paths])].join(' '),
       cwd: io.cwd,
+      // What decides how a scenario runs goes into its replay command; the shard only decides whether.
+      replayArgs: [...(backendChoice === 'embedded' ? [] : ['--backend', backend.url]), ...(options.timeout === undefined ? [] : ['--timeout', options.timeout])],
       ...(shard ? { shard: { index: shard.index, total: shard.total } } : {}),
     });
   } finally {
@@ -151,6 +153,8 @@ export function runExitCode(result: RunResult): ExitCode {
 
 interface BackendChoice {
   kind: string;
+  /** The server's URL, without a trailing slash; `embedded` for the in-process proxy. */
+  url: string;
   create(seed: number): ProxyBackend;
 }
 
@@ -168,11 +172,11 @@ function parseBackend(text: string): 'embedded' | URL {
  * do (TCP only, no ledger) instead of failing on a proxy it would silently create as TCP.
  */
 async function resolveBackend(choice: 'embedded' | URL): Promise<BackendChoice> {
-  if (choice === 'embedded') return { kind: 'embedded', create: (seed) => createEmbeddedProxy({ seed }) };
+  if (choice === 'embedded') return { kind: 'embedded', url: 'embedded', create: (seed) => createEmbeddedProxy({ seed }) };
   const url = choice.href.replace(/\/+$/, '');
   const { flavor } = await probeAdminApi(url);
   // A shared server: each scenario creates its proxies there and deletes them at its end.
-  return { kind: `${flavor === 'toxiproxy' ? 'toxiproxy' : 'http'} ${url}`, create: () => createHttpBackend({ url, flavor }) };
+  return { kind: `${flavor === 'toxiproxy' ? 'toxiproxy' : 'http'} ${url}`, url, create: () => createHttpBackend({ url, flavor }) };
 }
 
 function parseSeed(text: string | undefined): number {
