@@ -7,22 +7,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProxyBackend } from '../core/backend.js';
-import { FaultlineError } from '../core/errors.js';
+import { failure } from '../core/testing/failure.js';
 import type { ProxyInput, ToxicInput } from '../core/spec.js';
 import { FAULTLINE_VERSION } from '../core/version.js';
 import { createEmbeddedProxy, type EmbeddedProxy } from '../proxy/embedded-proxy.js';
 import { startTcpEcho, tcpRoundTrip, type Closable } from '../test/admin-kit.js';
 import { createHttpBackend, FAULTLINE_USER_AGENT, probeAdminApi, TOXIPROXY_TOXICS } from './http-backend.js';
 import { createAdminServer, type AdminServer } from './server.js';
-
-async function failure(promise: Promise<unknown>): Promise<FaultlineError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof FaultlineError)) throw new Error(`expected a FaultlineError, got ${String(error)}`);
-  return error;
-}
 
 describe('against faultline', () => {
   let embedded: EmbeddedProxy;

@@ -49,8 +49,8 @@ export interface ScenarioRunInput {
   spec: ScenarioSpec;
   /** `<file>#<name>`, unique in the run. */
   id: string;
-  /** The scenario's file as results show it (relative to where the run started). */
-  file: string;
+  /** The scenario's file as results show it (relative to where the run started); absent for one written in code. */
+  file?: string;
   seed: number;
   /** The command that replays this scenario. */
   replay: string;
@@ -104,7 +104,7 @@ class ScenarioRun {
     this.deps.observer?.onScenarioStart?.({
       id: this.input.id,
       name: spec.name,
-      file: this.input.file,
+      ...(this.input.file === undefined ? {} : { file: this.input.file }),
       seed: this.input.seed,
       index: this.input.index,
       total: this.input.total,
@@ -151,7 +151,7 @@ class ScenarioRun {
     const result: ScenarioResult = {
       id: this.input.id,
       name: spec.name,
-      file: this.input.file,
+      ...(this.input.file === undefined ? {} : { file: this.input.file }),
       ...(spec.description ? { description: spec.description } : {}),
       tags: spec.tags,
       expect: spec.expect,

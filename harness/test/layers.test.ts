@@ -29,6 +29,7 @@ const ALLOWED: Record<string, string[]> = {
   report: ['metrics', 'core'],
   scenario: ['toxics', 'workload', 'target', 'metrics', 'assert', 'core'],
   cli: ['*'],
+  api: ['*'],
   bench: ['*'],
   test: ['*'],
 };
