@@ -2,10 +2,12 @@
  * run(): scenarios written in code and scenario files, through the real runner on loopback
  * sockets; the same selection and validation as `faultline run`, errors as FaultlineErrors.
  */
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultlineServer, type FaultlineServer } from '../admin/testing/faultline-server.js';
 import { failure } from '../core/testing/failure.js';
 import { scratchDir, writeScenario } from '../test/e2e-cli.js';
+import { readResults, renderReport, writeReports } from './reports.js';
 import { run } from './run.js';
 import type { Scenario } from './scenario-types.js';
 
@@ -37,6 +39,14 @@ describe('run', () => {
     expect(scenario!.file).toBeUndefined();
     expect(scenario!.replay).toBe('run(<the scenario "in-code-latency">, {"seed":3})');
     expect(scenario!.workloads[0]!.histograms.rtt_ms!.p50).toBeGreaterThanOrEqual(20);
+
+    // Its reports render without a file, and results.json reads back to the same result.
+    const dir = join(scratch.path, 'in-code-reports');
+    const files = await writeReports(result, { dir, formats: ['json', 'junit', 'html', 'markdown'] });
+    expect(Object.keys(files).sort()).toEqual(['html', 'json', 'junit', 'markdown']);
+    expect(await readResults(dir)).toEqual(result);
+    expect(renderReport(result, 'junit')).toContain('<testcase name="in-code-latency" classname="faultline"');
+    expect(renderReport(result, 'console')).toContain('1 scenario: 1 passed');
   });
 
   it('runs files and in-code scenarios together, selected by grep, tags and shard as the CLI selects', async () => {
