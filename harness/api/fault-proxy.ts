@@ -55,7 +55,8 @@ export interface FaultProxy extends AsyncDisposable {
   reset(): Promise<void>;
   /**
    * Embedded: closes every proxy and connection. A server: deletes the proxies created through
-   * this object. Idempotent; `await using` calls it.
+   * this object. Idempotent (and a proxy created after it is closed by the next call); `await
+   * using` calls it.
    */
   close(): Promise<void>;
 }
@@ -150,8 +151,6 @@ export async function createFaultProxy(options: FaultProxyOptions = {}): Promise
 }
 
 class FaultProxyClient implements FaultProxy {
-  private closed: Promise<void> | undefined;
-
   constructor(
     private readonly target: ProxyBackend,
     readonly backend: 'embedded' | 'faultline' | 'toxiproxy',
@@ -187,9 +186,9 @@ class FaultProxyClient implements FaultProxy {
     return this.target.reset();
   }
 
+  /** Every call closes what exists then: a proxy created after a close is not left open by the next. */
   close(): Promise<void> {
-    this.closed ??= this.target.close();
-    return this.closed;
+    return this.target.close();
   }
 
   [Symbol.asyncDispose](): Promise<void> {

@@ -31,7 +31,7 @@ interface Packed {
 }
 
 /** The examples of docs/api.md: file name → code. */
-export function docExamples(markdown: string): Map<string, string> {
+function docExamples(markdown: string): Map<string, string> {
   const examples = new Map<string, string>();
   for (const match of markdown.matchAll(/```ts\n\/\/ example: (\S+)\n([\s\S]*?)```/g)) {
     if (examples.has(match[1]!)) throw new Error(`docs/api.md has two examples named ${match[1]}`);
