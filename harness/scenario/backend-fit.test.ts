@@ -18,7 +18,8 @@ const TOXIPROXY: BackendCapabilities = {
   resetsOpenConnections: false,
 };
 const EMBEDDED: BackendCapabilities = { protocols: ['tcp', 'udp'], ledger: true, tcpFaultLevel: 'stream', resetsOpenConnections: true };
-const ON = 'the backend (toxiproxy http://127.0.0.1:8474)';
+const KIND = 'toxiproxy http://127.0.0.1:8474';
+const ON = `the backend (${KIND})`;
 
 function spec(yaml: string) {
   return loadScenarioText(yaml, '/tmp/fit.yaml')[0]!;
@@ -40,8 +41,7 @@ faults:
 
 describe('backendProblems', () => {
   it('names every reason a scenario cannot run, not only the first', () => {
-    const problems = backendProblems(
-      spec(`
+    const twoReasons = spec(`
 name: two-reasons
 targets: { echo: { builtin: echo } }
 proxies:
@@ -53,29 +53,33 @@ workloads:
 faults:
   - { proxy: udp_path, toxic: { type: loss, attributes: { probability: 0.1 } } }
   - { proxy: tcp_path, toxic: { type: loss, attributes: { probability: 0.1 } } }
-`),
-      TOXIPROXY,
-      ON,
-    );
+`);
+    const problems = backendProblems(twoReasons, TOXIPROXY, ON);
     // The UDP proxy once (its fault adds nothing: the proxy itself cannot exist there), the TCP loss once.
     expect(problems).toEqual([
       { path: 'proxies.udp_path', message: `proxy "udp_path" is UDP, and ${ON} proxies TCP only` },
       { path: 'faults[1]', message: `faults[1]: ${ON} has no TCP toxic "loss" (it has noop, latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data)` },
     ]);
-    const error = backendUnfit(problems, ON);
+    const error = backendUnfit(twoReasons, TOXIPROXY, KIND)!;
     expect(error.code).toBe('ENVIRONMENT');
-    expect(error.message).toBe(`${ON} cannot run this scenario, for 2 reasons: (1) ${problems[0]!.message}; (2) ${problems[1]!.message}`);
+    expect(error.message).toBe(
+      `${ON} cannot run this scenario, for 2 reasons: (1) proxy "udp_path" is UDP, and the backend proxies TCP only; ` +
+        '(2) faults[1]: the backend has no TCP toxic "loss" (it has noop, latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data)',
+    );
     expect(error.problems).toEqual(problems);
+    expect(backendUnfit(twoReasons, EMBEDDED, 'embedded')).toBeUndefined();
   });
 
   it('keeps the one reason as the message when there is one', () => {
-    const problems = backendProblems(resetScenario('0ms', '0ms', 'loss'), TOXIPROXY, ON);
+    const scenario = resetScenario('0ms', '0ms', 'loss');
+    const problems = backendProblems(scenario, TOXIPROXY, ON);
     expect(problems).toHaveLength(1);
-    expect(backendUnfit(problems, ON).message).toBe(problems[0]!.message);
+    expect(backendUnfit(scenario, TOXIPROXY, KIND)!.message).toBe(problems[0]!.message);
   });
 
   it('refuses a reset added while a workload has connections open, on a backend that resets only new ones, saying why', () => {
-    const problems = backendProblems(resetScenario('300ms', '0ms'), TOXIPROXY, ON);
+    const scenario = resetScenario('300ms', '0ms');
+    const problems = backendProblems(scenario, TOXIPROXY, ON);
     expect(problems).toEqual([
       {
         path: 'faults[0]',
@@ -85,7 +89,7 @@ faults:
         hint: expect.stringContaining('add the toxic at 0ms'),
       },
     ]);
-    expect(backendUnfit(problems, ON).hint).toContain('add the toxic at 0ms');
+    expect(backendUnfit(scenario, TOXIPROXY, KIND)!.hint).toContain('add the toxic at 0ms');
   });
 
   it('lets a reset run where every connection it meets is opened after it: at 0ms, or before the workload starts', () => {

@@ -77,14 +77,19 @@ function workloadsOpenAt(spec: ScenarioSpec, fault: FaultSpec, proxy: string, pr
     .map((w) => ({ name: w.spec.name, startMs: w.spec.startMs }));
 }
 
-/** The one error for every reason a backend cannot run a scenario (`problems` non-empty). */
-export function backendUnfit(problems: readonly Problem[], on: string): FaultlineError {
-  const hint = 'run this scenario on the embedded backend (the default) or against a `faultline proxy` server; --grep and --tag select the others';
+/**
+ * The one error for every reason the backend (`kind`, as results name it) cannot run `spec`, or
+ * undefined when it can. Each problem names the backend; a message with several reasons names it
+ * once.
+ */
+export function backendUnfit(spec: ScenarioSpec, capabilities: BackendCapabilities, kind: string): FaultlineError | undefined {
+  const on = `the backend (${kind})`;
+  const problems = backendProblems(spec, capabilities, on);
   const [first] = problems;
-  if (!first) throw new Error('backendUnfit() needs at least one problem');
-  const message =
-    problems.length === 1
-      ? first.message
-      : `${on} cannot run this scenario, for ${problems.length} reasons: ${problems.map((p, i) => `(${i + 1}) ${p.message}`).join('; ')}`;
-  return new FaultlineError('ENVIRONMENT', message, { problems: [...problems], hint: first.hint && problems.length === 1 ? first.hint : hint });
+  if (!first) return undefined;
+  if (problems.length === 1) return new FaultlineError('ENVIRONMENT', first.message, { problems, hint: first.hint ?? ELSEWHERE });
+  const reasons = backendProblems(spec, capabilities, 'the backend').map((p, i) => `(${i + 1}) ${p.message}`);
+  return new FaultlineError('ENVIRONMENT', `${on} cannot run this scenario, for ${problems.length} reasons: ${reasons.join('; ')}`, { problems, hint: ELSEWHERE });
 }
+
+const ELSEWHERE = 'run this scenario on the embedded backend (the default) or against a `faultline proxy` server; --grep and --tag select the others';

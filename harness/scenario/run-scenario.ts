@@ -25,7 +25,7 @@ import type { RunObserver, ScenarioPhase } from '../core/run-events.js';
 import { runWorkload } from '../workload/run-workload.js';
 import { workloadType } from '../workload/registry.js';
 import type { WorkloadProgress } from '../workload/context.js';
-import { backendProblems, backendUnfit } from './backend-fit.js';
+import { backendUnfit } from './backend-fit.js';
 import { FaultTimeline } from './fault-timeline.js';
 import { addIncidentalLoss } from './incidental-loss.js';
 import { judge, verdict, type Judgement } from './judge.js';
@@ -224,9 +224,8 @@ class ScenarioRun {
     // The backend first: a scenario it cannot run stops here, before any target starts.
     const backend = await this.deps.createBackend(this.input.seed);
     this.backend = backend;
-    const on = `the backend (${this.input.backendKind})`;
-    const unfit = backendProblems(this.spec, backend.capabilities, on);
-    if (unfit.length > 0) throw backendUnfit(unfit, on);
+    const unfit = backendUnfit(this.spec, backend.capabilities, this.input.backendKind);
+    if (unfit) throw unfit;
     const timeline = new FaultTimeline(this.spec.faults, {
       clock: this.clock,
       backend,
