@@ -72,6 +72,9 @@ export const ERROR_CATALOG = {
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;
 
+/** Every error code, in the catalog's order. */
+export const ERROR_CODES = Object.keys(ERROR_CATALOG) as readonly ErrorCode[];
+
 /** Where in the user's input a problem is: a file position and/or a field path. */
 export interface Location {
   file?: string;

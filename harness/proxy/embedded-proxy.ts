@@ -99,7 +99,7 @@ const ENGINES: Record<Protocol, (deps: EngineDeps) => ProxyEngine> = {
   udp: createUdpEngine,
 };
 
-const CAPABILITIES: BackendCapabilities = { protocols: PROTOCOLS, ledger: true, tcpFaultLevel: 'stream' };
+const CAPABILITIES: BackendCapabilities = { protocols: PROTOCOLS, ledger: true, tcpFaultLevel: 'stream', resetsOpenConnections: true };
 
 /** Creates an empty registry. Nothing listens until a proxy is created. */
 export function createEmbeddedProxy(options: EmbeddedProxyOptions = {}): EmbeddedProxy {

@@ -29,7 +29,7 @@ import {
   withDefault,
   type Shape,
 } from './json-shape.js';
-import { MAX_SHARDS } from './shard.js';
+import { MAX_SHARDS } from '../core/shard.js';
 
 const DIRECTION = oneOf(['upstream', 'downstream']);
 const PROTOCOL = oneOf(['tcp', 'udp']);

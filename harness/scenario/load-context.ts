@@ -26,8 +26,8 @@ const PLAIN_NODE_BUDGET = 100_000;
 /** The state shared by every Field of one YAML document: where problems go and how to locate nodes. */
 export class LoadContext {
   constructor(
-    /** Absolute path of the scenario file (used in every problem). */
-    readonly file: string,
+    /** Absolute path of the scenario file (used in every problem); undefined for a scenario written in code. */
+    readonly file: string | undefined,
     private readonly lines: LineCounter,
     private readonly doc: Document.Parsed,
     /** Every problem found so far, in any order (the loader sorts them). */
@@ -36,7 +36,7 @@ export class LoadContext {
 
   /** 1-based line and column of a node's first character. */
   locate(node: Node | null | undefined, path?: string): Location {
-    const where: Location = { file: this.file };
+    const where: Location = this.file === undefined ? {} : { file: this.file };
     const offset = node?.range?.[0];
     if (offset !== undefined) {
       const { line, col } = this.lines.linePos(offset);

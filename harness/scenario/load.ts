@@ -1,5 +1,7 @@
 /**
  * Loading scenario files: YAML text ──▶ documents with positions ──▶ validated ScenarioSpec[].
+ * Scenarios written in code (the library's `run()`) take the same path from their value: a
+ * document without positions, so their problems carry field paths only.
  *
  * A file holds one scenario (a map), a list of scenarios, or several `---` documents of either.
  * The loader returns specs or throws one FaultlineError listing the problems in the file, in
@@ -20,19 +22,19 @@
  * documents to hold it to that.
  */
 import { basename, dirname, extname, resolve } from 'node:path';
-import { isSeq, LineCounter, parseAllDocuments, type Document, type YAMLError } from 'yaml';
+import { Document, isSeq, LineCounter, parseAllDocuments, type YAMLError } from 'yaml';
 import { FaultlineError, formatProblem, invalidInput, type Problem } from '../core/errors.js';
 import { readUserFile } from '../core/user-file.js';
 import { Field, LoadContext } from './load-context.js';
 import { loadScenario } from './load-scenario.js';
-import type { ScenarioSpec } from './spec.js';
+import type { ScenarioFileSpec, ScenarioSpec } from './spec.js';
 import { findYamlLimitProblem } from './yaml-limits.js';
 
 /** Syntax errors listed after the first one of a document, before "… and N more". */
 export const MAX_SYNTAX_FOLLOW_ONS = 3;
 
 /** Reads and loads a scenario file. */
-export function loadScenarioFile(path: string): ScenarioSpec[] {
+export function loadScenarioFile(path: string): ScenarioFileSpec[] {
   const file = resolve(path);
   return loadScenarioText(readUserFile(file, 'scenario file'), file);
 }
@@ -41,7 +43,7 @@ export function loadScenarioFile(path: string): ScenarioSpec[] {
  * Loads scenarios from YAML text. `file` (made absolute) locates problems and anchors relative
  * paths in the scenario (a command's cwd, send_file); the file itself is not read.
  */
-export function loadScenarioText(text: string, file: string): ScenarioSpec[] {
+export function loadScenarioText(text: string, file: string): ScenarioFileSpec[] {
   file = resolve(file);
   const limit = findYamlLimitProblem(text);
   if (limit) {
@@ -55,35 +57,48 @@ export function loadScenarioText(text: string, file: string): ScenarioSpec[] {
   const syntax = docs.flatMap((doc) => syntaxProblems(doc, text, file, lineCounter));
   if (syntax.length > 0) throw parseError(sortByPosition(syntax), file);
 
-  const problems: Problem[] = [];
   const roots = docs.filter((doc) => doc.contents !== null);
   if (roots.length === 0) {
-    problems.push({ file, line: 1, column: 1, message: 'the file holds no scenario: expected a map with name, targets, workloads, …' });
-    throw invalidInput(problems, file);
+    throw invalidInput([{ file, line: 1, column: 1, message: 'the file holds no scenario: expected a map with name, targets, workloads, …' }], file);
   }
-  const dir = dirname(file);
   const single = roots.length === 1 && !isSeq(roots[0]!.contents);
   const defaultName = single ? basename(file, extname(file)) : undefined;
+  return loadDocuments(roots, lineCounter, { file, dir: dirname(file), ...(defaultName === undefined ? {} : { defaultName }) }) as ScenarioFileSpec[];
+}
 
+/**
+ * Loads scenarios written in code: one scenario object (the keys and values of the file format,
+ * e.g. `timeout: '10s'`) or a list of them. Each needs a `name`. Relative paths in them (a
+ * command's `cwd`, `send_file`) start at `dir`. Throws like loadScenarioText, with field paths
+ * (`[1].workloads.ping.rate`) and no positions.
+ */
+export function loadScenarioValue(value: unknown, dir: string): ScenarioSpec[] {
+  const doc = new Document(value) as unknown as Document.Parsed;
+  return loadDocuments([doc], new LineCounter(), { dir: resolve(dir) });
+}
+
+/** Every scenario of the documents, names unique among them; throws every problem at once. */
+function loadDocuments(docs: readonly Document.Parsed[], lineCounter: LineCounter, options: { file?: string; dir: string; defaultName?: string }): ScenarioSpec[] {
+  const problems: Problem[] = [];
   const specs: ScenarioSpec[] = [];
   const names = new Map<string, string>();
-  for (const doc of roots) {
-    const ctx = new LoadContext(file, lineCounter, doc, problems);
+  for (const doc of docs) {
+    const ctx = new LoadContext(options.file, lineCounter, doc, problems);
     const root = ctx.root(doc.contents);
     const items = isSeq(doc.contents) ? root.list()! : [root];
     if (isSeq(doc.contents) && items.length === 0) root.problem('expected a list of scenarios, got an empty list');
     for (const item of items) {
-      const { spec, nameField } = loadScenario(item, { file, dir, ...(defaultName === undefined ? {} : { defaultName }) });
+      const { spec, nameField } = loadScenario(item, options);
       if (!spec) continue;
       const first = names.get(spec.name);
       if (first) nameField.problem(`scenario name "${spec.name}" is already used at ${first}`, 'names must be unique within a file (and a run)');
       else {
-        names.set(spec.name, `line ${spec.where.line ?? '?'}`);
+        names.set(spec.name, spec.where.line === undefined ? `${spec.where.path || 'the first scenario'}` : `line ${spec.where.line}`);
         specs.push(spec);
       }
     }
   }
-  if (problems.length > 0) throw invalidInput(sortByPosition(problems), file);
+  if (problems.length > 0) throw invalidInput(sortByPosition(problems), options.file ?? 'the scenario');
   return specs;
 }
 

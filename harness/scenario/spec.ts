@@ -22,8 +22,8 @@ export interface ScenarioSpec {
   timeoutMs: number;
   /** `fail`: the scenario demonstrates a bug and passes when its assertions fail. */
   expect: 'pass' | 'fail';
-  /** Absolute path of the file the scenario came from. */
-  file: string;
+  /** Absolute path of the file the scenario came from; absent for one written in code (the library's `run()`). */
+  file?: string;
   /** Where the scenario starts in its file. */
   where: Location;
   /** In the order the file lists them. */
@@ -36,6 +36,9 @@ export interface ScenarioSpec {
   /** Workload names to report side by side; at least two. */
   compare?: string[];
 }
+
+/** A scenario loaded from a file (`faultline run`, `validate`, `list` see only these). */
+export type ScenarioFileSpec = ScenarioSpec & { file: string };
 
 /**
  * A proxy and what is behind it: a target of the scenario (its port for the proxy's protocol), or

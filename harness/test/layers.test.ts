@@ -30,6 +30,7 @@ const ALLOWED: Record<string, string[]> = {
   scenario: ['toxics', 'workload', 'target', 'metrics', 'assert', 'core'],
   wire: ['toxics', 'workload', 'core'],
   cli: ['*'],
+  api: ['*'],
   bench: ['*'],
   test: ['*'],
 };

@@ -20,7 +20,7 @@ export const resetPeer = defineStreamToxic({
   attributes: {
     timeout: { kind: 'number', unit: 'ms', default: 0, min: 0, max: MAX_DELAY_MS, description: 'Wait after the first chunk before the RST; 0 = at once' },
   },
-  effects: () => [{ kind: 'connection-loss', how: 'resets the connection' }],
+  effects: () => [{ kind: 'connection-loss', how: 'resets the connection', reset: true }],
   create(attributes) {
     const timeoutMs = attributes.timeout;
     return async function* resetPeerToxic(input, ctx) {

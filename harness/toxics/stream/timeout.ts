@@ -38,7 +38,7 @@ export const timeout = defineStreamToxic({
       description: 'Close the connection this long after the toxic became active on it; 0 = hold until removed',
     },
   },
-  effects: (a) => [{ kind: 'connection-loss', how: a.timeout > 0 ? `holds all data and closes the connection after ${a.timeout} ms` : 'holds all data while present' }],
+  effects: (a) => [{ kind: 'connection-loss', how: a.timeout > 0 ? `holds all data and closes the connection after ${a.timeout} ms` : 'holds all data while present', reset: false }],
   create(attributes) {
     const timeoutMs = attributes.timeout;
     return async function* timeoutToxic(_input, ctx) {
