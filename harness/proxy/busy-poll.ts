@@ -29,8 +29,11 @@ export class BusyPoll {
   private lastActivity = 0;
   private spinning = false;
 
-  /** @param windowMs spin this long after the last touch, ms; 0 disables busy polling. */
-  constructor(private readonly windowMs: number = DEFAULT_BUSY_POLL_MS) {}
+  /**
+   * @param windowMs spin this long after the last touch, ms; 0 disables busy polling. The native
+   * TCP fast path spins the same window after its own small transfers (native/tcp_splice.c).
+   */
+  constructor(readonly windowMs: number = DEFAULT_BUSY_POLL_MS) {}
 
   /**
    * Records a read of `bytes` and makes sure the loop is spinning. Cheap enough for every read.

@@ -51,6 +51,7 @@ import { patchToxic, resolveToxic } from '../toxics/registry.js';
 import type { EngineDeps, ProxyEngine, ProxyLog } from './engine.js';
 import type { BusyPoll } from './busy-poll.js';
 import { LedgerRecorder } from './ledger-recorder.js';
+import type { TcpIo } from './tcp-io.js';
 import { createTcpEngine } from './tcp-engine.js';
 import { createUdpEngine } from './udp-engine.js';
 
@@ -63,6 +64,8 @@ export interface EmbeddedProxyOptions {
   log?: ProxyLog;
   /** Busy polling after small reads (see busy-poll.ts), shared by every engine. Default: none. */
   busyPoll?: BusyPoll;
+  /** How TCP proxies reach the kernel (tcp-io.ts). Default: native where built, else Node's sockets. */
+  tcpIo?: TcpIo;
 }
 
 export interface EmbeddedProxy extends ProxyBackend {
@@ -128,6 +131,7 @@ class Registry implements EmbeddedProxy {
   readonly seed: number;
   private readonly clock: Clock;
   private readonly busyPoll: BusyPoll | undefined;
+  private readonly tcpIo: TcpIo | undefined;
   private readonly rng: Rng;
   private readonly log: ProxyLog;
   private readonly proxies = new Map<string, Entry>();
@@ -136,6 +140,7 @@ class Registry implements EmbeddedProxy {
   constructor(options: EmbeddedProxyOptions) {
     this.clock = options.clock ?? systemClock;
     this.busyPoll = options.busyPoll;
+    this.tcpIo = options.tcpIo;
     this.seed = options.seed ?? randomSeed();
     this.rng = createRng(this.seed);
     this.log = options.log ?? (() => {});
@@ -347,6 +352,7 @@ class Registry implements EmbeddedProxy {
       ledger: entry.ledger,
       log: this.log,
       ...(this.busyPoll ? { busyPoll: this.busyPoll } : {}),
+      ...(this.tcpIo ? { tcpIo: this.tcpIo } : {}),
       ...(config.sessionIdleTimeoutMs !== undefined ? { sessionIdleTimeoutMs: config.sessionIdleTimeoutMs } : {}),
     });
     try {
