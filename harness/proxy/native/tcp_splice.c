@@ -38,6 +38,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -478,13 +480,15 @@ static Pair *pair_and_side(napi_env env, napi_callback_info info, int *side, siz
   return p;
 }
 
-/* Takes a descriptor: a duplicate the pair owns, non-blocking, with its poll handle. */
+/* Takes a descriptor: a duplicate the pair owns, non-blocking, no Nagle delay, with its poll handle. */
 static int adopt(Pair *p, Side *s, int fd) {
   uv_loop_t *loop;
   int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
   if (own < 0) return -errno;
   int flags = fcntl(own, F_GETFL);
   fcntl(own, F_SETFL, flags | O_NONBLOCK);
+  int on = 1;
+  setsockopt(own, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
   s->poll = calloc(1, sizeof *s->poll);
   napi_get_uv_event_loop(p->env, &loop);
   if (s->poll == NULL || uv_poll_init(loop, s->poll, own) != 0) {
