@@ -226,7 +226,8 @@ function judge(rounds: Round[], withToxiproxy: boolean): BenchFigure[] {
  * arrived (the sink checks each one), and the rate in the toxic-free windows against the
  * toxic-free transfer's. A window starts when the removal returned, plus 20 ms: the data the
  * toxic held leaves in a burst at removal, which would flatter the window; it ends when the next
- * add was sent. Arrival times and toggle times are both process.hrtime, one clock.
+ * add was sent. The first 100 ms (connection set-up, TCP's slow start) count in no window.
+ * Arrival times and toggle times are both process.hrtime, one clock.
  */
 async function latencyToggling(ctx: BenchContext, peer: Child, proxy: ProxyProcess, port: number): Promise<BenchFigure[]> {
   const bytes = (ctx.quick ? 256 : 1024) * MiB;
@@ -243,11 +244,11 @@ async function latencyToggling(ctx: BenchContext, peer: Child, proxy: ProxyProce
     const transfer = peer.call<BulkResult>('bulk', { port, bytes, writeSize: WRITE, verify: true }).finally(() => {
       transferring = false;
     });
-    let freeFrom = hrtimeMs();
+    let freeFrom: number | undefined;
     while (transferring) {
       await sleep(100);
       if (!transferring) break;
-      windows.push([freeFrom + settleMs, hrtimeMs()]);
+      if (freeFrom !== undefined) windows.push([freeFrom + settleMs, hrtimeMs()]);
       await proxy.addToxic('fwd-sink', { name: 'toggled', type: 'latency', stream: 'upstream', attributes: { latency: 10 } });
       toggles++;
       await sleep(100);
@@ -256,7 +257,7 @@ async function latencyToggling(ctx: BenchContext, peer: Child, proxy: ProxyProce
     }
     const toggled = await transfer;
     intact &&= toggled.intact === true;
-    windows.push([freeFrom + settleMs, Infinity]);
+    if (freeFrom !== undefined) windows.push([freeFrom + settleMs, Infinity]);
     const free = rateWithin(toggled.arrivals!, windows);
     const reference = bytes / plain.seconds;
     ratios.push(free / reference);

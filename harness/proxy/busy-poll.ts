@@ -31,7 +31,7 @@ export class BusyPoll {
 
   /**
    * @param windowMs spin this long after the last touch, ms; 0 disables busy polling. The native
-   * TCP fast path spins the same window after its own small transfers (native/tcp_splice.c).
+   * TCP fast path spins the same window after its own small transfers (native/tcp_relay.c).
    */
   constructor(readonly windowMs: number = DEFAULT_BUSY_POLL_MS) {}
 

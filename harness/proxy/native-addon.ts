@@ -1,5 +1,5 @@
 /**
- * Loading the native addon (native/: batched UDP I/O, timed sends, spliced TCP forwarding), which
+ * Loading the native addon (native/: batched UDP I/O, timed sends, TCP forwarding without JavaScript), which
  * is optional: it is built at install on Linux only, and a failed build never fails the install
  * (native/build.mjs). Each user falls back to its JavaScript way when it is missing, and says why.
  */

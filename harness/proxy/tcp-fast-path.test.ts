@@ -1,5 +1,5 @@
 /**
- * The native fast path of the TCP engine (tcp-io-native.ts, native/tcp_splice.c) over real
+ * The native fast path of the TCP engine (tcp-io-native.ts, native/tcp_relay.c) over real
  * loopback sockets: what it forwards is counted like what JavaScript forwards, a switch that finds
  * bytes held in its pipe hands them on in order, and closing or disabling a proxy works whichever
  * way a direction goes. The engine's other tests (tcp-engine.test.ts, the hot-swap property) run
@@ -106,6 +106,24 @@ describe.runIf(native)('tcp engine: the native fast path', () => {
     const up = (await proxy.ledger('p')).directions.upstream;
     expect(up.bytes_seen).toBe(data.length);
     expect(up.bytes_forwarded).toBe(data.length);
+  });
+
+  it('many connections at once, while a toxic comes and goes on all of them: every echo intact', async () => {
+    const { proxy, client, counts } = await setup('echo');
+    const cs = await Promise.all(Array.from({ length: 40 }, () => client()));
+    const payloads = cs.map((_, i) => testPayload(512 * 1024, 100 + i));
+    cs.forEach((c, i) => c.socket.end(payloads[i]!));
+    for (let i = 0; i < 10; i++) {
+      await proxy.addToxic('p', { name: 'flip', type: 'latency', stream: i % 2 === 0 ? 'upstream' : 'downstream', attributes: { latency: 1 } });
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      await proxy.removeToxic('p', 'flip');
+    }
+    await Promise.all(cs.map((c) => c.until(() => c.ended, 'every echo and FIN', 20_000)));
+    cs.forEach((c, i) => expect(c.received().equals(payloads[i]!)).toBe(true));
+    expect(counts.left).toBeGreaterThan(0);
+    const ledger = await proxy.ledger('p');
+    expect(ledger.directions.upstream.bytes_forwarded).toBe(40 * 512 * 1024);
+    expect(ledger.directions.downstream.bytes_forwarded).toBe(40 * 512 * 1024);
   });
 
   it('half-close: a FIN forwarded natively ends one direction while the other still flows', async () => {

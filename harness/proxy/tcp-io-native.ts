@@ -1,11 +1,11 @@
 /**
- * TCP through the native addon (native/tcp_splice.c): the addon takes both descriptors of a
+ * TCP through the native addon (native/tcp_relay.c): the addon takes both descriptors of a
  * connection, and moves each direction one of two ways, switched by the link between two reads.
  *
  *   accepted net.Socket ──fd──▶ TcpPair ◀──fd── net.connect(upstream), once connected
  *   (Node's own descriptors are closed at once: the pair holds duplicates, and nothing was read)
  *
- *   fast (no active toxic): source ──splice──▶ pipe ──splice──▶ sink, in the kernel
+ *   fast (no active toxic): source ──read──▶ lane buffer ──send──▶ sink, in C, never in JavaScript
  *   slow (toxics):          source ──▶ 'data' on a NativeSide ──▶ toxic chain ──▶ write() on the other
  *
  * Each side is a PeerSocket with net.Socket's events, so the engine's links and connection work
@@ -25,7 +25,7 @@ import { bump } from './ledger-recorder.js';
 import { errnoError, requireAddon } from './native-addon.js';
 import { jsTcpIo, type FastPath, type PeerSocket, type TcpIo, type TcpOpenOptions, type TcpSockets } from './tcp-io.js';
 
-/** The addon's TcpPair, as tcp_splice.c defines it. Sides: 0 client, 1 server; lane l reads side l. */
+/** The addon's TcpPair, as tcp_relay.c defines it. Sides: 0 client, 1 server; lane l reads side l. */
 interface NativePair {
   attach(serverFd: number): void;
   fast(lane: Lane): boolean;

@@ -4,8 +4,8 @@
  *
  *   TcpEngine ──accept──▶ TcpIo.open(client, upstream) ──▶ TcpSockets { client, server, fastPaths? }
  *                           ├── native: the addon owns both descriptors, and a direction with no
- *                           │           active toxic is spliced kernel to kernel, without
- *                           │           JavaScript (tcp-io-native.ts, native/tcp_splice.c)
+ *                           │           active toxic is relayed in C, without JavaScript
+ *                           │           (tcp-io-native.ts, native/tcp_relay.c)
  *                           └── js:     Node's net.Socket; every byte passes through JavaScript
  *
  * The links and the connection see the same socket events either way ('data', 'end', 'drain',

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Builds the optional native addon at install time (batched UDP I/O in udp_batch.c and
- * udp_timed.c, spliced TCP forwarding in tcp_splice.c), and never fails the install: without it
+ * udp_timed.c, TCP forwarding without JavaScript in tcp_relay.c), and never fails the install: without it
  * the UDP proxy uses Node's dgram, which works everywhere and is about half as fast, and the TCP
  * proxy forwards every byte through JavaScript (docs/decisions.md #16 and #18). Set FAULTLINE_NATIVE=required to make a
  * failed build an error (CI uses it to notice a broken addon), or FAULTLINE_NATIVE=off to skip.
@@ -53,7 +53,7 @@ function build() {
 
 const problem = build();
 if (problem === null) {
-  say('native UDP I/O built (recvmmsg/sendmmsg), and TCP forwarding (splice)');
+  say('native UDP I/O built (recvmmsg/sendmmsg), and native TCP forwarding');
 } else {
   say(`native UDP I/O ${problem}; the UDP proxy uses Node's dgram instead, and TCP forwards through JavaScript`);
   if (mode === 'required') process.exit(1);

@@ -1,12 +1,12 @@
 /*
  * The TCP proxy's two sockets of one connection, owned by native code (Linux). A direction (lane)
- * with no toxic moves kernel to kernel through a pipe with splice(2), never entering JavaScript;
- * a direction with toxics reads into Buffers that JavaScript runs through its toxic chain and
- * writes back here. See harness/proxy/tcp-io-native.ts for the JavaScript side and
- * docs/decisions.md ("Toxic-free TCP directions are spliced") for why, and why this way.
+ * with no toxic is relayed here, read into the lane's buffer and sent on, never entering
+ * JavaScript; a direction with toxics reads into Buffers that JavaScript runs through its toxic
+ * chain and writes back here. See harness/proxy/tcp-io-native.ts for the JavaScript side, and
+ * docs/decisions.md #18 for why, why this way, and why not splice(2).
  *
- *            lane 0 (upstream):   client fd ──splice──▶ [pipe] ──splice──▶ server fd
- *   fast:    lane 1 (downstream): server fd ──splice──▶ [pipe] ──splice──▶ client fd
+ *            lane 0 (upstream):   client fd ──read──▶ [lane buffer] ──send──▶ server fd
+ *   fast:    lane 1 (downstream): server fd ──read──▶ [lane buffer] ──send──▶ client fd
  *
  *   slow:    source fd ──read──▶ onEvent(DATA, side, Buffer) ──▶ toxics ──▶ write(side, Buffer)
  *                                                                   ──▶ [queue] ──send──▶ sink fd
@@ -14,10 +14,10 @@
  * Everything runs on the event loop's thread (uv_poll on the descriptors), so a switch between
  * the two ways is a synchronous call from JavaScript, between two reads: nothing can arrive while
  * it happens. That is what makes a switch lose, duplicate or reorder nothing:
- *  - into the fast way (`fast(lane)`): the pipe starts empty, and bytes JavaScript wrote to the
- *    sink but the kernel did not take yet (the queue) go before anything spliced;
- *  - back (`slow(lane)`): the pipe's bytes (read, not yet forwarded) are handed to JavaScript,
- *    which puts them first in the chain. The pipe is filled only when empty, so a FIN read by
+ *  - into the fast way (`fast(lane)`): the lane's buffer starts empty, and bytes JavaScript wrote
+ *    to the sink but the kernel did not take yet (the queue) go before anything relayed;
+ *  - back (`slow(lane)`): the buffer's bytes (read, not yet forwarded) are handed to JavaScript,
+ *    which puts them first in the chain. The buffer is filled only when empty, so a FIN read by
  *    the fast way always finds it empty and is forwarded at once: none is ever handed back.
  *
  * Sides: 0 is the client, 1 the server. Lane l reads side l and writes side 1 - l. The server
@@ -26,7 +26,7 @@
  *   new TcpPair(clientFd, onEvent, busyPollMs)    dups the descriptor (the caller closes its own)
  *   pair.attach(serverFd)                         likewise; starts reading
  *   pair.fast(lane) -> true if the lane now forwards natively
- *   pair.slow(lane) -> Buffer | null              the bytes the pipe held
+ *   pair.slow(lane) -> Buffer | null              the bytes the lane's buffer held
  *   pair.read(side, on)                           slow lanes only: pause / resume reading
  *   pair.write(side, buffer) -> bytes queued on that side (0: all sent), or -errno
  *   pair.end(side) -> 1 if the FIN went now, 0 if after the queue (a FINISH event follows)
@@ -61,12 +61,12 @@ enum { COUNTER_CHUNKS_IN = 0, COUNTER_BYTES_IN = 1, COUNTER_CHUNKS_OUT = 2, COUN
 /* Slow reads, or fast rounds, per readiness event before other descriptors get their turn. */
 #define MAX_ROUNDS 16
 /*
- * The pipe between a fast lane's sockets. Measured (docs/performance.md): 64 KiB, the kernel's
- * default, and 1 MiB forward at the same rate within the noise; a larger pipe costs memory that
- * the per-user pipe limit caps (pipe-user-pages-soft, 64 MiB by default) and buys nothing.
+ * A fast lane's buffer: one read's worth, allocated when the lane first goes fast. Measured on
+ * one connection (docs/performance.md): 64 KiB forwards ~5 % slower and costs a quarter more CPU
+ * per GiB; 1 MiB is level with 256 KiB.
  */
-#define PIPE_BYTES 65536
-/* A splice or read below this is request/response traffic, which starts a busy poll. */
+#define LANE_BYTES (256 * 1024)
+/* A read below this is request/response traffic, which starts a busy poll. */
 #define SMALL_TRANSFER 16384
 #define IOV_MAX_BATCH 64
 
@@ -98,9 +98,9 @@ typedef struct {
 
 typedef struct {
   int fast;
-  int pipe_r, pipe_w;
-  size_t in_pipe;
-  int done; /* the source's FIN was forwarded natively */
+  char *buffer;      /* LANE_BYTES, from the first time the lane goes fast */
+  size_t off, held;  /* read, not yet sent: buffer[off, off + held) */
+  int done;          /* the source's FIN was forwarded natively */
 } Lane;
 
 typedef struct {
@@ -113,7 +113,8 @@ typedef struct {
 struct Pair {
   TcpModule *m;
   napi_env env;
-  napi_ref self; /* strong while a descriptor is open: an open pair is never collected */
+  napi_ref self; /* strong while a descriptor is open (`self_held`): an open pair is never collected */
+  int self_held;
   napi_ref on_event;
   napi_async_context async;
   napi_ref counters_ref;
@@ -192,10 +193,10 @@ static int wants_readable(Side *s) {
   if (s->fd < 0 || p->side[1].fd < 0 || s->failed || s->closed || s->read_eof) return 0;
   Lane *lane = &p->lane[s->index];
   if (!lane->fast) return s->js_reading;
-  /* A fast lane reads into an empty pipe, and while its sink takes what it is given. */
+  /* A fast lane reads into an empty buffer, and while its sink takes what it is given. */
   Side *sink = &p->side[1 - s->index];
   if (sink->failed || sink->closed || sink->want_writable || sink->head != NULL) return 0;
-  return !lane->done && lane->in_pipe == 0;
+  return !lane->done && lane->held == 0;
 }
 
 static void on_poll(uv_poll_t *handle, int status, int events);
@@ -323,7 +324,7 @@ static void flush_queue(Side *s) {
     return;
   }
   if (had_queue) {
-    /* The lane writing into `s` may have waited for the queue: its pipe goes next. */
+    /* The lane writing into `s` may have waited for the queue: its buffer goes next. */
     Lane *into = &p->lane[1 - s->index];
     if (into->fast) pump(p, 1 - s->index);
     if (!s->closed) emit(p, EV_DRAIN, s->index, NULL);
@@ -332,24 +333,13 @@ static void flush_queue(Side *s) {
 
 /* ── the fast way ────────────────────────────────────────────────────────── */
 
-static int open_pipe(Lane *lane) {
-  if (lane->pipe_r >= 0) return 0;
-  int fds[2];
-  if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) return -errno;
-  fcntl(fds[1], F_SETPIPE_SZ, PIPE_BYTES);
-  lane->pipe_r = fds[0];
-  lane->pipe_w = fds[1];
-  return 0;
+static void free_lane(Lane *lane) {
+  free(lane->buffer);
+  lane->buffer = NULL;
+  lane->off = lane->held = 0;
 }
 
-static void close_pipe(Lane *lane) {
-  if (lane->pipe_r >= 0) close(lane->pipe_r);
-  if (lane->pipe_w >= 0) close(lane->pipe_w);
-  lane->pipe_r = lane->pipe_w = -1;
-  lane->in_pipe = 0;
-}
-
-/* The source's FIN, read by the fast way with the pipe empty: the sink gets its FIN now. */
+/* The source's FIN, read by the fast way with its buffer empty: the sink gets its FIN now. */
 static void finish_lane(Pair *p, int l) {
   Side *src = &p->side[l], *dst = &p->side[1 - l];
   p->lane[l].done = 1;
@@ -366,9 +356,9 @@ static void finish_lane(Pair *p, int l) {
 }
 
 /*
- * Moves lane `l`'s bytes: pipe to sink, then (only once the pipe is empty) source to pipe, until
- * one would block, the round limit, or EOF. The sink's queue (JavaScript's writes from before the
- * switch) always goes first.
+ * Moves lane `l`'s bytes: buffer to sink, then (only once the buffer is empty) source to buffer,
+ * until one would block, the round limit, or EOF. The sink's queue (JavaScript's writes from
+ * before the switch) always goes first.
  */
 static void pump(Pair *p, int l) {
   Lane *lane = &p->lane[l];
@@ -380,8 +370,8 @@ static void pump(Pair *p, int l) {
   }
   int blocked = 0;
   for (int round = 0; round < MAX_ROUNDS * 2; round++) {
-    if (lane->in_pipe > 0) {
-      ssize_t n = splice(lane->pipe_r, NULL, dst->fd, NULL, lane->in_pipe, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    if (lane->held > 0) {
+      ssize_t n = send(dst->fd, lane->buffer + lane->off, lane->held, MSG_DONTWAIT | MSG_NOSIGNAL);
       if (n < 0) {
         if (errno == EINTR) continue;
         if (errno == EAGAIN) {
@@ -391,15 +381,17 @@ static void pump(Pair *p, int l) {
         fail_side(dst, errno);
         return;
       }
-      lane->in_pipe -= (size_t)n;
+      lane->off += (size_t)n;
+      lane->held -= (size_t)n;
       set_counter(p, l * COUNTER_STRIDE + COUNTER_CHUNKS_OUT, 1);
       set_counter(p, l * COUNTER_STRIDE + COUNTER_BYTES_OUT, (double)n);
-      if (lane->in_pipe > 0) continue;
+      if (lane->held > 0) continue;
     }
     if (src->failed) break;
-    ssize_t n = splice(src->fd, NULL, lane->pipe_w, NULL, PIPE_BYTES, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    ssize_t n = read(src->fd, lane->buffer, LANE_BYTES);
     if (n > 0) {
-      lane->in_pipe = (size_t)n;
+      lane->off = 0;
+      lane->held = (size_t)n;
       set_counter(p, l * COUNTER_STRIDE + COUNTER_CHUNKS_IN, 1);
       set_counter(p, l * COUNTER_STRIDE + COUNTER_BYTES_IN, (double)n);
       touch_busy_poll(p, n);
@@ -411,10 +403,10 @@ static void pump(Pair *p, int l) {
     }
     if (errno == EINTR) continue;
     if (errno != EAGAIN) fail_side(src, errno);
-    break; /* EAGAIN: nothing to read (the pipe is empty, so it has room) */
+    break; /* EAGAIN: nothing to read */
   }
-  /* Blocked on the sink, or out of rounds with bytes in the pipe: go on when it is writable. */
-  dst->want_writable = blocked || lane->in_pipe > 0;
+  /* Blocked on the sink, or out of rounds with bytes held: go on when it is writable. */
+  dst->want_writable = blocked || lane->held > 0;
   update_poll(src);
   update_poll(dst);
 }
@@ -527,13 +519,14 @@ static void close_side(Pair *p, Side *s, int reset) {
   /* Both lanes touch this side: neither can move any more. */
   for (int l = 0; l < 2; l++) p->lane[l].fast = 0;
   if (p->side[0].closed && (p->side[1].closed || p->side[1].fd < 0)) {
-    close_pipe(&p->lane[0]);
-    close_pipe(&p->lane[1]);
+    free_lane(&p->lane[0]);
+    free_lane(&p->lane[1]);
   }
   Side *other = &p->side[1 - s->index];
   update_poll(other);
-  if (open_sides(p) == 0 && !p->finalizing) {
+  if (open_sides(p) == 0 && p->self_held && !p->finalizing) {
     uint32_t refs;
+    p->self_held = 0;
     napi_reference_unref(p->env, p->self, &refs); /* nothing open: JavaScript's reference decides */
   }
 }
@@ -542,8 +535,8 @@ static void finalize(napi_env env, void *data, void *hint) {
   Pair *p = data;
   p->finalizing = 1;
   for (int i = 0; i < 2; i++) close_side(p, &p->side[i], 0);
-  close_pipe(&p->lane[0]);
-  close_pipe(&p->lane[1]);
+  free_lane(&p->lane[0]);
+  free_lane(&p->lane[1]);
   if (p->on_event) napi_delete_reference(env, p->on_event);
   if (p->counters_ref) napi_delete_reference(env, p->counters_ref);
   if (p->self) napi_delete_reference(env, p->self);
@@ -571,7 +564,7 @@ static napi_value Construct(napi_env env, napi_callback_info info) {
   p->busy_poll_ns = (int64_t)(busy_ms * 1e6);
   for (int i = 0; i < 2; i++) {
     p->side[i] = (Side){.pair = p, .index = i, .fd = -1, .js_reading = 1};
-    p->lane[i] = (Lane){.pipe_r = -1, .pipe_w = -1};
+    p->lane[i] = (Lane){0};
   }
   int r = adopt(p, &p->side[0], fd);
   if (r < 0) {
@@ -590,6 +583,7 @@ static napi_value Construct(napi_env env, napi_callback_info info) {
   CHECK(napi_async_init(env, NULL, name, &p->async));
   CHECK(napi_wrap(env, self, p, finalize, NULL, NULL));
   CHECK(napi_create_reference(env, self, 1, &p->self));
+  p->self_held = 1;
   return self;
 }
 
@@ -624,8 +618,8 @@ static napi_value Fast(napi_env env, napi_callback_info info) {
   Side *src = &p->side[l], *dst = &p->side[1 - l];
   int ok = !lane->done && !src->closed && !dst->closed && !src->failed && !dst->failed && !src->read_eof && !dst->end_requested;
   if (ok && !lane->fast) {
-    int r = open_pipe(lane);
-    if (r < 0) ok = 0;
+    if (lane->buffer == NULL) lane->buffer = malloc(LANE_BYTES);
+    if (lane->buffer == NULL) ok = 0;
     else {
       lane->fast = 1;
       update_poll(src);
@@ -636,7 +630,7 @@ static napi_value Fast(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* slow(lane) -> Buffer | null: the lane is JavaScript's again; the bytes its pipe held, if any. */
+/* slow(lane) -> Buffer | null: the lane is JavaScript's again; the bytes its buffer held, if any. */
 static napi_value Slow(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1], held;
@@ -647,19 +641,15 @@ static napi_value Slow(napi_env env, napi_callback_info info) {
   CHECK(napi_get_null(env, &held));
   int was_fast = lane->fast;
   lane->fast = 0;
-  if (was_fast && lane->in_pipe > 0) {
-    /* Read, not yet forwarded: the bytes go to JavaScript, first in line. */
-    char *data;
-    size_t want = lane->in_pipe, got = 0;
-    CHECK(napi_create_buffer(env, want, (void **)&data, &held));
-    while (got < want) {
-      ssize_t n = read(lane->pipe_r, data + got, want - got);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break; /* cannot happen: the pipe holds exactly in_pipe bytes */
-      got += (size_t)n;
-    }
-    lane->in_pipe = 0; /* counted in here; JavaScript counts them forwarded when it writes them */
+  if (was_fast && lane->held > 0) {
+    /*
+     * Read, not yet forwarded: the bytes go to JavaScript, first in line. They were counted in
+     * here; JavaScript counts them forwarded when it writes them.
+     */
+    void *copy;
+    CHECK(napi_create_buffer_copy(env, lane->held, lane->buffer + lane->off, &copy, &held));
   }
+  free_lane(lane); /* the chain may keep the lane for long: its buffer goes until it is fast again */
   p->side[1 - l].want_writable = p->side[1 - l].head != NULL;
   update_poll(&p->side[l]);
   update_poll(&p->side[1 - l]);
@@ -789,7 +779,7 @@ static void cleanup_spin(void *data) {
 napi_status tcp_init(napi_env env, napi_value exports) {
   TcpModule *m = calloc(1, sizeof *m);
   uv_loop_t *loop;
-  napi_value cls, lanes;
+  napi_value cls;
   napi_status status;
   if (m == NULL || (m->scratch = malloc(READ_BYTES)) == NULL || (m->spin = calloc(1, sizeof *m->spin)) == NULL) {
     if (m) {
@@ -815,7 +805,5 @@ napi_status tcp_init(napi_env env, napi_value exports) {
   };
   status = napi_define_class(env, "TcpPair", NAPI_AUTO_LENGTH, Construct, m, sizeof methods / sizeof methods[0], methods, &cls);
   if (status != napi_ok) return status;
-  if ((status = napi_set_named_property(env, exports, "TcpPair", cls)) != napi_ok) return status;
-  if ((status = napi_create_int32(env, PIPE_BYTES, &lanes)) != napi_ok) return status;
-  return napi_set_named_property(env, exports, "tcpPipeBytes", lanes);
+  return napi_set_named_property(env, exports, "TcpPair", cls);
 }
