@@ -178,7 +178,7 @@ function openNative(addon: NativeTcpAddon, client: Socket, options: TcpOpenOptio
         sides[side]!.emit('finish');
         break;
       case Event.error:
-        sides[side]!.emit('error', errnoError(value as number, 'read'));
+        sides[side]!.emit('error', errnoError(value as number, 'socket'));
         break;
       case Event.laneDone:
         fastPaths[side]!.ended();

