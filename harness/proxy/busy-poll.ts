@@ -31,7 +31,8 @@ export class BusyPoll {
 
   /**
    * @param windowMs spin this long after the last touch, ms; 0 disables busy polling. The native
-   * TCP fast path spins the same window after its own small transfers (native/tcp_relay.c).
+   * TCP relay spins after its own small transfers too, at most this long, with a window that
+   * shrinks when spins come to nothing, as they do on a loaded machine (native/tcp_relay.c).
    */
   constructor(readonly windowMs: number = DEFAULT_BUSY_POLL_MS) {}
 

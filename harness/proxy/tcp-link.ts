@@ -8,10 +8,11 @@
  *                      (while no toxic is active, where the I/O has one: tcp-io.ts)
  *
  * The fast path is entered whenever the chain has no stage left (at start, after the last active
- * toxic is removed or deactivated), and left, synchronously, just before a stage goes in: the
- * bytes it had read but not forwarded come back and go first into the new chain. Everything the
- * writer wrote before entering goes to the sink before anything relayed. No byte can be lost, duplicated or reordered at either
- * switch, as both happen between two reads (tcp-hot-swap.property.test.ts crosses them at random).
+ * toxic is removed or deactivated), and left, synchronously, as a stage goes in: the bytes it had
+ * read but not forwarded come back and go first into the new chain. Everything the writer wrote
+ * before entering goes to the sink before anything relayed. No byte can be lost, duplicated or
+ * reordered at either switch, as both happen between two reads (tcp-hot-swap.property.test.ts
+ * crosses them at random, many times per connection).
  *
  * Chain changes run one at a time per link (an op queue), and the part that rewires the chain is
  * synchronous, so no chunk can slip past or be pushed into a stage being removed:
