@@ -1,7 +1,7 @@
 /**
  * The native fast path of the TCP engine (tcp-io-native.ts, native/tcp_relay.c) over real
  * loopback sockets: what it forwards is counted like what JavaScript forwards, a switch that finds
- * bytes held in its pipe hands them on in order, and closing or disabling a proxy works whichever
+ * bytes held in its buffer hands them on in order, and closing or disabling a proxy works whichever
  * way a direction goes. The engine's other tests (tcp-engine.test.ts, the hot-swap property) run
  * on the native I/O by default, and again on Node's sockets in tcp-engine.js-io.test.ts.
  */
@@ -79,7 +79,7 @@ describe.runIf(native)('tcp engine: the native fast path', () => {
     expect(c.received().equals(data)).toBe(true);
   });
 
-  it('a toxic added while the sink is blocked takes the bytes held in the pipe, in order, then goes back', async () => {
+  it('a toxic added while the sink is blocked takes the bytes the relay held, in order, then goes back', async () => {
     const { proxy, server, client, counts } = await setup('sink');
     const c = await client();
     const s = await server.accepted(1);

@@ -29,7 +29,7 @@ import { jsTcpIo, type FastPath, type PeerSocket, type TcpIo, type TcpOpenOption
 interface NativePair {
   attach(serverFd: number): void;
   fast(lane: Lane): boolean;
-  /** The bytes the lane's pipe held, if any. */
+  /** The bytes the lane's buffer held, if any. */
   slow(lane: Lane): Buffer | null;
   read(side: Side, on: boolean): void;
   /** Bytes still queued on the side, or a negative errno. */

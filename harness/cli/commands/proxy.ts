@@ -45,9 +45,9 @@ export const register: Register = (program, io, wrap) => {
 Point Toxiproxy clients at it: TOXIPROXY_URL=http://127.0.0.1:8474 toxiproxy-cli list
 The API is documented in docs/admin-api.md. Stop with Ctrl-C or SIGTERM (exit 0).
 UDP proxies use batched native socket I/O where it was built at install (Linux), else Node's
-dgram; FAULTLINE_UDP_IO=native|dgram chooses (docs/toxics.md, "Socket I/O"). TCP directions
-without toxics are forwarded in the kernel by the same addon, else through JavaScript;
-FAULTLINE_TCP_IO=native|js chooses.`,
+dgram; FAULTLINE_UDP_IO=native|dgram chooses (docs/toxics.md, "Socket I/O"). The same addon
+relays TCP directions without toxics, without JavaScript; without it every byte goes through
+JavaScript; FAULTLINE_TCP_IO=native|js chooses.`,
     )
     .action(wrap((options: ProxyCommandOptions) => runProxyCommand(options, io)));
 };
