@@ -1,6 +1,6 @@
 /*
  * The TCP proxy's two sockets of one connection, owned by native code (Linux). A direction (lane)
- * with no toxic is relayed here, read into the lane's buffer and sent on, never entering
+ * with no active toxic is relayed here, read into the lane's buffer and sent on, never entering
  * JavaScript; a direction with toxics reads into Buffers that JavaScript runs through its toxic
  * chain and writes back here. See harness/proxy/tcp-io-native.ts for the JavaScript side, and
  * docs/decisions.md #18 for why, why this way, and why not splice(2).
@@ -61,9 +61,9 @@ enum { COUNTER_CHUNKS_IN = 0, COUNTER_BYTES_IN = 1, COUNTER_CHUNKS_OUT = 2, COUN
 /* Slow reads, or fast rounds, per readiness event before other descriptors get their turn. */
 #define MAX_ROUNDS 16
 /*
- * A fast lane's buffer: one read's worth, allocated when the lane first goes fast. Measured on
- * one connection (docs/performance.md): 64 KiB forwards ~5 % slower and costs a quarter more CPU
- * per GiB; 1 MiB is level with 256 KiB.
+ * A fast lane's buffer: one read's worth, allocated when the lane goes fast and freed when the
+ * chain takes it back. Measured on one connection (docs/performance.md): 64 KiB forwards ~5 %
+ * slower and costs a quarter more CPU per GiB; 1 MiB is level with 256 KiB.
  */
 #define LANE_BYTES (256 * 1024)
 /* A read below this is request/response traffic, which starts a busy poll. */
@@ -98,7 +98,7 @@ typedef struct {
 
 typedef struct {
   int fast;
-  char *buffer;      /* LANE_BYTES, from the first time the lane goes fast */
+  char *buffer;      /* LANE_BYTES, while the lane is fast */
   size_t off, held;  /* read, not yet sent: buffer[off, off + held) */
   int done;          /* the source's FIN was forwarded natively */
 } Lane;
@@ -241,7 +241,7 @@ static void update_poll(Side *s) {
   else uv_poll_stop(s->poll);
 }
 
-static void set_counter(Pair *p, int index, double add) { p->counters[index] += add; }
+static void add_counter(Pair *p, int index, double add) { p->counters[index] += add; }
 
 static void set_queued(Side *s, size_t queued) {
   s->queued = queued;
@@ -420,8 +420,8 @@ static void pump(Pair *p, int l) {
       }
       lane->off += (size_t)n;
       lane->held -= (size_t)n;
-      set_counter(p, l * COUNTER_STRIDE + COUNTER_CHUNKS_OUT, 1);
-      set_counter(p, l * COUNTER_STRIDE + COUNTER_BYTES_OUT, (double)n);
+      add_counter(p, l * COUNTER_STRIDE + COUNTER_CHUNKS_OUT, 1);
+      add_counter(p, l * COUNTER_STRIDE + COUNTER_BYTES_OUT, (double)n);
       if (lane->held > 0) {
         blocked = 1;
         break;
@@ -433,8 +433,8 @@ static void pump(Pair *p, int l) {
       lane->off = 0;
       lane->held = (size_t)n;
       drained = (size_t)n < LANE_BYTES;
-      set_counter(p, l * COUNTER_STRIDE + COUNTER_CHUNKS_IN, 1);
-      set_counter(p, l * COUNTER_STRIDE + COUNTER_BYTES_IN, (double)n);
+      add_counter(p, l * COUNTER_STRIDE + COUNTER_CHUNKS_IN, 1);
+      add_counter(p, l * COUNTER_STRIDE + COUNTER_BYTES_IN, (double)n);
       touch_busy_poll(p, n);
       continue;
     }
