@@ -20,6 +20,8 @@ interface Reply {
 }
 
 export interface Child {
+  /** The child's process id (for its CPU time in /proc). */
+  readonly pid: number;
   call<T>(method: string, ...args: unknown[]): Promise<T>;
   /** Disconnects (the child cleans up and exits), killing it if it has not exited within 5 s. */
   stop(): Promise<void>;
@@ -42,6 +44,7 @@ export async function startChild(module: URL, env: Record<string, string> = {}, 
     child.once('error', reject);
   });
   return {
+    pid: child.pid!,
     call: <T>(method: string, ...args: unknown[]) =>
       new Promise<T>((resolve, reject) => {
         const id = nextId++;

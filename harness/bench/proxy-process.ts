@@ -5,6 +5,8 @@ import { startChild } from './ipc-child.js';
 import type { HostUsage } from './proxy-host.js';
 
 export interface ProxyProcess {
+  /** The host's process id (for its CPU time in /proc). */
+  readonly pid: number;
   createProxy(input: ProxyInput): Promise<ProxyState>;
   addToxic(proxy: string, toxic: ToxicInput): Promise<ToxicSpec>;
   removeToxic(proxy: string, toxic: string): Promise<void>;
@@ -24,6 +26,7 @@ export function portOf(listen: string): number {
 export async function startProxyProcess(seed = 1, env: Record<string, string> = {}): Promise<ProxyProcess> {
   const child = await startChild(new URL('./proxy-host.js', import.meta.url), { FAULTLINE_BENCH_SEED: String(seed), ...env });
   return {
+    pid: child.pid,
     createProxy: (input) => child.call('createProxy', input),
     addToxic: (proxy, toxic) => child.call('addToxic', proxy, toxic),
     removeToxic: (proxy, toxic) => child.call('removeToxic', proxy, toxic),

@@ -1,4 +1,5 @@
 /** Every benchmark suite, in the order `npm run bench` runs them. */
+import { tcpForwardingSuite } from './tcp-forwarding.js';
 import { tcpProxySuite } from './tcp-proxy.js';
 import { udpProxySuite } from './udp-proxy.js';
 import { soakSuite } from './soak.js';
@@ -6,4 +7,4 @@ import type { BenchSuite } from './types.js';
 import { wireSuite } from './wire.js';
 import { workloadsSuite } from './workloads.js';
 
-export const suites: BenchSuite[] = [tcpProxySuite, udpProxySuite, workloadsSuite, wireSuite, soakSuite];
+export const suites: BenchSuite[] = [tcpProxySuite, tcpForwardingSuite, udpProxySuite, workloadsSuite, wireSuite, soakSuite];

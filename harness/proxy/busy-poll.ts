@@ -29,8 +29,12 @@ export class BusyPoll {
   private lastActivity = 0;
   private spinning = false;
 
-  /** @param windowMs spin this long after the last touch, ms; 0 disables busy polling. */
-  constructor(private readonly windowMs: number = DEFAULT_BUSY_POLL_MS) {}
+  /**
+   * @param windowMs spin this long after the last touch, ms; 0 disables busy polling. The native
+   * TCP relay spins after its own small transfers too, at most this long, with a window that
+   * shrinks when spins come to nothing, as they do on a loaded machine (native/tcp_relay.c).
+   */
+  constructor(readonly windowMs: number = DEFAULT_BUSY_POLL_MS) {}
 
   /**
    * Records a read of `bytes` and makes sure the loop is spinning. Cheap enough for every read.

@@ -53,6 +53,7 @@ import type { EngineDeps, ProxyEngine, ProxyLog } from './engine.js';
 import type { BusyPoll } from './busy-poll.js';
 import { LedgerRecorder } from './ledger-recorder.js';
 import { defaultListenBacklog } from './listen-backlog.js';
+import type { TcpIo } from './tcp-io.js';
 import { createTcpEngine } from './tcp-engine.js';
 import { createUdpEngine } from './udp-engine.js';
 
@@ -67,6 +68,8 @@ export interface EmbeddedProxyOptions {
   busyPoll?: BusyPoll;
   /** TCP listen backlog of every proxy. Default: the kernel's somaxconn, as Toxiproxy (listen-backlog.ts). */
   listenBacklog?: number;
+  /** How TCP proxies reach the kernel (tcp-io.ts). Default: native where built, else Node's sockets. */
+  tcpIo?: TcpIo;
 }
 
 export interface EmbeddedProxy extends ProxyBackend {
@@ -133,6 +136,7 @@ class Registry implements EmbeddedProxy {
   private readonly clock: Clock;
   private readonly busyPoll: BusyPoll | undefined;
   private readonly listenBacklog: number;
+  private readonly tcpIo: TcpIo | undefined;
   private readonly rng: Rng;
   private readonly log: ProxyLog;
   private readonly proxies = new Map<string, Entry>();
@@ -142,6 +146,7 @@ class Registry implements EmbeddedProxy {
     this.clock = options.clock ?? systemClock;
     this.busyPoll = options.busyPoll;
     this.listenBacklog = options.listenBacklog ?? defaultListenBacklog();
+    this.tcpIo = options.tcpIo;
     this.seed = options.seed ?? randomSeed();
     this.rng = createRng(this.seed);
     this.log = options.log ?? (() => {});
@@ -358,6 +363,7 @@ class Registry implements EmbeddedProxy {
       log: this.log,
       listenBacklog: this.listenBacklog,
       ...(this.busyPoll ? { busyPoll: this.busyPoll } : {}),
+      ...(this.tcpIo ? { tcpIo: this.tcpIo } : {}),
       ...(config.sessionIdleTimeoutMs !== undefined ? { sessionIdleTimeoutMs: config.sessionIdleTimeoutMs } : {}),
     });
     try {

@@ -12,6 +12,7 @@ import type { Rng } from '../core/rng.js';
 import type { Protocol, ToxicSpec } from '../core/spec.js';
 import type { BusyPoll } from './busy-poll.js';
 import type { LedgerRecorder } from './ledger-recorder.js';
+import type { TcpIo } from './tcp-io.js';
 import type { UdpIo } from './udp-io.js';
 
 /** One line per notable event (accept, refuse, toxic added…); the CLI writes these to stderr. */
@@ -31,6 +32,8 @@ export interface EngineDeps {
   sessionIdleTimeoutMs?: number;
   /** UDP: how sockets reach the kernel. Absent: `defaultUdpIo()` (native where built, else dgram). */
   udpIo?: UdpIo;
+  /** TCP: how connections reach the kernel. Absent: `defaultTcpIo()` (native where built, else js). */
+  tcpIo?: TcpIo;
   /** Touched on every read, so the loop polls instead of sleeping between close packets. Absent: none. */
   busyPoll?: BusyPoll;
   /** TCP: the listen backlog (listen-backlog.ts). Absent: the kernel's somaxconn. */

@@ -28,6 +28,7 @@ export class LedgerRecorder {
   private readonly events: LedgerEvent[] = [];
   private eventsHead = 0;
   private eventsDropped = 0;
+  private readonly collectors = new Set<() => void>();
 
   constructor(
     readonly proxy: string,
@@ -92,7 +93,17 @@ export class LedgerRecorder {
     this.eventsDropped++;
   }
 
+  /**
+   * Registers `collect`, called before every snapshot to bring counters up to date that are kept
+   * elsewhere (the native TCP fast path counts in the addon). Returns the way to unregister it.
+   */
+  addCollector(collect: () => void): () => void {
+    this.collectors.add(collect);
+    return () => this.collectors.delete(collect);
+  }
+
   snapshot(): ProxyLedger {
+    for (const collect of this.collectors) collect();
     return {
       proxy: this.proxy,
       protocol: this.protocol,

@@ -10,13 +10,17 @@
  * when both directions have sent their FIN. A reset or error on either socket resets the other
  * one (RST, so its peer sees ECONNRESET). An upstream that refuses or cannot be reached resets the
  * client, rather than accepting and closing as Toxiproxy does, so a client can tell "server down"
- * from "server closed". Bytes the client sends while the upstream connects are buffered.
+ * from "server closed". Bytes the client sends while the upstream connects are buffered (with the
+ * native I/O, by the kernel: nothing is read until the upstream is up).
+ *
+ * The sockets come from the engine's TcpIo (tcp-io.ts): Node's, or the native addon's, whose
+ * directions skip JavaScript while they have no active toxic (each link decides for its own).
  *
  * Toxicity is decided once per (connection, toxic): the toxic's rng on this connection draws `u`,
  * and the toxic is active iff `u < toxicity`. Updating toxicity re-evaluates against the same `u`,
  * so raising toxicity only ever turns toxics on and lowering only turns them off.
  */
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Clock } from '../core/clock.js';
 import { LedgerCounter } from '../core/ledger.js';
 import type { Rng } from '../core/rng.js';
@@ -24,6 +28,7 @@ import type { Direction, ToxicSpec } from '../core/spec.js';
 import type { BusyPoll } from './busy-poll.js';
 import type { ProxyLog } from './engine.js';
 import { bump, type LedgerRecorder } from './ledger-recorder.js';
+import type { PeerSocket, TcpIo, TcpSockets } from './tcp-io.js';
 import { TcpLink } from './tcp-link.js';
 import type { StageHost, ToxicSlot } from './tcp-stage.js';
 
@@ -31,7 +36,9 @@ export interface TcpConnectionOptions {
   /** 0-based accept order on this engine. */
   id: number;
   proxy: string;
+  /** The accepted socket, handed to `io`. */
   client: Socket;
+  io: TcpIo;
   upstream: { host: string; port: number };
   clock: Clock;
   /** This connection's stream (`…/conn:<id>`); each toxic forks `<toxic name>` from it. */
@@ -43,23 +50,31 @@ export interface TcpConnectionOptions {
   toxics: readonly ToxicSpec[];
   /** Called once, when both sockets are closed. */
   onClosed(connection: TcpConnection): void;
+  /** The connection had to go through Node's sockets after all (native I/O): why. */
+  onIoFallback(why: string): void;
 }
 
 export class TcpConnection {
   readonly id: number;
   /** Resolves once both sockets have closed. */
   readonly closed: Promise<void>;
-  private readonly client: Socket;
-  private readonly server: Socket;
+  private readonly sockets: TcpSockets;
+  private readonly client: PeerSocket;
+  private readonly server: PeerSocket;
   private readonly links: Record<Direction, TcpLink>;
   private upstreamConnected = false;
   private done = false;
 
   constructor(private readonly options: TcpConnectionOptions) {
     this.id = options.id;
-    this.client = options.client;
-    this.server = connect({ ...options.upstream, allowHalfOpen: true, noDelay: true });
-    this.client.setNoDelay(true);
+    this.sockets = options.io.open(options.client, {
+      upstream: options.upstream,
+      counters: options.ledger.directions,
+      busyPollMs: options.busyPoll?.windowMs ?? 0,
+      fallback: options.onIoFallback,
+    });
+    this.client = this.sockets.client;
+    this.server = this.sockets.server;
 
     const slots: Record<Direction, ToxicSlot[]> = { upstream: [], downstream: [] };
     for (const spec of options.toxics) slots[spec.stream].push(this.createSlot(spec));
@@ -70,6 +85,7 @@ export class TcpConnection {
 
     this.closed = Promise.all([socketClosed(this.client), socketClosed(this.server)]).then(() => {
       this.teardown();
+      this.syncCounters();
       options.onClosed(this);
     });
     this.server.once('connect', () => {
@@ -91,6 +107,11 @@ export class TcpConnection {
     return this.links[spec.stream].remove(spec.name);
   }
 
+  /** Adds what the fast paths forwarded since the last call to the ledger (native I/O only). */
+  syncCounters(): void {
+    this.sockets.syncCounters?.();
+  }
+
   /** Destroys both sockets (a FIN, or RST if unread data remains); resolves when they closed. */
   destroy(): Promise<void> {
     this.teardown();
@@ -108,7 +129,7 @@ export class TcpConnection {
     return { spec, rng, u, active, state: {}, counters };
   }
 
-  private createLink(direction: Direction, source: Socket, sink: Socket, slots: ToxicSlot[]): TcpLink {
+  private createLink(direction: Direction, source: PeerSocket, sink: PeerSocket, slots: ToxicSlot[]): TcpLink {
     const host: StageHost = {
       clock: this.options.clock,
       direction,
@@ -124,6 +145,7 @@ export class TcpConnection {
       clock: this.options.clock,
       ...(this.options.busyPoll ? { busyPoll: this.options.busyPoll } : {}),
       counters: this.options.ledger.directions[direction],
+      ...(this.sockets.fastPaths ? { fastPath: this.sockets.fastPaths[direction] } : {}),
       host,
       slots,
       onFinished: () => this.onLinkFinished(),
@@ -186,12 +208,12 @@ export class TcpConnection {
 }
 
 /** Closes with RST (SO_LINGER 0), so the peer sees ECONNRESET. */
-function resetSocket(socket: Socket): void {
+function resetSocket(socket: PeerSocket): void {
   if (socket.destroyed) return;
   socket.resetAndDestroy();
 }
 
-function socketClosed(socket: Socket): Promise<void> {
+function socketClosed(socket: PeerSocket): Promise<void> {
   return new Promise((resolve) => {
     if (socket.closed) resolve();
     else socket.once('close', () => resolve());

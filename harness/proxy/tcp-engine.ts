@@ -5,6 +5,10 @@
  *   listener ──accept──▶ TcpConnection #n ──▶ upstream server
  *                         rng = proxy rng / conn:<n>, toxic rng = … / conn:<n> / <toxic name>
  *
+ * Connections get their sockets from a TcpIo (tcp-io.ts): the native addon's, which forward
+ * toxic-free directions without JavaScript, or, where the addon is missing, Node's — which the
+ * first engine to listen says, once per process.
+ *
  * Randomness is seeded per connection from its accept order `n` and per toxic from its name, so
  * the same seed and the same traffic give the same toxicity, jitter, slicing and loss decisions.
  */
@@ -16,11 +20,16 @@ import type { ToxicSpec } from '../core/spec.js';
 import type { EngineDeps, ProxyEngine } from './engine.js';
 import { defaultListenBacklog } from './listen-backlog.js';
 import { TcpConnection } from './tcp-connection.js';
+import type { TcpIo } from './tcp-io.js';
+import { defaultTcpIo } from './tcp-io-choice.js';
 
 /** Creates a TCP engine for one proxy; nothing is opened until `listen`. */
 export function createTcpEngine(deps: EngineDeps): ProxyEngine {
   return new TcpEngine(deps);
 }
+
+/** The JavaScript path is said once per process, not once per proxy. */
+let fallbackSaid = false;
 
 class TcpEngine implements ProxyEngine {
   private server: Server | undefined;
@@ -29,18 +38,29 @@ class TcpEngine implements ProxyEngine {
   private readonly upstream: { host: string; port: number };
   private accepted = 0;
   private closing: Promise<void> | undefined;
+  private readonly io: TcpIo;
+  /** Why the native I/O is not in use, when it was not asked for explicitly. */
+  private readonly ioProblem: string | undefined;
+  private readonly removeCollector: () => void;
 
   constructor(private readonly deps: EngineDeps) {
     const upstream = parseHostPort(deps.upstream);
     if (!upstream) throw new Error(`tcp engine "${deps.name}": invalid upstream ${deps.upstream}`);
     this.upstream = upstream;
+    const chosen = deps.tcpIo ? { io: deps.tcpIo } : defaultTcpIo();
+    this.io = chosen.io;
+    this.ioProblem = chosen.problem;
+    // The fast paths count in the addon: the ledger asks for their counts before each snapshot.
+    this.removeCollector = deps.ledger.addCollector(() => {
+      for (const connection of this.connections) connection.syncCounters();
+    });
   }
 
   async listen(listen: string): Promise<string> {
     if (this.server || this.closing) throw new Error(`tcp engine "${this.deps.name}" is already listening or closed`);
     const address = parseHostPort(listen);
     if (!address) throw new Error(`tcp engine "${this.deps.name}": invalid listen address ${listen}`);
-    const server = createServer({ allowHalfOpen: true, noDelay: true });
+    const server = createServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: this.io.pauseOnConnect });
     server.on('connection', (socket) => this.accept(socket));
     await new Promise<void>((resolve, reject) => {
       const onError = (error: NodeJS.ErrnoException) => {
@@ -59,7 +79,8 @@ class TcpEngine implements ProxyEngine {
     const bound = server.address();
     if (bound === null || typeof bound === 'string') throw new Error('tcp listener has no address');
     const resolved = formatHostPort({ host: bound.address, port: bound.port });
-    this.log('info', `listening on ${resolved}, upstream ${this.deps.upstream}`);
+    this.log('info', `listening on ${resolved} (tcp, ${this.io.kind} I/O), upstream ${this.deps.upstream}`);
+    if (this.ioProblem) this.sayFallbackOnce(`native TCP forwarding unavailable: ${this.ioProblem}`);
     return resolved;
   }
 
@@ -117,11 +138,13 @@ class TcpEngine implements ProxyEngine {
       ledger,
       log: this.deps.log,
       ...(this.deps.busyPoll ? { busyPoll: this.deps.busyPoll } : {}),
+      io: this.io,
       toxics: this.toxics,
       onClosed: (c) => {
         this.connections.delete(c);
         ledger.countProxy(LedgerCounter.connectionsOpen, -1);
       },
+      onIoFallback: (why) => this.sayFallbackOnce(`a connection could not use native TCP forwarding: ${why}`),
     });
     this.connections.add(connection);
   }
@@ -131,6 +154,13 @@ class TcpEngine implements ProxyEngine {
     const serverClosed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
     await Promise.all([...this.connections].map((c) => c.destroy()));
     await serverClosed;
+    this.removeCollector();
+  }
+
+  private sayFallbackOnce(why: string): void {
+    if (fallbackSaid) return;
+    fallbackSaid = true;
+    this.log('warn', `${why}; TCP forwards every byte through JavaScript (slower, same behaviour)`);
   }
 
   private log(level: 'info' | 'warn', message: string): void {

@@ -3,7 +3,16 @@
  * of that direction as a chain of stages, and a writer on the sink socket.
  *
  *   source ──'data'──▶ head ──▶ [stage 1] ──▶ [stage 2] ──▶ writer ──write()──▶ sink
- *                      (head is the writer itself when no toxic is active: the fast path)
+ *                      (head is the writer itself when no toxic is active)
+ *   source ══════════════ fast path (native I/O): relayed in C ═══════════════════▶ sink
+ *                      (while no toxic is active, where the I/O has one: tcp-io.ts)
+ *
+ * The fast path is entered whenever the chain has no stage left (at start, after the last active
+ * toxic is removed or deactivated), and left, synchronously, as a stage goes in: the bytes it had
+ * read but not forwarded come back and go first into the new chain. Everything the writer wrote
+ * before entering goes to the sink before anything relayed. No byte can be lost, duplicated or
+ * reordered at either switch, as both happen between two reads (tcp-hot-swap.property.test.ts
+ * crosses them at random, many times per connection).
  *
  * Chain changes run one at a time per link (an op queue), and the part that rewires the chain is
  * synchronous, so no chunk can slip past or be pushed into a stage being removed:
@@ -18,7 +27,6 @@
  * buffer, are bounded by HIGH_WATER_BYTES: above it the source is paused (its kernel buffers fill
  * and its peer's TCP window closes, as on a slow path), below LOW_WATER_BYTES it resumes.
  */
-import type { Socket } from 'node:net';
 import type { Clock } from '../core/clock.js';
 import { LedgerCounter, type Counters } from '../core/ledger.js';
 import type { Direction, ToxicSpec } from '../core/spec.js';
@@ -26,6 +34,7 @@ import type { Chunk } from '../toxics/types.js';
 import type { ChunkSink } from './chunk-queue.js';
 import type { BusyPoll } from './busy-poll.js';
 import { bump } from './ledger-recorder.js';
+import type { FastPath, PeerSocket } from './tcp-io.js';
 import { ToxicStage, type StageHost, type ToxicSlot } from './tcp-stage.js';
 
 /** Pause the source above this many bytes in flight in one link. */
@@ -35,9 +44,11 @@ export const LOW_WATER_BYTES = 4 * 1024 * 1024;
 
 export interface TcpLinkOptions {
   direction: Direction;
-  source: Socket;
-  sink: Socket;
+  source: PeerSocket;
+  sink: PeerSocket;
   clock: Clock;
+  /** Forwarding without JavaScript while no toxic is active; absent where the I/O has none. */
+  fastPath?: FastPath;
   busyPoll?: BusyPoll;
   /** Direction-level ledger counters (seen, forwarded, bytes_*). */
   counters: Counters;
@@ -54,8 +65,9 @@ export class TcpLink implements ChunkSink {
   readonly direction: Direction;
   /** True once the writer's FIN reached the socket. */
   finished = false;
-  private readonly source: Socket;
-  private readonly sink: Socket;
+  private readonly source: PeerSocket;
+  private readonly sink: PeerSocket;
+  private readonly fastPath: FastPath | undefined;
   private readonly clock: Clock;
   private readonly counters: Counters;
   private readonly host: StageHost;
@@ -79,6 +91,7 @@ export class TcpLink implements ChunkSink {
     this.counters = options.counters;
     this.host = options.host;
     this.slots = options.slots;
+    this.fastPath = options.fastPath;
     this.head = this;
     for (const slot of this.slots) if (slot.active) this.insert(slot);
 
@@ -93,6 +106,14 @@ export class TcpLink implements ChunkSink {
       this.finished = true;
       this.options.onFinished();
     });
+    if (this.fastPath) {
+      this.fastPath.onEnded = () => {
+        // The source's FIN went through natively: the direction is over ('finish' follows).
+        this.readerEnded = true;
+        this.writerEnded = true;
+      };
+      this.enterFastPathIfIdle();
+    }
   }
 
   // ── the writer (ChunkSink): the end of the chain ─────────────────────────
@@ -148,6 +169,7 @@ export class TcpLink implements ChunkSink {
    */
   closeInput(): void {
     if (this.inputClosed) return;
+    this.leaveFastPath();
     this.inputClosed = true;
     if (!this.readerEnded) {
       this.readerEnded = true;
@@ -214,8 +236,28 @@ export class TcpLink implements ChunkSink {
   private enqueue(op: () => void | Promise<void>): Promise<void> {
     this.ops = this.ops
       .then(() => (this.dead || this.writerEnded ? undefined : op()))
+      .then(() => this.enterFastPathIfIdle())
       .catch((error: unknown) => this.options.onInternalError(error));
     return this.ops;
+  }
+
+  // ── the fast path ────────────────────────────────────────────────────────
+
+  /** Hands the direction to the fast path if nothing in JavaScript has to see its bytes. */
+  private enterFastPathIfIdle(): void {
+    const fast = this.fastPath;
+    if (!fast || fast.active || this.head !== this || this.dead || this.inputClosed || this.readerEnded || this.writerEnded) return;
+    fast.enter();
+  }
+
+  /** Takes the direction back: what the fast path held goes first. */
+  private leaveFastPath(): void {
+    if (!this.fastPath?.active) return;
+    const held = this.fastPath.leave();
+    if (!held) return;
+    // Counted as seen by the fast path when it read them; forwarded when the writer writes them.
+    this.pendingBytes += held.length;
+    this.head.push({ data: held, receivedAt: this.clock.now() });
   }
 
   /** Splices a stage for `slot` into the chain at its place (synchronous). */
@@ -238,6 +280,8 @@ export class TcpLink implements ChunkSink {
     this.setOutputOf(previous, stage.input);
     slot.stage = stage;
     stage.start();
+    // The first stage of a fast direction: what the fast path held goes through the toxic.
+    this.leaveFastPath();
   }
 
   /** Takes `slot`'s stage out of the chain without losing or reordering a byte. */

@@ -11,12 +11,12 @@
  */
 import type { SocketType } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import { constants } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { formatHostPort, type HostPort } from '../core/address.js';
+import { errnoError, requireAddon } from './native-addon.js';
+/** Where the addon is (its tests load it directly). */
+export { addonPath } from './native-addon.js';
 import type { SendStats, TimedLine, UdpEndpoint, UdpHandlers, UdpIo } from './udp-io.js';
 import { bindError, describeGranted, UDP_SOCKET_BUFFER_BYTES, type GrantedBuffers } from './udp-socket.js';
 
@@ -82,18 +82,7 @@ export class ClockBridge {
   }
 }
 
-const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(([name, value]) => [value, name]));
 const EAGAIN = constants.errno.EAGAIN;
-
-/** An Error shaped like Node's own socket errors: `code` (ECONNREFUSED…), `errno`, `syscall`. */
-function errnoError(negErrno: number, syscall: string, address?: string): NodeJS.ErrnoException {
-  const code = ERRNO_NAMES.get(-negErrno) ?? `errno ${-negErrno}`;
-  const error: NodeJS.ErrnoException = new Error(`${syscall} ${code}${address ? ` ${address}` : ''}`);
-  error.code = code;
-  error.errno = negErrno;
-  error.syscall = syscall;
-  return error;
-}
 
 /** Errors the addon throws carry a negative `errno`; give them Node's `code` too. */
 function withCode(error: unknown, address?: string): NodeJS.ErrnoException {
@@ -314,15 +303,6 @@ class TimedSends {
   };
 }
 
-/** Where the addon is: beside this module's source (tests) or the package's (dist/). */
-export function addonPath(): string | undefined {
-  const candidates = [
-    new URL('./native/build/Release/faultline_udp.node', import.meta.url),
-    new URL('../../harness/proxy/native/build/Release/faultline_udp.node', import.meta.url),
-  ].map((url) => fileURLToPath(url));
-  return candidates.find((path) => existsSync(path));
-}
-
 let loaded: { io?: UdpIo; problem?: string } | undefined;
 
 /** The native UDP I/O, or why it is unavailable (not Linux, not built, does not load). */
@@ -332,22 +312,16 @@ export function loadNativeUdpIo(): { io?: UdpIo; problem?: string } {
 }
 
 function load(): { io?: UdpIo; problem?: string } {
-  if (process.platform !== 'linux') return { problem: `it is Linux-only (this is ${process.platform})` };
-  const path = addonPath();
-  if (!path) return { problem: 'it was not built (see the install output of native/build.mjs)' };
-  try {
-    const addon = createRequire(import.meta.url)(path) as NativeAddon;
-    const timed = new TimedSends(addon);
-    const clock = new ClockBridge(addon);
-    return {
-      io: {
-        kind: 'native',
-        open: (type, handlers) => new NativeEndpoint(addon, clock, type, handlers),
-        deferFlush: queueMicrotask,
-        timedLine: () => timed.line(),
-      },
-    };
-  } catch (error) {
-    return { problem: `${path} does not load: ${(error as Error).message}` };
-  }
+  const { addon, problem } = requireAddon<NativeAddon>();
+  if (!addon) return { problem: problem! };
+  const timed = new TimedSends(addon);
+  const clock = new ClockBridge(addon);
+  return {
+    io: {
+      kind: 'native',
+      open: (type, handlers) => new NativeEndpoint(addon, clock, type, handlers),
+      deferFlush: queueMicrotask,
+      timedLine: () => timed.line(),
+    },
+  };
 }

@@ -18,6 +18,7 @@ import { FAULTLINE_VERSION } from '../../core/version.js';
 import { BusyPoll, DEFAULT_BUSY_POLL_MS } from '../../proxy/busy-poll.js';
 import { createEmbeddedProxy } from '../../proxy/embedded-proxy.js';
 import { defaultListenBacklog, MAX_LISTEN_BACKLOG } from '../../proxy/listen-backlog.js';
+import { defaultTcpIo } from '../../proxy/tcp-io-choice.js';
 import { defaultUdpIo } from '../../proxy/udp-io-choice.js';
 import type { CliIo, Register } from '../command.js';
 
@@ -46,7 +47,9 @@ export const register: Register = (program, io, wrap) => {
 Point Toxiproxy clients at it: TOXIPROXY_URL=http://127.0.0.1:8474 toxiproxy-cli list
 The API is documented in docs/admin-api.md. Stop with Ctrl-C or SIGTERM (exit 0).
 UDP proxies use batched native socket I/O where it was built at install (Linux), else Node's
-dgram; FAULTLINE_UDP_IO=native|dgram chooses (docs/toxics.md, "Socket I/O").`,
+dgram; FAULTLINE_UDP_IO=native|dgram chooses (docs/toxics.md, "Socket I/O"). The same addon
+relays TCP directions without toxics, without JavaScript; without it every byte goes through
+JavaScript; FAULTLINE_TCP_IO=native|js chooses.`,
     )
     .action(wrap((options: ProxyCommandOptions) => runProxyCommand(options, io)));
 };
@@ -56,8 +59,10 @@ export async function runProxyCommand(options: ProxyCommandOptions, io: CliIo): 
   const seed = options.seed === undefined ? randomSeed() : parseIntegerOption('--seed', options.seed, MAX_SEED);
   const busyPollMs = parseBusyPoll(options.busyPoll);
   const listenBacklog = options.backlog === undefined ? defaultListenBacklog() : parseIntegerOption('--backlog', options.backlog, MAX_LISTEN_BACKLOG, 1);
-  // A bad FAULTLINE_UDP_IO fails here, before anything listens, not at the first UDP proxy.
+  // A bad FAULTLINE_UDP_IO or FAULTLINE_TCP_IO fails here, before anything listens, not at the
+  // first proxy.
   const udpIo = defaultUdpIo();
+  defaultTcpIo();
   const configFile = options.config === undefined ? undefined : resolve(io.cwd, options.config);
   const config = configFile === undefined ? [] : await loadProxyConfig(configFile);
 

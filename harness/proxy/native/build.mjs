@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * Builds the optional native UDP I/O addon (udp_batch.c) at install time, and never fails the
- * install: without it the UDP proxy uses Node's dgram, which works everywhere and is about half
- * as fast (docs/decisions.md, "Native batched UDP I/O"). Set FAULTLINE_NATIVE=required to make a
+ * Builds the optional native addon at install time (batched UDP I/O in udp_batch.c and
+ * udp_timed.c, TCP forwarding without JavaScript in tcp_relay.c), and never fails the install: without it
+ * the UDP proxy uses Node's dgram, which works everywhere and is about half as fast, and the TCP
+ * proxy forwards every byte through JavaScript (docs/decisions.md #16 and #18). Set FAULTLINE_NATIVE=required to make a
  * failed build an error (CI uses it to notice a broken addon), or FAULTLINE_NATIVE=off to skip.
  *
  * Node's headers are taken from the running Node's own prefix when they are there, so the build
@@ -52,8 +53,8 @@ function build() {
 
 const problem = build();
 if (problem === null) {
-  say('native UDP I/O built (recvmmsg/sendmmsg)');
+  say('native UDP I/O built (recvmmsg/sendmmsg), and native TCP forwarding');
 } else {
-  say(`native UDP I/O ${problem}; the UDP proxy uses Node's dgram instead`);
+  say(`native UDP I/O ${problem}; the UDP proxy uses Node's dgram instead, and TCP forwards through JavaScript`);
   if (mode === 'required') process.exit(1);
 }

@@ -670,6 +670,7 @@ NAPI_MODULE_INIT() {
   CHECK(napi_set_named_property(env, exports, "monotonicMs", fn));
   CHECK(napi_create_int32(env, BATCH, &fn));
   CHECK(napi_set_named_property(env, exports, "batch", fn));
+  CHECK(tcp_init(env, exports));
   if (!wire_netns_init(env, exports) || !wire_engine_init(env, exports)) return NULL;
   return exports;
 }

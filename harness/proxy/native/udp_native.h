@@ -94,6 +94,8 @@ napi_value timed_send(napi_env env, napi_callback_info info);
 napi_value timed_recall(napi_env env, napi_callback_info info);
 /* onTimedSent(callback(tickets: Float64Array, errnos: Int32Array)) */
 napi_value timed_on_sent(napi_env env, napi_callback_info info);
+/* Adds the TCP half of the addon (tcp_relay.c: TcpPair) to `exports`. */
+napi_status tcp_init(napi_env env, napi_value exports);
 /* Before a socket's descriptor closes: its timed sends not sent yet are reported as ECANCELED. */
 void timed_forget_socket(Sock *s);
 

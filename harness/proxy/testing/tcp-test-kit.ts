@@ -4,9 +4,11 @@
  * Everything binds 127.0.0.1 on port 0 and is closed by `close()`.
  *
  * Waiting is on events, never on sleeps: a peer's `until` re-checks its predicate on every event
- * it sees and fails with a message after a deadline.
+ * it sees and fails with a message after a deadline. `countingTcpIo` counts the switches of the
+ * native fast path, so that a test can tell that it crossed them.
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import type { FastPath, TcpIo } from '../tcp-io.js';
 
 /** How a connection ended, as its owner saw it. */
 export interface PeerOutcome {
@@ -169,4 +171,62 @@ function waitUntil(waiters: Set<() => void>, predicate: () => boolean, what: str
     };
     waiters.add(check);
   });
+}
+
+/** What a counting TCP I/O saw: switches of directions between the fast path and JavaScript. */
+export interface FastPathCounts {
+  /** Switches into the fast path (a direction left JavaScript). */
+  entered: number;
+  /** Switches out of it (a toxic took a fast direction back). */
+  left: number;
+  /** Of those, switches that handed back bytes read but not yet forwarded, and how many bytes. */
+  leftHolding: number;
+  heldBytes: number;
+}
+
+/**
+ * Wraps a TCP I/O so that every real switch of a direction between the fast path and the toxic
+ * chain is counted (nothing else changes): how a test knows that it crossed the boundary.
+ */
+export function countingTcpIo(io: TcpIo): { io: TcpIo; counts: FastPathCounts } {
+  const counts: FastPathCounts = { entered: 0, left: 0, leftHolding: 0, heldBytes: 0 };
+  const count = (fast: FastPath): FastPath => ({
+    get active() {
+      return fast.active;
+    },
+    get onEnded() {
+      return fast.onEnded;
+    },
+    set onEnded(listener) {
+      fast.onEnded = listener;
+    },
+    enter() {
+      const was = fast.active;
+      const entered = fast.enter();
+      if (entered && !was) counts.entered++;
+      return entered;
+    },
+    leave() {
+      const was = fast.active;
+      const held = fast.leave();
+      if (was) counts.left++;
+      if (held) {
+        counts.leftHolding++;
+        counts.heldBytes += held.length;
+      }
+      return held;
+    },
+  });
+  return {
+    counts,
+    io: {
+      kind: io.kind,
+      pauseOnConnect: io.pauseOnConnect,
+      open(client, options) {
+        const sockets = io.open(client, options);
+        const { fastPaths } = sockets;
+        return fastPaths ? { ...sockets, fastPaths: { upstream: count(fastPaths.upstream), downstream: count(fastPaths.downstream) } } : sockets;
+      },
+    },
+  };
 }
