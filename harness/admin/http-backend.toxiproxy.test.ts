@@ -66,6 +66,9 @@ describeWithToxiproxy('the HTTP backend against a real Toxiproxy', (bin) => {
     expect(backend.capabilities.resetsOpenConnections).toBe(false);
     const { listen } = await backend.createProxy({ name: 'reset', listen: '127.0.0.1:0', upstream: `127.0.0.1:${echo.port}` });
     const open = await connected(listen);
+    // Toxiproxy dials the upstream after it accepts: a round trip proves the link exists before
+    // the toxic is added (added first, the link would be created with it, and reset).
+    await echoed(open);
     await backend.addToxic('reset', { type: 'reset_peer', stream: 'upstream', attributes: { timeout: 0 } });
     const later = await connected(listen);
     expect(await ending(open)).toBe('end');
@@ -79,6 +82,14 @@ function connected(address: string): Promise<import('node:net').Socket> {
   return new Promise((resolve, reject) => {
     const socket = createConnection({ host, port }, () => resolve(socket));
     socket.once('error', reject);
+  });
+}
+
+/** Writes a byte and waits for its echo. */
+function echoed(socket: import('node:net').Socket): Promise<void> {
+  return new Promise((resolve) => {
+    socket.once('data', () => resolve());
+    socket.write('?');
   });
 }
 

@@ -18,13 +18,15 @@
  * Rounds interleave the paths (the order rotates each round) so that a slow minute on this
  * shared machine hits all of them; each figure is the median of per-round ratios, with the range.
  * The faultline proxy runs as `faultline proxy` does (proxy-host.ts: busy polling on). Without a
- * Toxiproxy binary (toxiproxy-process.ts says where it looks) the comparison is skipped, and said.
+ * Toxiproxy binary (admin/toxiproxy-server.ts says where it looks) the comparison is skipped, and said.
  */
 import { startChild, type Child } from './ipc-child.js';
 import { median, percentile } from './loopback.js';
 import { portOf, startProxyProcess, type ProxyProcess } from './proxy-process.js';
 import type { BulkResult } from './tcp-peer.js';
-import { cpuSeconds, findToxiproxy, startToxiproxy, TOXIPROXY_BIN_ENV, type ToxiproxyProcess } from './toxiproxy-process.js';
+import { createHttpBackend } from '../admin/http-backend.js';
+import { findToxiproxy, startToxiproxy, type ToxiproxyServer } from '../admin/toxiproxy-server.js';
+import { cpuSeconds } from './cpu-seconds.js';
 import type { BenchContext, BenchFigure, BenchSuite, BenchSuiteResult } from './types.js';
 
 const PEER = new URL('./tcp-peer.js', import.meta.url);
@@ -56,15 +58,16 @@ export const tcpForwardingSuite: BenchSuite = {
   name: 'tcp-forwarding',
   async run(ctx: BenchContext): Promise<BenchSuiteResult> {
     const notes: string[] = [];
-    const bin = findToxiproxy();
-    if (!bin) {
-      const why = `Toxiproxy comparison skipped: no toxiproxy-server (set ${TOXIPROXY_BIN_ENV}, or put it on PATH)`;
+    const found = findToxiproxy();
+    const bin = found.bin;
+    if ('reason' in found) {
+      const why = `Toxiproxy comparison skipped: ${found.reason}`;
       ctx.log(why);
       notes.push(why);
     }
     const peer = await startChild(PEER);
     let faultline: ProxyProcess | undefined;
-    let toxiproxy: ToxiproxyProcess | undefined;
+    let toxiproxy: ToxiproxyServer | undefined;
     try {
       faultline = await startProxyProcess();
       toxiproxy = bin ? await startToxiproxy(bin) : undefined;
@@ -73,7 +76,7 @@ export const tcpForwardingSuite: BenchSuite = {
       const upstreams = { sink: `127.0.0.1:${sinkPort}`, echo: `127.0.0.1:${echoPort}` };
       const f = await proxiesFor(faultline, upstreams);
       paths.push({ name: 'faultline', ...f, pid: faultline.pid });
-      if (toxiproxy) paths.push({ name: 'toxiproxy', ...(await proxiesFor(toxiproxy.backend, upstreams)), pid: toxiproxy.pid });
+      if (toxiproxy) paths.push({ name: 'toxiproxy', ...(await proxiesFor(createHttpBackend({ url: toxiproxy.url, flavor: 'toxiproxy' }), upstreams)), pid: toxiproxy.pid });
       if (bin) notes.push(`Toxiproxy: ${bin}`);
 
       const rounds = await measureRounds(ctx, peer, paths);
@@ -84,7 +87,7 @@ export const tcpForwardingSuite: BenchSuite = {
       );
       return { suite: 'tcp-forwarding', figures, notes };
     } finally {
-      await toxiproxy?.stop();
+      await toxiproxy?.close();
       await faultline?.stop();
       await peer.stop();
     }
