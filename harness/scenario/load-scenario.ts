@@ -9,7 +9,7 @@ import type { Field } from './load-context.js';
 import { loadAssertions } from './load-assertions.js';
 import { loadFaults } from './load-faults.js';
 import { loadProxies } from './load-proxies.js';
-import { loadTargets } from './load-targets.js';
+import { checkProxyPlaceholders, loadTargets } from './load-targets.js';
 import { loadWorkloads, type LoadedWorkloads } from './load-workloads.js';
 import { SCENARIO_KEYS, SCENARIO_NAME, TAG } from './scenario-keys.js';
 import type { ScenarioSpec } from './spec.js';
@@ -50,6 +50,7 @@ export function loadScenario(field: Field, options: ScenarioOptions): { spec?: S
 
   const targets = loadTargets(entries.get('targets'), options.dir);
   const proxies = loadProxies(entries.get('proxies', true), targets);
+  checkProxyPlaceholders(entries.get('targets'), targets, proxies);
   const workloads = loadWorkloads(entries.get('workloads'), { targets, proxies, timeoutMs, dir: options.dir });
   const faults = loadFaults(entries.get('faults', true), { proxies, timeoutMs });
   const assertions = loadAssertions(entries.get('assert', true), workloads);
