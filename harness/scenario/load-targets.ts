@@ -4,11 +4,10 @@
  */
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { proxyPlaceholders, type PortSpec, type ReadySpec, type TargetSpec } from '../target/spec.js';
+import type { PortSpec, ReadySpec, TargetSpec } from '../target/spec.js';
 import { splitCommand } from './split-command.js';
 import type { Entries, Field } from './load-context.js';
 import { loadNamed, type LoadedNamed } from './load-named.js';
-import type { LoadedProxies } from './load-proxies.js';
 import { BUILTIN_SERVERS, ENV_NAME, READY_KEYS, TARGET_KEYS, TARGET_KINDS, type TargetKind } from './scenario-keys.js';
 
 /** What the rest of the loader needs to know about a target to check references to it. */
@@ -219,36 +218,4 @@ function loadAddressTarget(name: string, field: Field, entries: Entries): Target
   if (typeof tcp === 'number') spec.tcp = tcp;
   if (typeof udp === 'number') spec.udp = udp;
   return spec;
-}
-
-/**
- * `{proxy:NAME}` in a command (a service whose dependency is reached through a faultline proxy):
- * NAME must be a proxy of the scenario, and the proxy's own target must come earlier in
- * `targets:`, since the runner starts targets in order and creates a proxy just before the first
- * target that names it.
- */
-export function checkProxyPlaceholders(field: Field, targets: LoadedTargets, proxies: LoadedProxies): void {
-  const order = targets.specs.map((t) => t.name);
-  for (const target of targets.specs) {
-    if (target.kind !== 'command') continue;
-    const commandField = field.map()?.get(target.name).map()?.get('command');
-    if (!commandField) continue;
-    for (const name of proxyPlaceholders(target.argv)) {
-      if (!proxies.byName.has(name)) {
-        const known = [...proxies.byName.keys()];
-        commandField.problem(`{proxy:${name}} names no proxy`, known.length > 0 ? `proxies in this scenario: ${known.join(', ')}` : 'this scenario has no proxies');
-        continue;
-      }
-      const behind = proxies.byName.get(name)?.target;
-      if (behind === undefined) continue;
-      if (behind === target.name) {
-        commandField.problem(`{proxy:${name}}: proxy "${name}" forwards to target "${target.name}" itself, which cannot know the proxy's address before it starts`);
-      } else if (order.indexOf(behind) > order.indexOf(target.name)) {
-        commandField.problem(
-          `{proxy:${name}}: proxy "${name}" forwards to target "${behind}", which is listed after "${target.name}"`,
-          `list "${behind}" before "${target.name}" in targets: they start in order, and the proxy is created in between`,
-        );
-      }
-    }
-  }
 }

@@ -11,7 +11,7 @@
 import { describe } from '../core/describe.js';
 import type { Problem } from '../core/errors.js';
 
-export interface AttributeDef {
+interface AttributeBase {
   /** `int` rejects fractions (Toxiproxy's int64 fields); `number` takes any finite number. */
   kind: 'int' | 'number';
   /** Shown in docs and errors: `ms`, `µs`, `bytes`, `KB/s` (1000 B/s), `probability`, `datagrams`. */
@@ -21,10 +21,35 @@ export interface AttributeDef {
   min?: number;
   /** Exclusive lower bound (e.g. rate > 0). */
   above?: number;
-  /** Inclusive upper bound. */
-  max?: number;
   description: string;
 }
+
+/**
+ * How a fault search (`faultline explore`, docs/explore.md) draws an attribute when the scenario
+ * gives no range for it, so that a new toxic is explorable without any code in explore/:
+ *
+ *  - `upTo`: the top of the range searched (the bottom is the attribute's `min` or `above`). An
+ *    attribute without `max` must say it: large enough to hurt, small enough to run quickly.
+ *  - `milder`: which end is the mild one, which shrinking moves a failing value toward — `lower`
+ *    (the default) for a latency or a probability, `higher` for a rate or a piece size.
+ *  - `scale`: `log` draws 1-2-5 steps over three decades (latencies, sizes, rates: 5 ms and 500 ms
+ *    matter alike); `linear` (the default) about ten even steps (probabilities).
+ *
+ * `'default'` keeps the attribute at its default unless the scenario gives a range: a model
+ * parameter (a segment size, a retransmission timeout) rather than a magnitude of the fault.
+ */
+export type SearchHint = { upTo?: number; milder?: 'lower' | 'higher'; scale?: 'linear' | 'log' } | 'default';
+
+/** An attribute with `max` may leave its search range to it; one without must bound the search. */
+export type AttributeDef = AttributeBase &
+  (
+    | {
+        /** Inclusive upper bound. */
+        max: number;
+        search?: SearchHint;
+      }
+    | { max?: undefined; search: (Exclude<SearchHint, 'default'> & { upTo: number }) | 'default' }
+  );
 
 export type AttributeSchema = Record<string, AttributeDef>;
 

@@ -19,6 +19,7 @@ export const timeout = defineDatagramToxic({
       unit: 'ms',
       default: 0,
       min: 0,
+      search: 'default',
       description: 'Accepted for compatibility with TCP; UDP has no connection to close, so every datagram is dropped',
     },
   },

@@ -32,7 +32,7 @@ export const bandwidth = defineStreamToxic({
   type: 'bandwidth',
   summary: 'Limits throughput to rate KB/s (1 KB = 1000 bytes), per connection.',
   attributes: {
-    rate: { kind: 'number', unit: 'KB/s', default: 1000, above: 0, description: 'Throughput limit per connection and direction (1 KB/s = 1000 bytes/s)' },
+    rate: { kind: 'number', unit: 'KB/s', default: 1000, above: 0, search: { upTo: 100_000, milder: 'higher', scale: 'log' }, description: 'Throughput limit per connection and direction (1 KB/s = 1000 bytes/s)' },
   },
   effects: (a) => [{ kind: 'rate-limit', bytesPerSec: a.rate * 1000, per: 'connection' }],
   create(attributes) {

@@ -33,6 +33,7 @@ export const timeout = defineStreamToxic({
       unit: 'ms',
       default: 0,
       min: 0,
+      search: 'default',
       description: 'Close the connection this long after the toxic became active on it; 0 = hold until removed',
     },
   },
