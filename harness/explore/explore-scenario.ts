@@ -175,10 +175,17 @@ class Exploration {
     const known = new Map<string, boolean>(this.steps.map((s) => [scheduleKey(s.schedule), true]));
     let calls = 0;
     let replayMissed = false;
+    // fast-check adds a segment to the path for every candidate it accepts, which includes one that
+    // draws the same schedule again (no new step): each step remembers how many came before it.
+    let accepted = 0;
+    const depthOf = new Map<ShrinkStep, number>();
     const property = fc.asyncProperty(arbitrary, async (schedule) => {
       const first = calls++ === 0;
       if (replayMissed) return true;
+      const stepsBefore = this.steps.length;
       const holds = await this.stillFails(schedule, known, first ? [`replayed from path ${path}`] : undefined);
+      if (!holds && !first) accepted++;
+      if (this.steps.length > stepsBefore) depthOf.set(this.steps[this.steps.length - 1]!, accepted);
       // The schedule at the path itself did not fail: there is nothing to shrink from it.
       if (first && holds) replayMissed = true;
       return holds;
@@ -188,10 +195,9 @@ class Exploration {
       if (replayMissed && !this.halt) this.notes.push(`the schedule at path ${path} did not fail in every run this time: nothing to shrink`);
       return;
     }
-    // Each confirmed failure after the path's own schedule is one more segment of fast-check's path.
     const segments = (details.counterexamplePath ?? path).split(':');
     const depth = path.split(':').length;
-    this.steps.forEach((step, j) => (step.path = segments.slice(0, depth + j).join(':')));
+    for (const [step, acceptedBefore] of depthOf) step.path = segments.slice(0, depth + acceptedBefore).join(':');
   }
 
   /**

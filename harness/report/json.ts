@@ -230,6 +230,18 @@ function checkShape(root: Obj, file: string, version: number): Problem[] {
     if (s.status === 'errored') expect(s, 'error', path, 'object');
     if (s.status === 'passed' || s.status === 'failed') oneOf(s, 'outcome', path, ['passed', 'failed']);
   });
+  // `faultline explore`'s optional section (core/exploration.ts): checked when present.
+  if (root.explorations !== undefined && !Array.isArray(root.explorations)) problem('explorations', `expected an array, got ${describe(root.explorations)}`);
+  if (Array.isArray(root.explorations)) {
+    root.explorations.forEach((e: unknown, i: number) => {
+      const path = `explorations[${i}]`;
+      if (!isObject(e)) return problem(path, `expected an object, got ${describe(e)}`);
+      for (const key of ['scenario', 'file', 'replay'] as const) expect(e, key, path, 'string');
+      for (const key of ['seed', 'runs', 'failures'] as const) expect(e, key, path, 'number');
+      oneOf(e, 'status', path, ['passed', 'failed', 'errored', 'interrupted']);
+      for (const key of ['space', 'shrinkPath', 'flaky', 'notes'] as const) list(e, key, path);
+    });
+  }
   return problems;
 }
 
