@@ -1,7 +1,8 @@
 /** Every benchmark suite, in the order `npm run bench` runs them. */
+import { exploreSuite } from './explore.js';
 import { tcpProxySuite } from './tcp-proxy.js';
 import { udpProxySuite } from './udp-proxy.js';
 import type { BenchSuite } from './types.js';
 import { workloadsSuite } from './workloads.js';
 
-export const suites: BenchSuite[] = [tcpProxySuite, udpProxySuite, workloadsSuite];
+export const suites: BenchSuite[] = [tcpProxySuite, udpProxySuite, workloadsSuite, exploreSuite];
