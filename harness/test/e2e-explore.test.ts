@@ -61,6 +61,34 @@ describe('faultline explore', () => {
     expect(readdirSync(out).some((f) => f.endsWith('.min.yaml'))).toBe(false);
   });
 
+  it('reports a schedule that fails only in some of its runs as flaky, not as a finding (exit 0)', async () => {
+    // The server answers wrongly in its 2nd and 4th starts: the baseline (1st) passes, schedule #0
+    // fails (2nd), and of its confirmation runs the 3rd passes and the 4th fails; #1 and #2 pass.
+    const state = join(scratch.path, 'flaky.state');
+    const file = writeScenario(
+      scratch.path,
+      'flaky.yaml',
+      `
+name: flaky
+timeout: 10s
+targets:
+  app: { command: [python3, ${JSON.stringify(join(SERVERS, 'flaky-line-echo.py'))}, --port, '{tcp_port}', --state-file, ${JSON.stringify(state)}, --fail-runs, '2,4'], tcp: auto }
+proxies: { path: { protocol: tcp, target: app } }
+workloads: { client: { type: tcp-raw, via: path, repeat: 3, requests: [{ send: "ping\\n", expect: "ping\\n" }] } }
+assert: { client: [responses_mismatched_total == 0] }
+explore: { faults: { latency: { latency: 0..5 } }, duration: 10ms..50ms }
+`,
+    );
+    const out = join(scratch.path, 'out-flaky');
+    const run = await faultline(['explore', file, '--runs', '3', '--seed', '5', '--out', out]);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toContain('~ flaky 2 of 3 runs failed, not a finding: latency');
+    expect(run.stdout).toMatch(/✔ PASSED flaky: no schedule failed in 3 of 3 .* · 1 flaky candidate \(not findings\)/);
+    const [exploration] = readResults(out).explorations!;
+    expect(exploration).toMatchObject({ status: 'passed', runs: 6, failures: 0, flaky: [{ phase: 'search', confirmation: { failed: 2, runs: 3 } }] });
+    expect(readFileSync(state, 'utf8')).toBe('6');
+  });
+
   it('exits 2 for invalid input before running anything', async () => {
     const file = writeScenario(scratch.path, 'pass2.yaml', ALWAYS_PASSES.replace('always-passes', 'pass-two'));
     const noProxy = writeScenario(scratch.path, 'no-proxy.yaml', 'name: no-proxy\ntargets: { echo: { builtin: echo } }\nworkloads: { w: { type: tcp-echo, target: echo } }\n');

@@ -133,15 +133,20 @@ export async function runExplore(paths: string[], options: ExploreOptions, io: C
           allocateWorkloadId: () => nextWorkloadId++,
         },
       );
+      let runShown = run;
       if (exploration.minimal) {
         const outFile = join(outDir, `${spec.name}.min.yaml`);
         await writeMinimalFile(spec, exploration, outFile, io.cwd);
         exploration.minimal.file = displayPath(outFile, io.cwd);
-        exploration.minimal.scenarioId = `${exploration.minimal.file}#${minimalScenarioName(spec)}`;
+        // A finding shows the minimal schedule's failing run, named as the minimal file names it.
+        if (run && exploration.status === 'failed') {
+          runShown = asMinimalRun(run, spec, exploration.minimal.file);
+          exploration.minimal.scenarioId = runShown.id;
+        }
       }
       progress.finish(exploration);
       explorations.push(exploration);
-      if (run) shown.push(exploration.minimal && run.status === 'failed' ? asMinimalRun(run, spec, exploration) : run);
+      if (runShown) shown.push(runShown);
     }
   } finally {
     progress.close();
@@ -183,8 +188,7 @@ export function explorationExitCode(exploration: ScenarioExploration): ExitCode 
 }
 
 /** The run of the minimal schedule, named as the minimal file names it, so the report's replay re-runs that file. */
-function asMinimalRun(run: ScenarioResult, spec: ScenarioSpec, exploration: ScenarioExploration): ScenarioResult {
-  const file = exploration.minimal!.file!;
+function asMinimalRun(run: ScenarioResult, spec: ScenarioSpec, file: string): ScenarioResult {
   const name = minimalScenarioName(spec);
   return { ...run, id: `${file}#${name}`, name, file, replay: `npx faultline run ${shellQuote(file)}` };
 }
@@ -199,7 +203,9 @@ async function writeMinimalFile(spec: ScenarioSpec, exploration: ScenarioExplora
     '',
     `Found with fast-check seed ${exploration.seed}${minimal.path ? `, path ${minimal.path}` : ''}: ${exploration.schedulesTried} schedules searched, ${exploration.runs} scenario runs,`,
     `${steps} shrink step${steps === 1 ? '' : 's'}${exploration.shrinkComplete ? '' : ' (shrinking was stopped early: a smaller schedule may exist)'}; the last step failed ${last?.confirmation.failed ?? 0} of ${last?.confirmation.runs ?? 0} runs.`,
-    `The schedule is the last ${minimal.schedule.faults.length} fault${minimal.schedule.faults.length === 1 ? '' : 's'} below; \`seed\` is the failing run's.`,
+    minimal.schedule.faults.length === 0
+      ? "No generated fault: the scenario fails as it is. `seed` is the failing run's."
+      : `The schedule is the last ${minimal.schedule.faults.length} fault${minimal.schedule.faults.length === 1 ? '' : 's'} below; \`seed\` is the failing run's.`,
     '',
     `Reproduce: npx faultline run ${displayPath(outFile, cwd)}`,
     `Replay the exploration: ${exploration.replay}`,
