@@ -183,7 +183,7 @@ class Exploration {
       const first = calls++ === 0;
       if (replayMissed) return true;
       const stepsBefore = this.steps.length;
-      const holds = await this.stillFails(schedule, known, first ? [`replayed from path ${path}`] : undefined);
+      const holds = await this.holdsFor(schedule, known, first ? [`replayed from path ${path}`] : undefined);
       if (!holds && !first) accepted++;
       if (this.steps.length > stepsBefore) depthOf.set(this.steps[this.steps.length - 1]!, accepted);
       // The schedule at the path itself did not fail: there is nothing to shrink from it.
@@ -201,11 +201,11 @@ class Exploration {
   }
 
   /**
-   * The predicate fast-check shrinks with: false when the schedule still fails, confirmed (a new
-   * step of the shrink path, described by `changes` or by its difference from the last step).
-   * Never throws.
+   * The property fast-check shrinks with: whether the scenario passes under `schedule`. False when
+   * it fails, confirmed: a new step of the shrink path, described by `changes` or by its
+   * difference from the last step. Never throws.
    */
-  private async stillFails(schedule: ExploredSchedule, known: Map<string, boolean>, changes?: string[]): Promise<boolean> {
+  private async holdsFor(schedule: ExploredSchedule, known: Map<string, boolean>, changes?: string[]): Promise<boolean> {
     try {
       const key = scheduleKey(schedule);
       let failed = known.get(key);
@@ -300,7 +300,6 @@ class Exploration {
 
   private finish(): ExploreOutcome {
     const minimal = this.steps[this.steps.length - 1];
-    if (this.halt || this.outOfTime) this.shrinkComplete = this.shrinkComplete && minimal !== undefined && !this.halt && !this.outOfTime;
     const status = this.halt?.reason === 'interrupt' ? 'interrupted' : this.halt ? 'errored' : minimal ? 'failed' : 'passed';
     const stoppedBy = this.halt?.reason ?? (this.outOfTime ? 'time' : minimal ? 'shrunk' : 'runs');
     const exploration: ScenarioExploration = {
@@ -321,7 +320,7 @@ class Exploration {
       failures: this.failures,
       meanRunMs: this.runs > 0 ? this.runMsTotal / this.runs : 0,
       shrinkPath: this.steps,
-      shrinkComplete: minimal !== undefined && this.shrinkComplete,
+      shrinkComplete: minimal !== undefined && this.shrinkComplete && !this.halt && !this.outOfTime,
       ...(minimal ? { minimal: { schedule: minimal.schedule, path: minimal.path } } : {}),
       flaky: this.flaky,
       ...(this.halt?.error ? { error: this.halt.error } : {}),
