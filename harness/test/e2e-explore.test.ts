@@ -31,7 +31,7 @@ explore:
 `;
 
 describe('faultline explore', () => {
-  it('exits 0 when the budget runs out without a failure, and writes the exploration', async () => {
+  it('exits 0 when the budget runs out without a failure, and writes the exploration', { timeout: 60_000 }, async () => {
     const file = writeScenario(scratch.path, 'pass.yaml', ALWAYS_PASSES);
     const out = join(scratch.path, 'out-pass');
     const run = await faultline(['explore', file, '--runs', '5', '--seed', '4', '--out', out]);
@@ -49,7 +49,7 @@ describe('faultline explore', () => {
     expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('explore always-passes');
   });
 
-  it('exits 3 when a target cannot start: an environment problem, not a finding', async () => {
+  it('exits 3 when a target cannot start: an environment problem, not a finding', { timeout: 60_000 }, async () => {
     const file = writeScenario(scratch.path, 'broken.yaml', ALWAYS_PASSES.replace('echo: { builtin: echo }', `echo: { command: [python3, ${JSON.stringify(join(SERVERS, 'target-fixture-server.py'))}, --exit, '4'], tcp: auto }`));
     const out = join(scratch.path, 'out-broken');
     const run = await faultline(['explore', file, '--seed', '1', '--out', out]);
@@ -61,7 +61,7 @@ describe('faultline explore', () => {
     expect(readdirSync(out).some((f) => f.endsWith('.min.yaml'))).toBe(false);
   });
 
-  it('reports a schedule that fails only in some of its runs as flaky, not as a finding (exit 0)', async () => {
+  it('reports a schedule that fails only in some of its runs as flaky, not as a finding (exit 0)', { timeout: 60_000 }, async () => {
     // The server answers wrongly in its 2nd and 4th starts: the baseline (1st) passes, schedule #0
     // fails (2nd), and of its confirmation runs the 3rd passes and the 4th fails; #1 and #2 pass.
     const state = join(scratch.path, 'flaky.state');
@@ -89,7 +89,7 @@ explore: { faults: { latency: { latency: 0..5 } }, duration: 10ms..50ms }
     expect(readFileSync(state, 'utf8')).toBe('6');
   });
 
-  it('exits 2 for invalid input before running anything', async () => {
+  it('exits 2 for invalid input before running anything', { timeout: 60_000 }, async () => {
     const file = writeScenario(scratch.path, 'pass2.yaml', ALWAYS_PASSES.replace('always-passes', 'pass-two'));
     const noProxy = writeScenario(scratch.path, 'no-proxy.yaml', 'name: no-proxy\ntargets: { echo: { builtin: echo } }\nworkloads: { w: { type: tcp-echo, target: echo } }\n');
     const bad = writeScenario(scratch.path, 'bad.yaml', ALWAYS_PASSES.replace('name: always-passes', 'name: bad').replace('latency: 0..20', 'latency: 20..0'));
@@ -107,7 +107,7 @@ explore: { faults: { latency: { latency: 0..5 } }, duration: 10ms..50ms }
     expect(existsSync(join(scratch.path, 'out-invalid'))).toBe(false);
   });
 
-  it('exits 130 on SIGINT, writes the partial exploration, and leaves no process behind', async () => {
+  it('exits 130 on SIGINT, writes the partial exploration, and leaves no process behind', { timeout: 60_000 }, async () => {
     const pidFile = join(scratch.path, 'explore.pids');
     const file = writeScenario(
       scratch.path,
