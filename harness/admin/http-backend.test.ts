@@ -7,22 +7,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProxyBackend } from '../core/backend.js';
-import { FaultlineError } from '../core/errors.js';
+import { failure } from '../core/testing/failure.js';
 import type { ProxyInput, ToxicInput } from '../core/spec.js';
 import { FAULTLINE_VERSION } from '../core/version.js';
 import { createEmbeddedProxy, type EmbeddedProxy } from '../proxy/embedded-proxy.js';
 import { startTcpEcho, tcpRoundTrip, type Closable } from '../test/admin-kit.js';
 import { createHttpBackend, FAULTLINE_USER_AGENT, probeAdminApi, TOXIPROXY_TOXICS } from './http-backend.js';
 import { createAdminServer, type AdminServer } from './server.js';
-
-async function failure(promise: Promise<unknown>): Promise<FaultlineError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof FaultlineError)) throw new Error(`expected a FaultlineError, got ${String(error)}`);
-  return error;
-}
 
 describe('against faultline', () => {
   let embedded: EmbeddedProxy;
@@ -46,7 +37,7 @@ describe('against faultline', () => {
 
   it('does every operation of the interface over HTTP', async () => {
     expect(http.kind).toBe('http');
-    expect(http.capabilities).toEqual({ protocols: ['tcp', 'udp'], ledger: true, tcpFaultLevel: 'stream' });
+    expect(http.capabilities).toEqual({ protocols: ['tcp', 'udp'], ledger: true, tcpFaultLevel: 'stream', resetsOpenConnections: true });
     const upstream = `127.0.0.1:${echo.port}`;
     const created = await http.createProxy({ name: 'db', listen: '127.0.0.1:0', upstream });
     expect(created).toMatchObject({ name: 'db', protocol: 'tcp', upstream, enabled: true, toxics: [] });
@@ -164,8 +155,12 @@ describe('against a server that answers as Toxiproxy does', () => {
           goError(res, 400, 'stream was invalid, can be either upstream or downstream');
         } else if (route === 'POST /proxies/db/toxics') {
           goError(res, 400, 'bad request body: json: cannot unmarshal string into Go struct field LatencyToxic.attributes.latency of type int64');
-        } else if (route === 'PATCH /proxies/db/toxics/nope') {
+        } else if (route === 'PATCH /proxies/db/toxics/nope' || route === 'POST /proxies/db/toxics/nope') {
           goError(res, 404, 'toxic not found');
+        } else if (route === 'PATCH /proxies/db') {
+          // Toxiproxy before 2.6 routed only POST here: gorilla/mux's 405, empty body.
+          res.writeHead(405);
+          res.end();
         } else if (route === 'POST /proxies/db') {
           res.writeHead(200, { 'Content-Type': 'application/json' });
           res.end(JSON.stringify({ ...proxyJson, enabled: false }));
@@ -191,8 +186,17 @@ describe('against a server that answers as Toxiproxy does', () => {
     expect(await probeAdminApi(url)).toEqual({ flavor: 'toxiproxy', version: '2.12.0' });
     const backend = createHttpBackend({ url, flavor: 'toxiproxy' });
     expect(backend.kind).toBe('toxiproxy');
-    expect(backend.capabilities).toEqual({ protocols: ['tcp'], ledger: false, tcpFaultLevel: 'stream', toxics: { tcp: TOXIPROXY_TOXICS } });
+    expect(backend.capabilities).toEqual({ protocols: ['tcp'], ledger: false, tcpFaultLevel: 'stream', toxics: { tcp: TOXIPROXY_TOXICS }, resetsOpenConnections: false });
     expect(await backend.ledger('db')).toBeUndefined();
+  });
+
+  it('refuses a UDP proxy itself, which Toxiproxy would create as a TCP one, without asking it', async () => {
+    const backend = createHttpBackend({ url, flavor: 'toxiproxy' });
+    const error = await failure(backend.createProxy({ name: 'dns', protocol: 'udp', listen: '127.0.0.1:0', upstream: '127.0.0.1:53' }));
+    expect(error.code).toBe('ENVIRONMENT');
+    expect(error.message).toBe(`proxy "dns" is UDP, and the toxiproxy server at ${url} proxies TCP only`);
+    expect((await failure(backend.populate([{ name: 'dns', protocol: 'udp', upstream: '127.0.0.1:53' }]))).code).toBe('ENVIRONMENT');
+    expect(seen).toEqual([]);
   });
 
   it('reads its JSON: no protocol means tcp, toxics null means none, the stray Logger is ignored', async () => {
@@ -226,13 +230,15 @@ describe('against a server that answers as Toxiproxy does', () => {
     }
   });
 
-  it("uses the Go client's methods and a non-browser User-Agent", async () => {
+  it('updates with PATCH, falls back to POST for good where a server answers 405 (Toxiproxy before 2.6), and sends a non-browser User-Agent', async () => {
     const backend = createHttpBackend({ url, flavor: 'toxiproxy' });
+    expect((await backend.updateProxy('db', { enabled: false })).enabled).toBe(false);
     await backend.updateProxy('db', { enabled: false });
-    await backend.updateToxic('db', 'nope', { toxicity: 0.5 }).catch(() => undefined);
+    expect((await failure(backend.updateToxic('db', 'nope', { toxicity: 0.5 }))).code).toBe('NOT_FOUND');
     await backend.deleteProxy('db');
-    expect(seen.map((r) => `${r.method} ${r.url}`)).toEqual(['POST /proxies/db', 'PATCH /proxies/db/toxics/nope', 'DELETE /proxies/db']);
+    expect(seen.map((r) => `${r.method} ${r.url}`)).toEqual(['PATCH /proxies/db', 'POST /proxies/db', 'POST /proxies/db', 'POST /proxies/db/toxics/nope', 'DELETE /proxies/db']);
     expect(seen[0]!.body).toBe('{"enabled":false}');
+    expect(seen[1]!.body).toBe('{"enabled":false}');
     for (const r of seen) expect(r.userAgent).toBe(FAULTLINE_USER_AGENT);
     expect(FAULTLINE_USER_AGENT).toBe(`faultline/${FAULTLINE_VERSION}`);
   });

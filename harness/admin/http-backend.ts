@@ -9,13 +9,13 @@
  *                        500 "address already in use" ADDRESS_IN_USE, …
  *   nobody listening ──▶ UNREACHABLE naming the URL
  *
- * It uses the methods Toxiproxy's own Go client uses (POST to update a proxy, PATCH a toxic),
- * so every 2.x server accepts them.
+ * Updates use PATCH, which Toxiproxy has taken for proxies since 2.6 and wants (it logs POST as
+ * deprecated); a server that answers PATCH with 405 (an older Toxiproxy) gets POST from then on.
  */
 import type { BackendCapabilities, ProxyBackend } from '../core/backend.js';
 import { ERROR_CATALOG, FaultlineError, type ErrorCode, type Problem } from '../core/errors.js';
 import type { ProxyLedger } from '../core/ledger.js';
-import type { ProxyInput, ProxyPatch, ProxyState, ToxicInput, ToxicPatch, ToxicSpec } from '../core/spec.js';
+import { PROTOCOLS, type ProxyInput, type ProxyPatch, type ProxyState, type ToxicInput, type ToxicPatch, type ToxicSpec } from '../core/spec.js';
 import { FAULTLINE_VERSION } from '../core/version.js';
 import { proxyFromJson, toxicFromJson } from './wire-json.js';
 
@@ -37,8 +37,10 @@ export const FAULTLINE_USER_AGENT = `faultline/${FAULTLINE_VERSION}`;
 export const TOXIPROXY_TOXICS = ['noop', 'latency', 'bandwidth', 'slow_close', 'timeout', 'reset_peer', 'slicer', 'limit_data'] as const;
 
 const CAPABILITIES: Record<AdminApiFlavor, BackendCapabilities> = {
-  faultline: { protocols: ['tcp', 'udp'], ledger: true, tcpFaultLevel: 'stream' },
-  toxiproxy: { protocols: ['tcp'], ledger: false, tcpFaultLevel: 'stream', toxics: { tcp: TOXIPROXY_TOXICS } },
+  faultline: { protocols: ['tcp', 'udp'], ledger: true, tcpFaultLevel: 'stream', resetsOpenConnections: true },
+  // reset_peer's RST needs SO_LINGER 0, which Toxiproxy sets only when it creates a connection's
+  // link with the toxic already there: connections open when it is added end with a FIN.
+  toxiproxy: { protocols: ['tcp'], ledger: false, tcpFaultLevel: 'stream', toxics: { tcp: TOXIPROXY_TOXICS }, resetsOpenConnections: false },
 };
 
 export function createHttpBackend(options: HttpBackendOptions): ProxyBackend {
@@ -46,19 +48,30 @@ export function createHttpBackend(options: HttpBackendOptions): ProxyBackend {
   const client = new AdminClient(options.url, options.timeoutMs ?? 30_000);
   /** Names this backend created, so close() deletes exactly those. */
   const created = new Set<string>();
+  const capabilities = CAPABILITIES[flavor];
+  /** Toxiproxy ignores `protocol`: it would make a TCP proxy of a UDP one, so that is refused here. */
+  const checkProtocol = (input: ProxyInput) => {
+    const protocol = PROTOCOLS.find((known) => known === input?.protocol);
+    if (protocol === undefined || capabilities.protocols.includes(protocol)) return; // unknown ones are the server's to reject
+    throw new FaultlineError('ENVIRONMENT', `proxy ${JSON.stringify(input.name)} is ${protocol.toUpperCase()}, and the toxiproxy server at ${client.url} proxies TCP only`, {
+      hint: 'use the embedded proxy or a `faultline proxy` server for UDP',
+    });
+  };
   const p = (name: string) => `/proxies/${encodeURIComponent(name)}`;
   const t = (proxy: string, toxic: string) => `${p(proxy)}/toxics/${encodeURIComponent(toxic)}`;
 
   return {
     kind: flavor === 'faultline' ? 'http' : 'toxiproxy',
-    capabilities: CAPABILITIES[flavor],
+    capabilities,
 
     async createProxy(input: ProxyInput): Promise<ProxyState> {
+      checkProtocol(input);
       const state = proxyFromJson(await client.request('POST', '/proxies', input));
       created.add(state.name);
       return state;
     },
     async populate(inputs: ProxyInput[]): Promise<ProxyState[]> {
+      if (Array.isArray(inputs)) inputs.forEach(checkProtocol);
       const body = (await client.request('POST', '/populate', inputs)) as { proxies?: unknown };
       const states = (Array.isArray(body?.proxies) ? body.proxies : []).map(proxyFromJson);
       for (const state of states) created.add(state.name);
@@ -73,7 +86,7 @@ export function createHttpBackend(options: HttpBackendOptions): ProxyBackend {
       return Object.values(body as Record<string, unknown>).map(proxyFromJson);
     },
     async updateProxy(name: string, patch: ProxyPatch): Promise<ProxyState> {
-      return proxyFromJson(await client.request('POST', p(name), patch));
+      return proxyFromJson(await client.update(p(name), patch));
     },
     async deleteProxy(name: string): Promise<void> {
       await client.request('DELETE', p(name));
@@ -86,7 +99,7 @@ export function createHttpBackend(options: HttpBackendOptions): ProxyBackend {
       return toxicFromJson(await client.request('GET', t(proxy, toxic)));
     },
     async updateToxic(proxy: string, toxic: string, patch: ToxicPatch): Promise<ToxicSpec> {
-      return toxicFromJson(await client.request('PATCH', t(proxy, toxic), patch));
+      return toxicFromJson(await client.update(t(proxy, toxic), patch));
     },
     async removeToxic(proxy: string, toxic: string): Promise<void> {
       await client.request('DELETE', t(proxy, toxic));
@@ -95,8 +108,9 @@ export function createHttpBackend(options: HttpBackendOptions): ProxyBackend {
       await client.request('POST', '/reset');
     },
     async ledger(proxy: string): Promise<ProxyLedger | undefined> {
-      const result = await client.request('GET', `${p(proxy)}/ledger`, undefined, { missingRoute: 'undefined' });
-      return result === undefined ? undefined : (result as ProxyLedger);
+      // A route the server does not have (Toxiproxy has no ledger) is gorilla/mux's plain-text 404.
+      const answer = await client.exchange('GET', `${p(proxy)}/ledger`, undefined, (status, text) => status === 404 && !looksLikeJson(text));
+      return answer.status === 404 ? undefined : (answer.body as ProxyLedger);
     },
     async close(): Promise<void> {
       // Best effort: a proxy someone else deleted, or a server that is gone, has nothing to release.
@@ -121,8 +135,13 @@ export async function probeAdminApi(url: string, timeoutMs = 5_000): Promise<{ f
   };
 }
 
+/** Whether an error status is an answer the caller handles itself (`exchange` then returns it, body undefined). */
+type Tolerated = (status: number, text: string) => boolean;
+
 class AdminClient {
   readonly url: string;
+  /** PATCH until the server answers it with 405 Method Not Allowed. */
+  private updateMethod: 'PATCH' | 'POST' = 'PATCH';
 
   constructor(
     url: string,
@@ -132,16 +151,21 @@ class AdminClient {
   }
 
   /** Sends a request and returns the parsed JSON body (undefined when empty). */
-  async request(method: string, path: string, body?: unknown, options: { missingRoute?: 'undefined' } = {}): Promise<unknown> {
-    return (await this.exchange(method, path, body, options)).body;
+  async request(method: string, path: string, body?: unknown): Promise<unknown> {
+    return (await this.exchange(method, path, body)).body;
   }
 
-  async exchange(
-    method: string,
-    path: string,
-    body?: unknown,
-    options: { missingRoute?: 'undefined' } = {},
-  ): Promise<{ body: unknown; headers: Headers }> {
+  /** A partial update, with PATCH where the server has it (see the header comment). */
+  async update(path: string, body: unknown): Promise<unknown> {
+    if (this.updateMethod === 'PATCH') {
+      const answer = await this.exchange('PATCH', path, body, (status) => status === 405);
+      if (answer.status !== 405) return answer.body;
+      this.updateMethod = 'POST';
+    }
+    return this.request('POST', path, body);
+  }
+
+  async exchange(method: string, path: string, body?: unknown, tolerated?: Tolerated): Promise<{ body: unknown; headers: Headers; status: number }> {
     const target = `${this.url}${path}`;
     let response: Response;
     try {
@@ -160,16 +184,14 @@ class AdminClient {
     } catch (error) {
       throw unreachable(this.url, method, path, error, this.timeoutMs);
     }
+    const { status, headers } = response;
     if (!response.ok) {
-      // A route the server does not have (Toxiproxy has no ledger): gorilla/mux's plain-text 404.
-      if (options.missingRoute === 'undefined' && response.status === 404 && !looksLikeJson(text)) {
-        return { body: undefined, headers: response.headers };
-      }
-      throw httpError(this.url, method, path, response.status, text);
+      if (tolerated?.(status, text)) return { body: undefined, headers, status };
+      throw httpError(this.url, method, path, status, text);
     }
-    if (text.trim() === '') return { body: undefined, headers: response.headers };
+    if (text.trim() === '') return { body: undefined, headers, status };
     try {
-      return { body: JSON.parse(text), headers: response.headers };
+      return { body: JSON.parse(text), headers, status };
     } catch {
       throw new Error(`${method} ${this.url}${path} answered ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`);
     }

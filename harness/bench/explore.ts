@@ -121,7 +121,7 @@ export const exploreSuite: BenchSuite = {
 };
 
 async function explore(spec: ScenarioSpec, runs: number, parallel: number): Promise<ScenarioExploration> {
-  const { exploration } = await exploreScenario({ spec, seed: 7, runs, confirm: 3, parallel, id: spec.name, file: spec.file, replay: () => '' }, deps());
+  const { exploration } = await exploreScenario({ spec, seed: 7, runs, confirm: 3, parallel, id: spec.name, file: spec.name, replay: () => '' }, deps());
   if (exploration.status !== 'passed') throw new Error(`the benchmark's exploration did not pass: ${exploration.status}`);
   return exploration;
 }

@@ -25,8 +25,8 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-export async function startChild(module: URL, env: Record<string, string> = {}): Promise<Child> {
-  const child = fork(fileURLToPath(module), [], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+export async function startChild(module: URL, env: Record<string, string> = {}, execArgv: string[] = []): Promise<Child> {
+  const child = fork(fileURLToPath(module), [], { env: { ...process.env, ...env }, execArgv: [...process.execArgv, ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let nextId = 0;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   child.on('message', (reply: Reply) => {

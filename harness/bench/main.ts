@@ -1,6 +1,7 @@
 /**
  * `npm run bench [-- --quick] [-- suite…]`: runs the benchmark suites one after another (never in
  * parallel: they would measure each other), prints a table, and saves JSON under reports/bench/.
+ * The soak suite (minutes) runs only when named: `npm run bench -- soak`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release } from 'node:os';
@@ -11,7 +12,7 @@ import type { BenchSuiteResult } from './types.js';
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const only = args.filter((a) => !a.startsWith('--'));
-const selected = only.length > 0 ? suites.filter((s) => only.includes(s.name)) : suites;
+const selected = only.length > 0 ? suites.filter((s) => only.includes(s.name)) : suites.filter((s) => !s.onlyWhenNamed);
 if (only.length > 0 && selected.length !== only.length) {
   const known = suites.map((s) => s.name).join(', ');
   process.stderr.write(`bench: unknown suite in ${only.join(', ')}; known: ${known}\n`);

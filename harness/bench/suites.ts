@@ -2,7 +2,9 @@
 import { exploreSuite } from './explore.js';
 import { tcpProxySuite } from './tcp-proxy.js';
 import { udpProxySuite } from './udp-proxy.js';
+import { soakSuite } from './soak.js';
 import type { BenchSuite } from './types.js';
+import { wireSuite } from './wire.js';
 import { workloadsSuite } from './workloads.js';
 
-export const suites: BenchSuite[] = [tcpProxySuite, udpProxySuite, workloadsSuite, exploreSuite];
+export const suites: BenchSuite[] = [tcpProxySuite, udpProxySuite, workloadsSuite, wireSuite, soakSuite, exploreSuite];

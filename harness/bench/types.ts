@@ -34,5 +34,7 @@ export interface BenchContext {
 
 export interface BenchSuite {
   name: string;
+  /** Runs only when asked for by name (`npm run bench -- soak`), not in a plain `npm run bench`. */
+  onlyWhenNamed?: boolean;
   run(ctx: BenchContext): Promise<BenchSuiteResult>;
 }

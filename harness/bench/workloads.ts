@@ -27,7 +27,6 @@
  * before and after goes into the notes: on a shared 2-core machine, whether the sink's worker
  * thread gets the second core decides the ratio.
  */
-import { spawn } from 'node:child_process';
 import { connect, createServer, type Socket } from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +34,7 @@ import { Worker } from 'node:worker_threads';
 import { systemClock } from '../core/clock.js';
 import { createRng } from '../core/rng.js';
 import type { WorkloadResult } from '../core/result.js';
+import { TargetProcess } from '../target/target-process.js';
 import type { WorkloadContext } from '../workload/context.js';
 import { createSinkServer, DEFAULT_SINK_THREADS, type SinkServer } from '../workload/servers/sink-server.js';
 import type { WorkloadCommon } from '../workload/spec.js';
@@ -237,18 +237,15 @@ async function tcpThroughput(ctx: BenchContext, frameBytes: number, sink: SinkSe
  */
 async function tcpThroughputSinkElsewhere(ctx: BenchContext): Promise<Part> {
   const bytes = (ctx.quick ? 64 : 256) * 1024 * 1024;
-  const child = spawn(process.execPath, [fileURLToPath(new URL('../cli/main.js', import.meta.url)), 'serve', 'sink', '--tcp', '0'], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  // Under the target supervisor, like a command target: it dies with the bench, however that ends.
+  const child = new TargetProcess([process.execPath, fileURLToPath(new URL('../cli/main.js', import.meta.url)), 'serve', 'sink', '--tcp', '0'], { cwd: process.cwd(), env: process.env }, systemClock);
   try {
     const port = await new Promise<number>((resolve, reject) => {
-      let out = '';
-      child.stdout!.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const match = /listening on tcp [^\s]+:(\d+)/.exec(out);
+      child.onLine((line) => {
+        const match = /listening on tcp [^\s]+:(\d+)/.exec(line);
         if (match) resolve(Number(match[1]));
       });
-      child.once('exit', (code) => reject(new Error(`faultline serve sink exited (${code})`)));
+      void child.exited.then((exit) => reject(new Error(`faultline serve sink exited (${exit.exitCode ?? exit.signal})`)));
     });
     const plain: number[] = [];
     const framed: number[] = [];
@@ -276,8 +273,7 @@ async function tcpThroughputSinkElsewhere(ctx: BenchContext): Promise<Part> {
       notes: [],
     };
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(undefined)));
+    await child.stop();
   }
 }
 

@@ -3,6 +3,7 @@
  * cleanup runs exits immediately with 130.
  */
 import { ExitCode } from '../core/errors.js';
+import { flushStream } from './flush.js';
 import { runCli } from './program.js';
 
 const controller = new AbortController();
@@ -41,9 +42,5 @@ const code = await runCli(process.argv.slice(2), {
 const exitCode = controller.signal.aborted && code === ExitCode.ok && !interruptHandled ? ExitCode.interrupted : code;
 // Exit explicitly once output is flushed: commands close what they opened, but a stray handle in
 // a user's target must never keep CI waiting.
-await Promise.all([flush(process.stdout), flush(process.stderr)]);
+await Promise.all([flushStream(process.stdout), flushStream(process.stderr)]);
 process.exit(exitCode);
-
-function flush(stream: NodeJS.WriteStream): Promise<void> {
-  return new Promise((resolve) => (stream.writableNeedDrain ? stream.once('drain', () => resolve()) : resolve()));
-}

@@ -1,6 +1,12 @@
 /**
  * `host:port` addresses as Toxiproxy writes them, including bracketed IPv6 (`[::1]:8474`).
+ *
+ * The host is checked here, before anything resolves it: an IP literal, or a host name as
+ * RFC 1123 allows it (letters, digits and hyphens in dot-separated labels of at most 63, 253 in
+ * all). Text that is neither — `[]`, `256.1.1.1`, a name with spaces or a megabyte long — is not
+ * an address, so it is the user's mistake (400, exit 2), not a failed DNS lookup (500, exit 3).
  */
+import { isIP, isIPv6 } from 'node:net';
 
 export interface HostPort {
   host: string;
@@ -18,12 +24,26 @@ const PLAIN = /^([^:\s]*):(\d+)$/;
  * Returns undefined when the text is not an address, so callers report it with their own location.
  */
 export function parseHostPort(text: string): HostPort | undefined {
-  const match = BRACKETED.exec(text) ?? PLAIN.exec(text);
+  const bracketed = BRACKETED.exec(text);
+  const match = bracketed ?? PLAIN.exec(text);
   if (!match) return undefined;
   const port = Number(match[2]);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) return undefined;
   const host = match[1] === '' ? '127.0.0.1' : match[1]!;
+  if (bracketed ? !isIPv6(host) : !isHostName(host)) return undefined;
   return { host: host === 'localhost' ? '127.0.0.1' : host, port };
+}
+
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+
+/**
+ * Whether `host` is an IP address or a well-formed host name. Dotted digits must be an IPv4
+ * address (`256.1.1.1` is not a name that happens to be numeric).
+ */
+export function isHostName(host: string): boolean {
+  if (isIP(host) !== 0) return true;
+  if (/^[\d.]+$/.test(host)) return false;
+  return HOSTNAME.test(host);
 }
 
 /** Formats an address, bracketing IPv6 hosts. */

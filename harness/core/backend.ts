@@ -17,6 +17,12 @@ export interface BackendCapabilities {
   tcpFaultLevel: 'stream' | 'segment';
   /** The toxic types it has per protocol; absent: every type faultline has. Toxiproxy lacks faultline's own (TCP `loss`). */
   toxics?: Partial<Record<Protocol, readonly string[]>>;
+  /**
+   * Whether a toxic that resets connections (its effects say `reset: true`) also resets the
+   * connections already open when it is added. Toxiproxy's `reset_peer` does not: it arms the RST
+   * (SO_LINGER 0) only on connections opened after it, so open ones end with a clean FIN.
+   */
+  resetsOpenConnections: boolean;
 }
 
 export interface ProxyBackend {

@@ -42,6 +42,25 @@ describe('ManualClock', () => {
 });
 
 describe('SystemClock', () => {
+  it('waits for deadlines beyond what one Node timer can (2^31−1 ms) without firing or spinning', async () => {
+    // Node fires a longer timer after 1 ms with a TimeoutOverflowWarning; re-armed each time,
+    // that was a warning and a wake-up every millisecond for as long as the deadline was pending.
+    const clock = new SystemClock();
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    let fired = false;
+    const timer = clock.scheduleAt(clock.now() + 3e9, () => (fired = true));
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      expect(fired).toBe(false);
+      expect(warnings).not.toContain('TimeoutOverflowWarning');
+    } finally {
+      timer.cancel();
+      process.off('warning', onWarning);
+    }
+  });
+
   it('never fires early and is within a few ms of the deadline', async () => {
     const clock = new SystemClock();
     const lateness: number[] = [];

@@ -192,11 +192,12 @@ export class SystemClock extends BaseClock {
     if (this.coarseTimer !== null && this.coarseAt <= wakeAt) return;
     this.clearCoarse();
     this.coarseAt = wakeAt;
+    // Node fires a timer longer than 2^31−1 ms at once (with a warning): wake at the limit and arm again.
     this.coarseTimer = setTimeout(() => {
       this.coarseTimer = null;
       this.coarseAt = Infinity;
       this.startPolling();
-    }, delay);
+    }, Math.min(delay, MAX_TIMER_MS));
   }
 
   private clearCoarse(): void {
@@ -239,6 +240,9 @@ export class SystemClock extends BaseClock {
     this.arm();
   };
 }
+
+/** The longest delay a Node timer can wait, ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The process-wide real clock. Share it: one scheduler serves every waiter. */
 export const systemClock: Clock = new SystemClock();

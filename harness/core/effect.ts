@@ -35,8 +35,11 @@ export type ToxicEffect =
   | { kind: 'delay'; latencyMs: number; jitterMs: number }
   /** Limits throughput, per TCP connection or per UDP direction. */
   | { kind: 'rate-limit'; bytesPerSec: number; per: 'connection' | 'direction' }
-  /** TCP: closes, resets or starves connections, so how much of a workload gets through is not predictable. */
-  | { kind: 'connection-loss'; how: string }
+  /**
+   * TCP: closes, resets or starves connections, so how much of a workload gets through is not
+   * predictable. `reset`: it ends them with an RST (peers see ECONNRESET), not a FIN.
+   */
+  | { kind: 'connection-loss'; how: string; reset: boolean }
   /** TCP (stream-level emulation): holds segments back for an emulated retransmission timeout; never loses them. */
   | ({ kind: 'retransmit'; burst: number } & CountedEffect);
 

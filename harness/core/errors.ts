@@ -48,6 +48,12 @@ export const ERROR_CATALOG = {
   ALREADY_EXISTS: { exit: 2, http: 409 },
   /** A request body larger than the admin API accepts. */
   BODY_TOO_LARGE: { exit: 2, http: 413 },
+  /** An HTTP request the admin API cannot parse (bad request line, header or framing). */
+  MALFORMED_REQUEST: { exit: 2, http: 400 },
+  /** An HTTP request line and headers larger than the admin API accepts. */
+  HEADERS_TOO_LARGE: { exit: 2, http: 431 },
+  /** A client that did not send its whole request in time. */
+  REQUEST_TIMEOUT: { exit: 2, http: 408 },
   // ── environment (exit 3) ─────────────────────────────────────────────────
   /** A listen address is already taken by another socket. */
   ADDRESS_IN_USE: { exit: 3, http: 500 },
@@ -65,6 +71,9 @@ export const ERROR_CATALOG = {
 } as const satisfies Record<string, CatalogEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+/** Every error code, in the catalog's order. */
+export const ERROR_CODES = Object.keys(ERROR_CATALOG) as readonly ErrorCode[];
 
 /** Where in the user's input a problem is: a file position and/or a field path. */
 export interface Location {

@@ -234,9 +234,10 @@ export interface TargetOutput {
 
 /** What every scenario result holds, whatever its status. */
 export interface ScenarioResultBase {
-  /** Unique in a run: `<file>#<name>`. */
+  /** Unique in a run: `<file>#<name>`, or the name of a scenario written in code. */
   id: string;
   name: string;
+  /** The scenario's file, relative to where the run started; absent for a scenario written in code (the library's `run()`). */
   file?: string;
   description?: string;
   tags: string[];
@@ -246,7 +247,11 @@ export interface ScenarioResultBase {
   backend: string;
   startedAt: string;
   durationMs: number;
-  /** The exact command that re-runs this scenario with the same seed. */
+  /**
+   * How to re-run this scenario as it ran: the `faultline run` command with the seed (and the
+   * backend and timeout override, when the run had them), or for one written in code the `run()`
+   * call's options.
+   */
   replay: string;
   /** What was measured, also when the scenario errored or was interrupted part-way. */
   workloads: WorkloadResult[];

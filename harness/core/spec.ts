@@ -10,6 +10,18 @@ export const PROTOCOLS: readonly Protocol[] = ['tcp', 'udp'];
 export type Direction = 'upstream' | 'downstream';
 export const DIRECTIONS: readonly Direction[] = ['upstream', 'downstream'];
 
+/**
+ * Longest proxy or toxic name, in characters. Toxiproxy has no limit; a name is repeated in every
+ * `/metrics` series, log line and ledger, so one 1 MB name made every scrape 17 MB and stalled the
+ * event loop for a quarter of a second. Scenario names of targets, proxies and workloads share it.
+ */
+export const MAX_NAME_LENGTH = 256;
+
+/** Why `name` is too long to be a proxy or toxic name, or undefined. */
+export function nameLengthProblem(name: string): string | undefined {
+  return name.length > MAX_NAME_LENGTH ? `name is too long: ${name.length} characters, at most ${MAX_NAME_LENGTH}` : undefined;
+}
+
 /** A toxic as stored and reported: every field resolved, attributes validated with defaults filled. */
 export interface ToxicSpec {
   /** Unique across both directions of one proxy. Default `<type>_<stream>`. */

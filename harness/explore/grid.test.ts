@@ -15,7 +15,8 @@ describe('gridValues', () => {
     expect(gridValues({ min: 100, max: 400, scale: 'log' })).toEqual([100, 200, 400]);
   });
 
-  it('never takes an exclusive lower bound', () => {
+  it('never takes an exclusive lower bound, nor on a log scale one far below the top decades', () => {
+    expect(gridValues({ min: 0.001, max: 100_000, scale: 'log' })).toEqual([100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000]);
     expect(gridValues({ min: 0, max: 100_000, minExclusive: true, scale: 'log' })).toEqual([100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000]);
     expect(gridValues({ min: 0, max: 1, minExclusive: true, scale: 'linear' })[0]).toBe(0.1);
   });

@@ -7,8 +7,9 @@
  *   linear: about 10 even steps of 1, 2 or 5 × 10ⁿ        0..0.3   → 0, 0.05, 0.1, …, 0.25, 0.3
  *   log:    1, 2, 5 × 10ⁿ over the top three decades     0..500   → 0, 0.5, 1, 2, 5, 10, …, 200, 500
  *
- * The ends of the range are always on the grid (a `min` the file wrote, the top the search may
- * reach), except an exclusive lower bound (a bandwidth `rate` above 0), which never is.
+ * The ends of the range are on the grid (a `min` the file wrote, the top the search may reach),
+ * except an exclusive lower bound, which never is, and on a log scale a lower bound more than
+ * three decades under the top (other than 0).
  */
 
 export interface GridRange {
@@ -30,13 +31,15 @@ export function gridValues(range: GridRange): number[] {
   const { min, max } = range;
   if (!(min <= max)) throw new RangeError(`grid range ${min}..${max} goes down`);
   const values = new Set<number>();
-  if (!range.minExclusive) values.add(min);
+  // A log range reaches three decades below its top: a lower bound far under that (a bandwidth
+  // floor of one byte per second) is not a value worth a run; 0 always is (no fault at all).
+  const floor = range.scale === 'log' ? max / 10 ** LOG_DECADES : -Infinity;
+  if (!range.minExclusive && (min >= floor || min === 0 || min === max)) values.add(min);
   const inside = (v: number) => v > min && v < max && (!range.integer || Number.isInteger(v));
   if (range.scale === 'linear') {
     const step = Math.max(range.integer ? 1 : 0, niceStep((max - min) / LINEAR_STEPS));
     for (let k = Math.floor(min / step) + 1; step > 0 && k * step < max; k++) values.add(round(k * step));
   } else {
-    const floor = max / 10 ** LOG_DECADES;
     for (let exponent = Math.floor(Math.log10(floor)); 10 ** exponent < max; exponent++) {
       for (const mantissa of [1, 2, 5]) {
         const v = round(mantissa * 10 ** exponent);

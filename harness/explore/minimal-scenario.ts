@@ -17,8 +17,11 @@ import type { ExploredFault, ExploredSchedule } from '../core/exploration.js';
 import { SCENARIO_KEYS } from '../scenario/scenario-keys.js';
 import type { ScenarioSpec } from '../scenario/spec.js';
 
+/** A scenario loaded from a file (one written in code has no file to start a minimal one from). */
+export type FileScenarioSpec = ScenarioSpec & { file: string };
+
 export interface MinimalScenarioInput {
-  spec: ScenarioSpec;
+  spec: FileScenarioSpec;
   /** The text of the scenario's file (spec.file). */
   sourceText: string;
   schedule: ExploredSchedule;

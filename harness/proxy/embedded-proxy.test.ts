@@ -1,6 +1,13 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FaultlineError } from '../core/errors.js';
+import { MAX_NAME_LENGTH } from '../core/spec.js';
 import { createEmbeddedProxy, PopulateError, type EmbeddedProxy } from './embedded-proxy.js';
+import { RETIRED_TOXIC_CAPACITY } from './ledger-recorder.js';
+import { defaultListenBacklog } from './listen-backlog.js';
 import { connectClient, startTestServer, tryConnect, type TestServer } from './testing/tcp-test-kit.js';
 
 let proxy: EmbeddedProxy;
@@ -11,6 +18,27 @@ async function server(): Promise<TestServer> {
   servers.push(s);
   return s;
 }
+
+/**
+ * A client for the backlog test, in a process of its own: opens N connections to PORT at once,
+ * waits 300 ms, and writes to FILE how many the kernel has established (client side, from
+ * /proc/net/tcp), while the proxy's process accepts none.
+ */
+const BURST_CLIENT = `
+const [port, n, file] = process.argv.slice(1);
+const net = require('node:net');
+const fs = require('node:fs');
+const sockets = [];
+for (let i = 0; i < Number(n); i++) sockets.push(net.connect({ host: '127.0.0.1', port: Number(port) }).on('error', () => {}));
+setTimeout(() => {
+  const hex = Number(port).toString(16).toUpperCase().padStart(4, '0');
+  const established = fs.readFileSync('/proc/net/tcp', 'utf8').split('\\n').slice(1)
+    .map((line) => line.trim().split(/\\s+/))
+    .filter((f) => f[2] && f[2].endsWith(':' + hex) && f[3] === '01').length;
+  fs.writeFileSync(file + '.tmp', String(established));
+  fs.renameSync(file + '.tmp', file);
+}, 300);
+`;
 
 function portOf(listen: string): number {
   return Number(listen.slice(listen.lastIndexOf(':') + 1));
@@ -99,6 +127,72 @@ describe('embedded proxy registry', () => {
     const error = await rejection(proxy.createProxy({ name: 'p', listen: '192.0.2.1:0', upstream: '127.0.0.1:9' }));
     expect(error.code).toBe('ADDRESS_UNAVAILABLE');
     expect(error.message).toBe('listen 192.0.2.1:0: cannot bind (EADDRNOTAVAIL)');
+  });
+
+  it('accepts a burst of 2,000 simultaneous connections: the listen backlog is the kernel\'s, not Node\'s 511', async () => {
+    // With Node's default backlog the kernel completed 512 of them and dropped the rest's SYNs,
+    // which came back only after the 1 s retransmission timeout, or were reset. Counted without
+    // a clock: a child process opens the connections while this process, the proxy's, is blocked
+    // and accepts none, and reads from /proc/net/tcp how many the kernel completed.
+    proxy = createEmbeddedProxy({ seed: 1 });
+    const n = Math.min(2000, defaultListenBacklog());
+    const state = await proxy.createProxy({ name: 'p', listen: '127.0.0.1:0', upstream: '127.0.0.1:9' });
+    const report = join(mkdtempSync(join(tmpdir(), 'faultline-backlog-')), 'established');
+    const client = spawn(process.execPath, ['-e', BURST_CLIENT, String(portOf(state.listen)), String(n), report], { stdio: 'ignore' });
+    try {
+      // Blocked on purpose, until the client has counted (at most 20 s).
+      for (const started = Date.now(); !existsSync(report) && Date.now() - started < 20_000; ) {
+        // nothing: no accept may run meanwhile
+      }
+      expect(Number(readFileSync(report, 'utf8'))).toBe(n);
+      for (let i = 0; i < 500 && ((await proxy.ledger('p')).counters.connections_accepted ?? 0) < n; i++) await new Promise((r) => setTimeout(r, 20));
+      expect((await proxy.ledger('p')).counters.connections_accepted).toBe(n);
+    } finally {
+      client.kill('SIGKILL');
+      rmSync(dirname(report), { recursive: true, force: true });
+    }
+  });
+
+  it('limits name lengths, and refuses addresses that are not addresses before any lookup', async () => {
+    proxy = createEmbeddedProxy();
+    const long = 'x'.repeat(MAX_NAME_LENGTH + 1);
+    const tooLong = await rejection(proxy.createProxy({ name: long, listen: ':0', upstream: '127.0.0.1:1' }));
+    expect([tooLong.code, tooLong.message]).toEqual(['INVALID_INPUT', `name is too long: ${MAX_NAME_LENGTH + 1} characters, at most ${MAX_NAME_LENGTH}`]);
+    await proxy.createProxy({ name: 'x'.repeat(MAX_NAME_LENGTH), listen: ':0', upstream: '127.0.0.1:1', enabled: false });
+    await proxy.createProxy({ name: 'p', listen: ':0', upstream: '127.0.0.1:1', enabled: false });
+    const toxicName = await rejection(proxy.addToxic('p', { name: long, type: 'noop' }));
+    expect([toxicName.code, toxicName.problems[0]?.message]).toEqual(['INVALID_TOXIC_ATTRIBUTE', `name is too long: ${MAX_NAME_LENGTH + 1} characters, at most ${MAX_NAME_LENGTH}`]);
+    // Each of these went to DNS and came back 500 (ADDRESS_UNAVAILABLE), or was stored as is.
+    for (const address of ['[]:0', '256.1.1.1:0', '1.2.3:0', '[::1:0', '[127.0.0.1x]:0', 'a..b:0', '-a:0', `${'a'.repeat(300)}:0`, 'exa mple:0']) {
+      const error = await rejection(proxy.createProxy({ name: 'q', listen: address, upstream: '127.0.0.1:1' }));
+      expect([address, error.code, error.httpStatus]).toEqual([address, 'INVALID_INPUT', 400]);
+      const upstream = await rejection(proxy.createProxy({ name: 'q', listen: ':0', upstream: address.replace(/:0$/, ':80') }));
+      expect([address, upstream.code]).toEqual([address, 'INVALID_INPUT']);
+    }
+    expect((await proxy.listProxies()).map((p) => p.name)).toEqual(['x'.repeat(MAX_NAME_LENGTH), 'p']);
+  });
+
+  it('keeps the ledger entries of the last 100 removed toxics, not of every toxic ever added', async () => {
+    // A long-running proxy whose clients churned uniquely named toxics listed every one of them in
+    // every ledger and /metrics scrape: the soak benchmark saw memory and loop delay grow.
+    proxy = createEmbeddedProxy();
+    await proxy.createProxy({ name: 'p', listen: ':0', upstream: '127.0.0.1:1' });
+    await proxy.addToxic('p', { name: 'live', type: 'noop' });
+    for (let i = 0; i < 250; i++) {
+      await proxy.addToxic('p', { name: `t${i}`, type: 'noop' });
+      await proxy.removeToxic('p', `t${i}`);
+    }
+    const names = (await proxy.ledger('p')).toxics.map((t) => t.name);
+    expect(names).toHaveLength(RETIRED_TOXIC_CAPACITY + 1);
+    expect(names).toContain('live');
+    expect(names).toContain('t249');
+    expect(names).toContain(`t${250 - RETIRED_TOXIC_CAPACITY}`);
+    expect(names).not.toContain(`t${249 - RETIRED_TOXIC_CAPACITY}`);
+    // Re-added, a retired toxic is live again and is not the next to go.
+    await proxy.addToxic('p', { name: 't150', type: 'noop' });
+    await proxy.addToxic('p', { name: 'x', type: 'noop' });
+    await proxy.removeToxic('p', 'x');
+    expect((await proxy.ledger('p')).toxics.map((t) => t.name)).toContain('t150');
   });
 
   it('udp proxies get a session idle timeout, default or given, and keep it across updates', async () => {

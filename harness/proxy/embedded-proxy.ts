@@ -37,6 +37,7 @@ import type { ProxyLedger } from '../core/ledger.js';
 import { createRng, randomSeed, type Rng } from '../core/rng.js';
 import {
   DEFAULT_SESSION_IDLE_TIMEOUT_MS,
+  nameLengthProblem,
   PROTOCOLS,
   type Protocol,
   type ProxyInput,
@@ -51,6 +52,7 @@ import { patchToxic, resolveToxic } from '../toxics/registry.js';
 import type { EngineDeps, ProxyEngine, ProxyLog } from './engine.js';
 import type { BusyPoll } from './busy-poll.js';
 import { LedgerRecorder } from './ledger-recorder.js';
+import { defaultListenBacklog } from './listen-backlog.js';
 import { createTcpEngine } from './tcp-engine.js';
 import { createUdpEngine } from './udp-engine.js';
 
@@ -63,6 +65,8 @@ export interface EmbeddedProxyOptions {
   log?: ProxyLog;
   /** Busy polling after small reads (see busy-poll.ts), shared by every engine. Default: none. */
   busyPoll?: BusyPoll;
+  /** TCP listen backlog of every proxy. Default: the kernel's somaxconn, as Toxiproxy (listen-backlog.ts). */
+  listenBacklog?: number;
 }
 
 export interface EmbeddedProxy extends ProxyBackend {
@@ -95,7 +99,7 @@ const ENGINES: Record<Protocol, (deps: EngineDeps) => ProxyEngine> = {
   udp: createUdpEngine,
 };
 
-const CAPABILITIES: BackendCapabilities = { protocols: PROTOCOLS, ledger: true, tcpFaultLevel: 'stream' };
+const CAPABILITIES: BackendCapabilities = { protocols: PROTOCOLS, ledger: true, tcpFaultLevel: 'stream', resetsOpenConnections: true };
 
 /** Creates an empty registry. Nothing listens until a proxy is created. */
 export function createEmbeddedProxy(options: EmbeddedProxyOptions = {}): EmbeddedProxy {
@@ -128,6 +132,7 @@ class Registry implements EmbeddedProxy {
   readonly seed: number;
   private readonly clock: Clock;
   private readonly busyPoll: BusyPoll | undefined;
+  private readonly listenBacklog: number;
   private readonly rng: Rng;
   private readonly log: ProxyLog;
   private readonly proxies = new Map<string, Entry>();
@@ -136,6 +141,7 @@ class Registry implements EmbeddedProxy {
   constructor(options: EmbeddedProxyOptions) {
     this.clock = options.clock ?? systemClock;
     this.busyPoll = options.busyPoll;
+    this.listenBacklog = options.listenBacklog ?? defaultListenBacklog();
     this.seed = options.seed ?? randomSeed();
     this.rng = createRng(this.seed);
     this.log = options.log ?? (() => {});
@@ -264,6 +270,7 @@ class Registry implements EmbeddedProxy {
       const current = findToxic(entry, toxic);
       entry.toxics.splice(entry.toxics.indexOf(current), 1);
       await entry.engine?.removeToxic(current.name);
+      entry.ledger.retireToxic(current.name);
     });
   }
 
@@ -274,7 +281,10 @@ class Registry implements EmbeddedProxy {
       const failures: unknown[] = [];
       for (const entry of this.proxies.values()) {
         try {
-          for (const toxic of entry.toxics.splice(0)) await entry.engine?.removeToxic(toxic.name);
+          for (const toxic of entry.toxics.splice(0)) {
+            await entry.engine?.removeToxic(toxic.name);
+            entry.ledger.retireToxic(toxic.name);
+          }
           if (!entry.engine) Object.assign(entry, await this.start(entry, entry), { enabled: true });
         } catch (error) {
           failures.push(error);
@@ -346,6 +356,7 @@ class Registry implements EmbeddedProxy {
       rng: entry.rng.fork(`start:${entry.starts++}`),
       ledger: entry.ledger,
       log: this.log,
+      listenBacklog: this.listenBacklog,
       ...(this.busyPoll ? { busyPoll: this.busyPoll } : {}),
       ...(config.sessionIdleTimeoutMs !== undefined ? { sessionIdleTimeoutMs: config.sessionIdleTimeoutMs } : {}),
     });
@@ -377,6 +388,8 @@ function resolveProxy(input: ProxyInput, index?: number): ProxyConfig {
   }
   const problems: Problem[] = [];
   const name = requiredString(input.name, 'name', at, problems);
+  const tooLong = name === undefined ? undefined : nameLengthProblem(name);
+  if (tooLong) problems.push({ path: at('name'), message: tooLong });
   const listen = address(input.listen, 'listen', at, problems, { required: true, allowPortZero: true });
   const upstream = address(input.upstream, 'upstream', at, problems, { required: true, allowPortZero: false });
   const enabled = boolean(input.enabled, true, at('enabled'), problems);

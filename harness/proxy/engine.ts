@@ -33,6 +33,8 @@ export interface EngineDeps {
   udpIo?: UdpIo;
   /** Touched on every read, so the loop polls instead of sleeping between close packets. Absent: none. */
   busyPoll?: BusyPoll;
+  /** TCP: the listen backlog (listen-backlog.ts). Absent: the kernel's somaxconn. */
+  listenBacklog?: number;
 }
 
 export interface ProxyEngine {

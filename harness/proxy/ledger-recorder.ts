@@ -10,10 +10,20 @@ import type { Direction, Protocol } from '../core/spec.js';
 /** How many events the bounded log keeps (the oldest fall off and are counted). */
 export const DEFAULT_EVENT_CAPACITY = 10_000;
 
+/**
+ * How many removed toxics keep their entry. A scenario reads its ledger after its faults are gone,
+ * so removed toxics stay listed; but a long-running `faultline proxy` whose clients add and remove
+ * uniquely named toxics would otherwise list every toxic it ever had, in every ledger and every
+ * `/metrics` scrape (found by the soak benchmark: memory and event loop delay grew without end).
+ */
+export const RETIRED_TOXIC_CAPACITY = 100;
+
 export class LedgerRecorder {
   readonly counters: Counters = {};
   readonly directions: Record<Direction, Counters> = { upstream: {}, downstream: {} };
   private readonly toxics = new Map<string, ToxicLedger>();
+  /** Keys of removed toxics' entries, oldest first (a Set keeps insertion order). */
+  private readonly retired = new Set<string>();
   /** Ring buffer: `events[eventsHead]` is the oldest once the ring is full. */
   private readonly events: LedgerEvent[] = [];
   private eventsHead = 0;
@@ -49,7 +59,25 @@ export class LedgerRecorder {
       entry = { name, type, stream, counters: {} };
       this.toxics.set(key, entry);
     }
+    this.retired.delete(key);
     return entry.counters;
+  }
+
+  /**
+   * The toxic `name` was removed: its entry stays listed, among the RETIRED_TOXIC_CAPACITY most
+   * recently removed ones; the oldest removed entry beyond that is forgotten.
+   */
+  retireToxic(name: string): void {
+    for (const [key, entry] of this.toxics) {
+      if (entry.name !== name) continue;
+      this.retired.delete(key);
+      this.retired.add(key);
+    }
+    for (const key of this.retired) {
+      if (this.retired.size <= RETIRED_TOXIC_CAPACITY) break;
+      this.retired.delete(key);
+      this.toxics.delete(key);
+    }
   }
 
   /** Appends to the bounded event log (for timelines; not for every datagram on a hot path). */

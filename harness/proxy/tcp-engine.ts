@@ -14,6 +14,7 @@ import { FaultlineError } from '../core/errors.js';
 import { LedgerCounter } from '../core/ledger.js';
 import type { ToxicSpec } from '../core/spec.js';
 import type { EngineDeps, ProxyEngine } from './engine.js';
+import { defaultListenBacklog } from './listen-backlog.js';
 import { TcpConnection } from './tcp-connection.js';
 
 /** Creates a TCP engine for one proxy; nothing is opened until `listen`. */
@@ -47,7 +48,7 @@ class TcpEngine implements ProxyEngine {
         reject(listenError(formatHostPort(address), error));
       };
       server.once('error', onError);
-      server.listen({ host: address.host, port: address.port }, () => {
+      server.listen({ host: address.host, port: address.port, backlog: this.deps.listenBacklog ?? defaultListenBacklog() }, () => {
         server.off('error', onError);
         resolve();
       });

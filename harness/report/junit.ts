@@ -83,7 +83,7 @@ export function renderJunit(result: RunResult, options: JunitOptions = {}): stri
         errors: summary.errored,
         skipped: summary.skipped + summary.interrupted,
         time: formatSeconds(scenarios.reduce((sum, s) => sum + s.durationMs, 0)),
-        timestamp: junitTimestamp(starts.length > 0 ? new Date(Math.min(...starts)).toISOString() : result.run.startedAt),
+        timestamp: junitTimestamp(starts.length > 0 ? new Date(starts.reduce((a, b) => Math.min(a, b))).toISOString() : result.run.startedAt),
         file: file === NO_FILE ? undefined : file,
       })}>`,
     );

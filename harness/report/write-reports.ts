@@ -38,12 +38,17 @@ export interface WrittenReports {
   stepSummary?: string;
 }
 
-const RENDER: Record<FileReporterName, (result: RunResult, options: WriteReportsOptions) => string> = {
+const RENDER: Record<FileReporterName, (result: RunResult, options: Pick<WriteReportsOptions, 'html'>) => string> = {
   json: (result) => renderJson(result),
   junit: (result) => renderJunit(result, { htmlReport: REPORT_FILES.html }),
   html: (result, options) => renderHtml(result, options.html),
   markdown: (result) => renderMarkdown(result, { htmlReport: REPORT_FILES.html }),
 };
+
+/** Renders one file report of a run, exactly as writeReports writes it. */
+export function renderReport(result: RunResult, name: FileReporterName, options: Pick<WriteReportsOptions, 'html'> = {}): string {
+  return RENDER[name](result, options);
+}
 
 /**
  * Renders and writes every file reporter in `options.reporters`; returns what was written. Each

@@ -89,7 +89,7 @@ export interface ScenarioFilter {
 }
 
 /** The scenarios that pass every given filter, in their original order. */
-export function filterScenarios(specs: readonly ScenarioSpec[], filter: ScenarioFilter): ScenarioSpec[] {
+export function filterScenarios<S extends ScenarioSpec>(specs: readonly S[], filter: ScenarioFilter): S[] {
   const grep = typeof filter.grep === 'string' ? compileGrep(filter.grep) : filter.grep;
   const tags = filter.tags && filter.tags.length > 0 ? new Set(filter.tags) : undefined;
   return specs.filter((spec) => (!grep || grep.test(spec.name)) && (!tags || spec.tags.some((t) => tags.has(t))));

@@ -30,8 +30,8 @@ export interface Judgement {
 /** The registry's declarations, as the assertions take them. */
 const coverage: MetricCoverage = { typesRecording };
 
-/** Judges the measured scenario. `file` is the scenario's file as results name it. */
-export function judge(spec: ScenarioSpec, file: string, workloads: readonly WorkloadResult[], faults: readonly FaultRecord[], ledgers: readonly ProxyLedger[]): Judgement {
+/** Judges the measured scenario. `file` is the scenario's file as results name it (none for one written in code). */
+export function judge(spec: ScenarioSpec, file: string | undefined, workloads: readonly WorkloadResult[], faults: readonly FaultRecord[], ledgers: readonly ProxyLedger[]): Judgement {
   const predicted = new Map(workloads.map((workload) => [workload.name, { workload, expected: predict(workload, faults) }]));
   const resultOf = (name: string) => {
     const found = predicted.get(name);
@@ -41,7 +41,7 @@ export function judge(spec: ScenarioSpec, file: string, workloads: readonly Work
   const assertions = spec.assertions.map((assertion) => {
     const { workload, expected } = resultOf(assertion.workload);
     // The file as results name it (relative to where the run started), like the scenario's own.
-    return evaluateCheck(assertion.check, workload, { expected, coverage, where: { ...assertion.where, file } });
+    return evaluateCheck(assertion.check, workload, { expected, coverage, where: { ...assertion.where, ...(file === undefined ? {} : { file }) } });
   });
   const comparison = spec.compare?.map(resultOf);
   return {

@@ -15,6 +15,7 @@ import { DURATION_FORMAT, parseDuration } from '../core/duration.js';
 import type { Location, Problem } from '../core/errors.js';
 import { describe } from '../core/describe.js';
 import { BYTE_SIZE_FORMAT, parseByteSize } from './byte-size.js';
+import { MAX_YAML_DEPTH } from './yaml-limits.js';
 
 /** A node with its aliases followed. */
 export type ValueNode = Scalar | YAMLMap | YAMLSeq;
@@ -25,8 +26,8 @@ const PLAIN_NODE_BUDGET = 100_000;
 /** The state shared by every Field of one YAML document: where problems go and how to locate nodes. */
 export class LoadContext {
   constructor(
-    /** Absolute path of the scenario file (used in every problem). */
-    readonly file: string,
+    /** Absolute path of the scenario file (used in every problem); undefined for a scenario written in code. */
+    readonly file: string | undefined,
     private readonly lines: LineCounter,
     private readonly doc: Document.Parsed,
     /** Every problem found so far, in any order (the loader sorts them). */
@@ -35,7 +36,7 @@ export class LoadContext {
 
   /** 1-based line and column of a node's first character. */
   locate(node: Node | null | undefined, path?: string): Location {
-    const where: Location = { file: this.file };
+    const where: Location = this.file === undefined ? {} : { file: this.file };
     const offset = node?.range?.[0];
     if (offset !== undefined) {
       const { line, col } = this.lines.linePos(offset);
@@ -52,10 +53,15 @@ export class LoadContext {
     this.problems.push(problem);
   }
 
+  /** Aliases resolved so far: each resolution walks the document, so it is done once per alias. */
+  private readonly aliases = new Map<Node, ValueNode | undefined>();
+
   /** Follows an alias to the node it names; reports an unknown one. */
   resolve(node: unknown, path: string): ValueNode | undefined {
     if (isAlias(node)) {
+      if (this.aliases.has(node)) return this.aliases.get(node);
       const target = node.resolve(this.doc);
+      this.aliases.set(node, target);
       if (!target) this.report(node, path, `unknown alias *${node.source}`);
       return target;
     }
@@ -215,6 +221,11 @@ export class Field {
         }
         if (visiting.has(item)) {
           this.ctx.report(merge.key, this.path, 'a << merge key merges a map into itself');
+          continue;
+        }
+        // The text's nesting is bounded before parsing (yaml-limits.ts); a chain of merges is not.
+        if (visiting.size >= MAX_YAML_DEPTH) {
+          this.ctx.report(merge.key, this.path, `<< merge keys chained more than ${MAX_YAML_DEPTH} deep`);
           continue;
         }
         const merged = new Map<string, Field>();
@@ -421,6 +432,7 @@ function toPlain(ctx: LoadContext, node: ValueNode, path: string, visiting: Set<
   if (--budget.nodes < 0) throw new PlainError(`too many values (more than ${PLAIN_NODE_BUDGET}), probably an alias bomb`);
   if (isScalar(node)) return typeof node.value === 'symbol' ? '<<' : node.value;
   if (visiting.has(node)) throw new PlainError('an alias refers to a value that contains it (a recursive structure)');
+  if (visiting.size >= MAX_YAML_DEPTH) throw new PlainError(`values nested more than ${MAX_YAML_DEPTH} deep (through aliases)`);
   visiting.add(node);
   const child = (item: unknown): unknown => {
     const resolved = item === null || item === undefined ? undefined : ctx.resolve(item, path);

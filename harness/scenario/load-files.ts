@@ -5,13 +5,13 @@
  */
 import { FaultlineError, type Problem } from '../core/errors.js';
 import { loadScenarioFile } from './load.js';
-import type { ScenarioSpec } from './spec.js';
+import type { ScenarioFileSpec } from './spec.js';
 
 export interface LoadedFile {
   /** Absolute path. */
   file: string;
   /** Its scenarios, when it loaded. */
-  specs?: ScenarioSpec[];
+  specs?: ScenarioFileSpec[];
   /** Why it did not (PARSE_ERROR, INVALID_INPUT, …), with every problem. */
   error?: FaultlineError;
 }
@@ -19,14 +19,14 @@ export interface LoadedFile {
 export interface LoadedFiles {
   files: LoadedFile[];
   /** Every loaded scenario, in file order. */
-  specs: ScenarioSpec[];
+  specs: ScenarioFileSpec[];
   /** Scenario names used in more than one file (one problem at each later use). */
   duplicateNames: Problem[];
 }
 
 export function loadScenarioFiles(files: readonly string[]): LoadedFiles {
   const out: LoadedFiles = { files: [], specs: [], duplicateNames: [] };
-  const firstUse = new Map<string, ScenarioSpec>();
+  const firstUse = new Map<string, ScenarioFileSpec>();
   for (const file of files) {
     try {
       const specs = loadScenarioFile(file);

@@ -18,8 +18,8 @@ import type { ScenarioSpec } from './spec.js';
 export const DEFAULT_SCENARIO_TIMEOUT_MS = 60_000;
 
 export interface ScenarioOptions {
-  /** Absolute path of the file. */
-  file: string;
+  /** Absolute path of the file; undefined for a scenario written in code. */
+  file?: string;
   /** Its directory: relative paths in the scenario (cwd, send_file) start there. */
   dir: string;
   /** The name when the scenario has none (the file name, for a file of one scenario). */
@@ -76,7 +76,6 @@ export function loadScenario(field: Field, options: ScenarioOptions): { spec?: S
     tags: tags ?? [],
     timeoutMs,
     expect,
-    file: options.file,
     where: field.where,
     targets: targets.specs,
     proxies: proxies.specs,
@@ -84,6 +83,7 @@ export function loadScenario(field: Field, options: ScenarioOptions): { spec?: S
     faults,
     assertions,
   };
+  if (options.file !== undefined) spec.file = options.file;
   if (description !== undefined) spec.description = description;
   if (seed !== undefined) spec.seed = seed;
   if (compare !== undefined) spec.compare = compare;

@@ -404,6 +404,58 @@ compare: [a, ]
   });
 });
 
+describe('limits and one message per mistake', () => {
+  it('refuses nesting deeper than 64 levels before the parser recurses into it', () => {
+    // 2,000 levels of block maps made the YAML parser itself overflow the stack (a RangeError,
+    // exit 70) when the file went on after them.
+    const block = `zzz:\n${Array.from({ length: 2000 }, (_, i) => `${' '.repeat(i + 1)}a:\n`).join('')}${MINIMAL}`;
+    const flow = `zzz: ${'['.repeat(100_000)}\n${MINIMAL}`;
+    const compact = `zzz: ${'- '.repeat(10_000)}x\n${MINIMAL}`;
+    for (const [text, at] of [
+      [block, '64:65'],
+      [flow, '1:68'],
+      [compact, '1:130'],
+    ] as const) {
+      const e = thrown(() => loadScenarioText(text, FILE));
+      expect(e.code).toBe('PARSE_ERROR');
+      expect(e.problems).toEqual([expect.objectContaining({ message: 'nested more than 64 levels deep' })]);
+      expect(`${e.problems[0]!.line}:${e.problems[0]!.column}`).toBe(at);
+    }
+    // 63 levels load (as far as YAML goes: the extra key is a schema problem).
+    const deepest = `zzz:\n${Array.from({ length: 62 }, (_, i) => `${'  '.repeat(i + 1)}a:\n`).join('')}${MINIMAL}`;
+    expect(problems(deepest)).toEqual([expect.objectContaining({ at: '1:1 zzz', message: 'unknown key "zzz" in a scenario' })]);
+  });
+
+  it('refuses more than 1000 aliases, and merge chains deeper than 64', () => {
+    const chain = (n: number) => `tags:\n  - &a0 { echo: { builtin: echo } }\n${Array.from({ length: n - 1 }, (_, i) => `  - &a${i + 1} { <<: *a${i} }\n`).join('')}targets: *a${n - 1}\nworkloads: { ping: { type: udp-echo, target: echo } }\n`;
+    const many = thrown(() => loadScenarioText(chain(5000), FILE));
+    expect(many.code).toBe('PARSE_ERROR');
+    expect(many.problems.map((p) => p.message)).toEqual(['more than 1000 aliases in one file']);
+    const found = problems(chain(100)).map((p) => p.message);
+    expect(found).toContain('<< merge keys chained more than 64 deep');
+  });
+
+  it('reports the first syntax error of each document, three follow-ons and a count of the rest', () => {
+    const broken = `name: a\ntargets: { echo: { builtin: echo } } ]\n${'workloads:\n  ping: { type: udp-echo, target: echo }\n'.repeat(5)}`;
+    const found = problems(`${broken}---\n${broken.replace('name: a', 'name: b')}`);
+    expect(found.map((p) => p.at)).toEqual(['2:38', '3:1', '3:10', '4:3', '4:7', '15:38', '16:1', '16:10', '17:3', '17:7']);
+    expect(found[0]!.message).toBe('Unexpected flow-seq-end token in YAML stream: "]"');
+    // The second document is parsed afresh: its mistake is reported on its own.
+    expect(found[4]!.message).toBe('… and 62 more syntax errors up to line 12, often consequences of the first; the parser did not recover before the end of the document');
+    expect(found[9]!.message).toBe('… and 62 more syntax errors up to line 25, often consequences of the first; the parser did not recover before the end of the document');
+    // Over-indented keys: eight errors, then the rest of the document parses again.
+    const indented = problems(`name: x\nseed: 1\n  tags: 2\n  a: 3\n  b: 4\n  c: 5\n${MINIMAL}`);
+    expect(indented).toHaveLength(5);
+    expect(indented[4]!.message).toBe('… and 4 more syntax errors up to line 5, often consequences of the first; the parser recovered after line 5');
+  });
+
+  it('still lists every duplicate key: each is a mistake of its own', () => {
+    const keys = Array.from({ length: 8 }, (_, i) => `  k${i}: 1\n  k${i}: 2\n`).join('');
+    const found = problems(`name: dups\nenv_like:\n${keys}${MINIMAL}`);
+    expect(found.filter((p) => p.message.startsWith('duplicate key'))).toHaveLength(8);
+  });
+});
+
 describe('files', () => {
   it('NOT_FOUND for a missing file, INVALID_ARGUMENT for a directory', () => {
     expect(() => loadScenarioFile(join(scratch, 'nope.yaml'))).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));

@@ -3,7 +3,7 @@
  * wrong becomes the result's status (errored with the FaultlineError, interrupted, or failed).
  * This module orchestrates; each step is a module of its own:
  *
- *   backend (capabilities checked) ─▶ targets (live-targets) ─▶ proxies ─▶ t=0 ┬─ workloads (each at its `start`) ──┐
+ *   backend (checked: backend-fit) ─▶ targets (live-targets) ─▶ proxies ─▶ t=0 ┬─ workloads (each at its `start`) ──┐
  *                                                                              └─ faults (fault-timeline) ──────────┤
  *                                                                                         all workloads done ◀──────┘
  *   ─▶ stop the timeline ─▶ ledgers, incidental loss (incidental-loss) ─▶ judge, verdict (judge)
@@ -29,6 +29,7 @@ import { proxyPlaceholders } from '../target/spec.js';
 import { runWorkload } from '../workload/run-workload.js';
 import { workloadType } from '../workload/registry.js';
 import type { WorkloadProgress } from '../workload/context.js';
+import { backendUnfit } from './backend-fit.js';
 import { FaultTimeline } from './fault-timeline.js';
 import { addIncidentalLoss } from './incidental-loss.js';
 import { judge, verdict, type Judgement } from './judge.js';
@@ -52,8 +53,8 @@ export interface ScenarioRunInput {
   spec: ScenarioSpec;
   /** `<file>#<name>`, unique in the run. */
   id: string;
-  /** The scenario's file as results show it (relative to where the run started). */
-  file: string;
+  /** The scenario's file as results show it (relative to where the run started); absent for one written in code. */
+  file?: string;
   seed: number;
   /** The command that replays this scenario. */
   replay: string;
@@ -109,7 +110,7 @@ class ScenarioRun {
     this.deps.observer?.onScenarioStart?.({
       id: this.input.id,
       name: spec.name,
-      file: this.input.file,
+      ...(this.input.file === undefined ? {} : { file: this.input.file }),
       seed: this.input.seed,
       index: this.input.index,
       total: this.input.total,
@@ -156,7 +157,7 @@ class ScenarioRun {
     const result: ScenarioResult = {
       id: this.input.id,
       name: spec.name,
-      file: this.input.file,
+      ...(this.input.file === undefined ? {} : { file: this.input.file }),
       ...(spec.description ? { description: spec.description } : {}),
       tags: spec.tags,
       expect: spec.expect,
@@ -219,32 +220,6 @@ class ScenarioRun {
 
   // ── setup ────────────────────────────────────────────────────────────────
 
-  /**
-   * What the backend cannot do stops the scenario before anything starts: a real Toxiproxy
-   * proxies TCP only (and would take a UDP proxy's JSON as a TCP proxy's), and lacks faultline's
-   * own toxics.
-   */
-  private checkCapabilities(backend: ProxyBackend): void {
-    const { protocols, toxics } = backend.capabilities;
-    const on = `the backend (${this.input.backendKind})`;
-    const unable = (message: string) =>
-      new FaultlineError('ENVIRONMENT', message, {
-        hint: 'run this scenario on the embedded backend (the default) or against a `faultline proxy` server; --grep and --tag select the others',
-      });
-    const proxy = this.spec.proxies.find((p) => !protocols.includes(p.protocol));
-    if (proxy) throw unable(`proxy "${proxy.name}" is ${proxy.protocol.toUpperCase()}, and ${on} proxies ${protocols.map((p) => p.toUpperCase()).join(' and ')} only`);
-    for (const fault of this.spec.faults) {
-      if (fault.kind !== 'toxic') continue;
-      for (const { proxy: name, toxic } of fault.toxics) {
-        const protocol = this.protocolOf(name);
-        const known = toxics?.[protocol];
-        if (known && !known.includes(toxic.type)) {
-          throw unable(`${fault.id}: ${on} has no ${protocol.toUpperCase()} toxic "${toxic.type}" (it has ${known.join(', ')})`);
-        }
-      }
-    }
-  }
-
   private protocolOf(proxy: string) {
     const spec = this.spec.proxies.find((p) => p.name === proxy);
     if (!spec) throw new Error(`proxy "${proxy}" is not in the scenario`);
@@ -255,7 +230,8 @@ class ScenarioRun {
     // The backend first: a scenario it cannot run stops here, before any target starts.
     const backend = await this.deps.createBackend(this.input.seed);
     this.backend = backend;
-    this.checkCapabilities(backend);
+    const unfit = backendUnfit(this.spec, backend.capabilities, this.input.backendKind);
+    if (unfit) throw unfit;
     const timeline = new FaultTimeline(this.spec.faults, {
       clock: this.clock,
       backend,

@@ -4,7 +4,9 @@
  * Seeds: the run has one seed; each scenario derives its own from it and its name (unless the
  * file fixes `seed:`), so one scenario's randomness does not depend on which others ran, in which
  * order, or on which shard. The replay command in each result re-runs that scenario alone with
- * the run's seed, and gets the same scenario seed back.
+ * the run's seed, and gets the same scenario seed back; it must carry what else decides how the
+ * scenario runs (the backend, a timeout override: `replayCommand`'s `args`), and not the shard,
+ * which only decides *whether* it runs.
  */
 import { relative } from 'node:path';
 import { cpus, platform, release, arch } from 'node:os';
@@ -36,6 +38,11 @@ export interface SuiteRunOptions {
   command: string;
   /** Folder that file paths in ids and replay commands are relative to. */
   cwd: string;
+  /**
+   * How to re-run one scenario so that it reproduces this run and not another (on the embedded
+   * proxy a Toxiproxy failure would not happen). Default: `replayCommand` with the run's seed.
+   */
+  replay?(spec: ScenarioSpec): string;
   shard?: { index: number; total: number };
 }
 
@@ -46,21 +53,32 @@ export function scenarioSeed(runSeed: number, spec: Pick<ScenarioSpec, 'name' | 
 
 /**
  * A scenario file as results show it: relative to the folder the run started in, so results from
- * CI shards on machines with different checkout paths merge and compare.
+ * CI shards on machines with different checkout paths merge and compare. Undefined for a scenario
+ * written in code.
  */
-export function displayFile(spec: Pick<ScenarioSpec, 'file'>, cwd: string): string {
+export function displayFile(spec: { file: string }, cwd: string): string;
+export function displayFile(spec: Pick<ScenarioSpec, 'file'>, cwd: string): string | undefined;
+export function displayFile(spec: Pick<ScenarioSpec, 'file'>, cwd: string): string | undefined {
+  if (spec.file === undefined) return undefined;
   const rel = relative(cwd, spec.file);
   return rel === '' || rel.startsWith('..') ? spec.file : rel;
 }
 
-/** `<relative file>#<name>`: unique in a run, stable across machines. */
+/** `<relative file>#<name>` (just the name for a scenario written in code): unique in a run, stable across machines. */
 export function scenarioId(spec: Pick<ScenarioSpec, 'name' | 'file'>, cwd: string): string {
-  return `${displayFile(spec, cwd)}#${spec.name}`;
+  const file = displayFile(spec, cwd);
+  return file === undefined ? spec.name : `${file}#${spec.name}`;
 }
 
-/** The command that re-runs one scenario with the same seed. */
-export function replayCommand(spec: Pick<ScenarioSpec, 'name' | 'file'>, runSeed: number, cwd: string): string {
-  return `npx faultline run ${shellQuote(displayFile(spec, cwd))} ${grepExactly(spec.name)} --seed ${runSeed}`;
+/**
+ * The command that re-runs one scenario with the same seed; `args` go after `--seed`: what else
+ * decides how it runs (`--backend URL`, `--timeout`). A scenario written in code has no command:
+ * its replay says to run it again with the seed.
+ */
+export function replayCommand(spec: Pick<ScenarioSpec, 'name' | 'file'>, runSeed: number, cwd: string, args: readonly string[] = []): string {
+  const file = displayFile(spec, cwd);
+  if (file === undefined) return `run(<the scenario "${spec.name}">, { seed: ${runSeed} })`;
+  return [`npx faultline run ${shellQuote(file)} ${grepExactly(spec.name)} --seed ${runSeed}`, ...args.map(shellQuote)].join(' ');
 }
 
 /** `--grep '^name$'`, quoted for a shell: selects exactly the scenario called `name`. */
@@ -96,13 +114,13 @@ export async function runSuite(options: SuiteRunOptions): Promise<RunResult> {
       if (index >= specs.length) return;
       const spec = specs[index]!;
       const seed = scenarioSeed(options.seed, spec);
-      const replay = replayCommand(spec, options.seed, options.cwd);
+      const replay = options.replay ? options.replay(spec) : replayCommand(spec, options.seed, options.cwd);
       if (options.signal.aborted || bailed) {
         results[index] = skipped(spec, ids[index]!, seed, replay, options, options.signal.aborted ? 'the run was interrupted' : 'an earlier scenario failed (--bail)');
         continue;
       }
       const result = await runScenario(
-        { spec, id: ids[index]!, file: displayFile(spec, options.cwd), seed, replay, index, total: specs.length, backendKind: options.backendKind },
+        { spec, id: ids[index]!, ...fileOf(spec, options.cwd), seed, replay, index, total: specs.length, backendKind: options.backendKind },
         {
           clock,
           createBackend: options.createBackend,
@@ -161,7 +179,7 @@ function skipped(spec: ScenarioSpec, id: string, seed: number, replay: string, o
   return {
     id,
     name: spec.name,
-    file: displayFile(spec, options.cwd),
+    ...fileOf(spec, options.cwd),
     ...(spec.description ? { description: spec.description } : {}),
     tags: spec.tags,
     status: 'skipped',
@@ -179,4 +197,10 @@ function skipped(spec: ScenarioSpec, id: string, seed: number, replay: string, o
     targets: [],
     notes: [`not run: ${why}`],
   };
+}
+
+/** `{ file }` as results show it, or nothing for a scenario written in code. */
+function fileOf(spec: ScenarioSpec, cwd: string): { file?: string } {
+  const file = displayFile(spec, cwd);
+  return file === undefined ? {} : { file };
 }

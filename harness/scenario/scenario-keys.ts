@@ -3,6 +3,7 @@
  * loader (unknown-key errors with did-you-mean) and the JSON Schema generator; a test checks
  * that the schema's properties are exactly these, so the two cannot drift apart.
  */
+import { MAX_NAME_LENGTH } from '../core/spec.js';
 import { WORKLOAD_DEFINITIONS } from '../workload/registry.js';
 
 export const SCENARIO_KEYS = [
@@ -68,7 +69,10 @@ export const DEFAULT_MAX_FAULTS = 3;
 export const DEFAULT_EXPLORE_RUNS = 100;
 
 /** Names of targets, proxies and workloads. */
-export const IDENTIFIER = { regex: /^[A-Za-z_][A-Za-z0-9_-]*$/, text: 'a name of letters, digits, _ and - (starting with a letter or _)' };
+export const IDENTIFIER = {
+  regex: new RegExp(`^[A-Za-z_][A-Za-z0-9_-]{0,${MAX_NAME_LENGTH - 1}}$`),
+  text: `a name of letters, digits, _ and - (starting with a letter or _, at most ${MAX_NAME_LENGTH} characters)`,
+};
 /** Scenario names: they become file and test names. */
 export const SCENARIO_NAME = { regex: /^[A-Za-z0-9_.-]+$/, text: 'a scenario name of letters, digits, -, _ and .' };
 /** Tags: `--tag a,b` splits on commas, so no commas or spaces. */

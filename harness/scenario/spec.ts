@@ -22,8 +22,8 @@ export interface ScenarioSpec {
   timeoutMs: number;
   /** `fail`: the scenario demonstrates a bug and passes when its assertions fail. */
   expect: 'pass' | 'fail';
-  /** Absolute path of the file the scenario came from. */
-  file: string;
+  /** Absolute path of the file the scenario came from; absent for one written in code (the library's `run()`). */
+  file?: string;
   /** Where the scenario starts in its file. */
   where: Location;
   /** In the order the file lists them. */
@@ -38,6 +38,9 @@ export interface ScenarioSpec {
   /** What `faultline explore` may generate (docs/explore.md); `faultline run` ignores it. */
   explore?: ExploreSpec;
 }
+
+/** A scenario loaded from a file (`faultline run`, `validate`, `list` see only these). */
+export type ScenarioFileSpec = ScenarioSpec & { file: string };
 
 /**
  * A proxy and what is behind it: a target of the scenario (its port for the proxy's protocol), or

@@ -4,17 +4,14 @@
  * server that is down (UNREACHABLE, exit 3) from a scenario failure later on. UDP cannot be
  * probed (no answer is not proof of absence), so a UDP-only address is taken on trust.
  */
-import { isIP } from 'node:net';
 import { FaultlineError } from '../core/errors.js';
-import { formatHostPort } from '../core/address.js';
+import { formatHostPort, isHostName } from '../core/address.js';
 import type { TargetOutput } from '../core/result.js';
 import { probeTcp } from './probe-tcp.js';
 import type { AddressTargetSpec, RunningTarget, TargetEndpoints } from './spec.js';
 
 /** How long the reachability probe waits for a connect, ms. */
 export const ADDRESS_PROBE_TIMEOUT_MS = 2000;
-
-const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 
 export interface AddressTargetOptions {
   signal: AbortSignal;
@@ -47,7 +44,7 @@ function normalizeHost(spec: AddressTargetSpec): string {
   const raw = spec.host.trim();
   const host = raw.startsWith('[') && raw.endsWith(']') ? raw.slice(1, -1) : raw;
   if (host === 'localhost') return '127.0.0.1';
-  if (isIP(host) !== 0 || HOSTNAME.test(host)) return host;
+  if (isHostName(host)) return host;
   throw new FaultlineError('INVALID_INPUT', `target "${spec.name}": ${JSON.stringify(spec.host)} is not a host name or IP address`, {
     where: { path: `targets.${spec.name}.address` },
     hint: 'give the host alone (e.g. 127.0.0.1, ::1 or db.internal) and the port with tcp: / udp:',

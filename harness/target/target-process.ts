@@ -1,8 +1,10 @@
 /**
  * A target's process, run in its own process group so that the whole tree it starts (a shell
- * script's children, a server's workers) can be stopped together:
+ * script's children, a server's workers) can be stopped together, under a supervisor that stops
+ * that group when faultline dies, however it dies (supervisor.cjs):
  *
- *   spawn(argv, detached) ──▶ pgid = pid ──▶ stdout/stderr tails (+ a line listener)
+ *   spawn(node supervisor.cjs -- argv, detached) ──▶ pgid = supervisor's pid ──▶ target in the group
+ *     fd 3: lifeline + reports (spawned, spawn error, exit)   fds 4, 5: the target's stdout/stderr tails
  *   stop(): SIGTERM to -pgid ──▶ wait ≤ grace for the group to empty ──▶ SIGKILL to -pgid ──▶ wait
  *
  * No shell is involved: argv[0] is executed directly. A grandchild that leaves the group on
@@ -10,9 +12,17 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { fileURLToPath } from 'node:url';
 import type { Clock } from '../core/clock.js';
 import { OutputTail } from './output-tail.js';
+
+/**
+ * The supervisor's source. The same path from dist/target/ and from harness/target/ (the tests):
+ * it is plain JavaScript, shipped as is (package.json "files").
+ */
+export const SUPERVISOR = fileURLToPath(new URL('../../harness/target/supervisor.cjs', import.meta.url));
 
 /** How long stop() waits after SIGTERM before SIGKILL, ms. */
 export const STOP_GRACE_MS = 2000;
@@ -37,54 +47,76 @@ export class TargetProcess {
   private readonly lineListeners: Array<(line: string) => void> = [];
   private partialLine = '';
   private stopping: Promise<void> | undefined;
+  private targetPid: number | undefined;
 
   constructor(
     argv: readonly string[],
-    options: { cwd: string; env: NodeJS.ProcessEnv },
+    options: { cwd: string; env: NodeJS.ProcessEnv; graceMs?: number },
     private readonly clock: Clock,
   ) {
-    this.child = spawn(argv[0]!, argv.slice(1), {
+    // NODE_OPTIONS is the target's (a user's --require must not slow the supervisor down): the
+    // supervisor gets it as an argument and hands it on.
+    const { NODE_OPTIONS: nodeOptions = '', ...env } = options.env;
+    this.child = spawn(process.execPath, [SUPERVISOR, String(options.graceMs ?? STOP_GRACE_MS), nodeOptions, '--', ...argv], {
       cwd: options.cwd,
-      env: options.env,
-      detached: true, // its own process group (setsid), so -pid signals the whole tree
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env,
+      detached: true, // its own session and process group (setsid): -pid signals the whole tree
+      stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
       windowsHide: true,
     });
+    const [control, out, err] = (this.child.stdio as unknown as Array<Readable | null>).slice(3);
     const decoder = new StringDecoder('utf8');
-    this.child.stdout!.on('data', (chunk: Buffer) => {
+    out?.on('data', (chunk: Buffer) => {
       this.stdout.push(chunk);
       this.feedLines(decoder.write(chunk));
     });
-    this.child.stderr!.on('data', (chunk: Buffer) => this.stderr.push(chunk));
+    err?.on('data', (chunk: Buffer) => this.stderr.push(chunk));
+    for (const stream of [control, out, err]) stream?.on('error', () => {});
+
     this.exited = new Promise((resolve) => {
       let exit: ProcessExit | undefined;
       let drainTimer: NodeJS.Timeout | undefined;
+      let open = (out ? 1 : 0) + (err ? 1 : 0);
       const settle = () => {
         clearTimeout(drainTimer);
         this.exit = exit!;
         resolve(exit!);
       };
-      this.child.once('error', (error: NodeJS.ErrnoException) => {
-        // Spawn failures have no pid and no 'exit'; errors of a running child (kill failing) are ignored.
-        if (this.child.pid === undefined && !exit) {
-          exit = { exitCode: null, signal: null, spawnError: error };
-          settle();
-        }
-      });
-      this.child.once('exit', (exitCode, signal) => {
-        exit = { exitCode, signal };
+      const ended = (found: ProcessExit) => {
+        if (exit) return;
+        exit = found;
+        if (found.spawnError || open === 0) return settle();
         // Wait for the pipes to drain so the last lines are captured, but not for a grandchild
         // that keeps them open: that one is dealt with by stop().
         drainTimer = setTimeout(settle, 250);
+      };
+      for (const stream of [out, err]) {
+        stream?.once('close', () => {
+          if (--open === 0 && exit) settle();
+        });
+      }
+      readReports(control, (report) => {
+        if (report.spawned !== undefined) this.targetPid = report.spawned;
+        else if (report.spawnError) ended({ exitCode: null, signal: null, spawnError: Object.assign(new Error(report.spawnError.message), { code: report.spawnError.code }) });
+        else if (report.exit) ended({ exitCode: report.exit.code, signal: report.exit.signal });
       });
-      this.child.once('close', () => {
-        if (exit) settle();
+      this.child.once('error', (error: NodeJS.ErrnoException) => {
+        // The supervisor itself could not start (no such cwd): as if the program could not.
+        if (this.child.pid === undefined) ended({ exitCode: null, signal: null, spawnError: error });
       });
+      // Without a report the supervisor died with the target (SIGKILL to the group): its end is the target's.
+      this.child.once('exit', (exitCode, signal) => setImmediate(() => ended({ exitCode, signal })));
     });
   }
 
+  /** The process group's id (the supervisor's pid). */
   get pid(): number | undefined {
     return this.child.pid;
+  }
+
+  /** The target program's own pid, once it started. */
+  get programPid(): number | undefined {
+    return this.targetPid;
   }
 
   /** The exit, once it happened. */
@@ -116,8 +148,7 @@ export class TargetProcess {
       await this.waitForGroup(pgid, 5000);
     }
     await this.until(this.exited, 1000);
-    this.child.stdout?.destroy();
-    this.child.stderr?.destroy();
+    for (const stream of this.child.stdio) stream?.destroy();
   }
 
   /** Polls until the leader has exited and no live process is left in the group; false on timeout. */
@@ -160,6 +191,29 @@ export class TargetProcess {
   private emitLine(line: string): void {
     for (const listener of this.lineListeners) listener(line);
   }
+}
+
+interface SupervisorReport {
+  spawned?: number;
+  spawnError?: { code?: string; message: string };
+  exit?: { code: number | null; signal: NodeJS.Signals | null };
+}
+
+/** Calls `onReport` with each JSON line the supervisor writes on its control pipe. */
+function readReports(stream: Readable | null | undefined, onReport: (report: SupervisorReport) => void): void {
+  let pending = '';
+  stream?.setEncoding('utf8').on('data', (text: string) => {
+    pending += text;
+    for (let newline = pending.indexOf('\n'); newline >= 0; newline = pending.indexOf('\n')) {
+      const line = pending.slice(0, newline);
+      pending = pending.slice(newline + 1);
+      try {
+        onReport(JSON.parse(line) as SupervisorReport);
+      } catch {
+        // not a report: nothing else writes there
+      }
+    }
+  });
 }
 
 function signalGroup(pgid: number, signal: NodeJS.Signals): void {

@@ -133,3 +133,64 @@ export function splitHostPort(address: string): [string, number] {
   const i = address.lastIndexOf(':');
   return [address.slice(0, i).replace(/^\[|\]$/g, ''), Number(address.slice(i + 1))];
 }
+
+export interface RawHttpResponse {
+  /** 0 when nothing parseable came back. */
+  status: number;
+  /** Header names lower-cased. */
+  headers: Record<string, string>;
+  body: string;
+  /** A socket error the client saw (EPIPE, ECONNRESET), if any. */
+  error?: string;
+  /** Every byte received, as latin1 text. */
+  raw: string;
+}
+
+/**
+ * One HTTP request written by hand on a fresh connection, as a careful but naive client would:
+ * everything is sent first (each part after `gapMs`), and only then is the answer read, so an
+ * answer the server sends and then destroys by closing early is lost as it would be for such a
+ * client. The connection stays half-open after the server's FIN so that sending can go on.
+ */
+export function rawHttp(port: number, parts: Array<string | Buffer>, options: { gapMs?: number; timeoutMs?: number } = {}): Promise<RawHttpResponse> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port, allowHalfOpen: true });
+    const chunks: Buffer[] = [];
+    let error: string | undefined;
+    const timer = setTimeout(() => socket.destroy(), options.timeoutMs ?? 5_000);
+    socket.on('connect', async () => {
+      socket.pause();
+      for (const [i, part] of parts.entries()) {
+        if (i > 0 && options.gapMs) await new Promise((r) => setTimeout(r, options.gapMs));
+        if (socket.destroyed) return;
+        socket.write(part);
+      }
+      socket.write('', () => {
+        socket.resume();
+        socket.end();
+      });
+    });
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', (e: NodeJS.ErrnoException) => (error ??= e.code ?? e.message));
+    socket.on('close', () => {
+      clearTimeout(timer);
+      const raw = Buffer.concat(chunks).toString('latin1');
+      // Interim answers (100 Continue) come before the real one: skip them.
+      let start = 0;
+      while (/^HTTP\/1\.[01] 1\d\d /.test(raw.slice(start)) && raw.indexOf('\r\n\r\n', start) >= 0) start = raw.indexOf('\r\n\r\n', start) + 4;
+      const split = raw.indexOf('\r\n\r\n', start);
+      const head = split < 0 ? raw.slice(start) : raw.slice(start, split);
+      const [statusLine = '', ...headerLines] = head.split('\r\n');
+      const headers: Record<string, string> = {};
+      for (const line of headerLines) {
+        const colon = line.indexOf(':');
+        if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+      }
+      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1] ?? 0);
+      // The body ends where Content-Length says (a pipelined answer may follow it).
+      const length = headers['content-length'] === undefined ? undefined : Number(headers['content-length']);
+      const bodyBytes = split < 0 ? '' : raw.slice(split + 4, length === undefined ? undefined : split + 4 + length);
+      resolve({ status, headers, body: Buffer.from(bodyBytes, 'latin1').toString('utf8'), raw, ...(error ? { error } : {}) });
+    });
+  });
+}

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +42,8 @@ export interface CliOptions {
   timeoutMs?: number;
   /** Added to the environment. */
   env?: Record<string, string>;
+  /** Its own process group (pgid = its pid), as a CI runner starts a job's shell. */
+  detached?: boolean;
 }
 
 export function startFaultline(args: readonly string[], options: CliOptions = {}): CliProcess {
@@ -48,6 +51,7 @@ export function startFaultline(args: readonly string[], options: CliOptions = {}
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, NO_COLOR: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
   });
   let stdout = '';
   let stderr = '';
@@ -134,3 +138,78 @@ assert:
   udp: [lost_ratio > 0, lost_ratio < 100%]
 compare: [tcp, udp]
 `;
+
+/**
+ * A TCP port that was free a moment ago on 127.0.0.1, below the kernel's ephemeral range: a test
+ * that checks the port is free again after its target died must not see another test's socket,
+ * bound to port 0, land on it meanwhile.
+ */
+export async function freePort(): Promise<number> {
+  const low = ephemeralRangeStart();
+  for (;;) {
+    const port = 10_000 + Math.floor(Math.random() * Math.max(1, low - 10_000));
+    const server = createServer();
+    const bound = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (!bound) continue;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return port;
+  }
+}
+
+function ephemeralRangeStart(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 11_000 ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:port. */
+export function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `condition` every 20 ms; fails if the CLI exits first or after 15 s. */
+export async function until(condition: () => boolean | Promise<boolean>, cli: { done: Promise<unknown>; output(): { stdout: string; stderr: string } }): Promise<void> {
+  let exited = false;
+  void cli.done.then(() => (exited = true));
+  for (const started = Date.now(); Date.now() - started < 15_000; ) {
+    if (await condition()) return;
+    if (exited) throw new Error(`faultline exited early:\n${cli.output().stdout}${cli.output().stderr}`);
+    await sleep(20);
+  }
+  throw new Error(`timed out waiting; output so far:\n${cli.output().stdout}${cli.output().stderr}`);
+}
+
+/**
+ * A scenario that runs for 30 s against a command target on `port`: the fixture server, which
+ * starts a child of its own and writes both pids to `pidFile` (for tests that interrupt or kill
+ * a run and then look for what is left).
+ */
+export function longRunWithCommandTarget(name: string, port: number, pidFile: string): string {
+  return `
+name: ${name}
+timeout: 60s
+targets:
+  app:
+    command: [python3, ${JSON.stringify(join(SERVERS, 'target-fixture-server.py'))}, --port, '{tcp_port}', --spawn-child, --pid-file, ${JSON.stringify(pidFile)}]
+    tcp: ${port}
+proxies: { path: { protocol: tcp, target: app } }
+workloads: { ping: { type: tcp-echo, via: path, duration: 30s, rate: 50/s } }
+`;
+}

@@ -4,11 +4,10 @@
  * artifacts it writes, and that an interrupt leaves no process or port behind.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { faultline, isAlive, PASSING, readResults, requireBuild, scratchDir, SERVERS, startFaultline, writeScenario } from './e2e-cli.js';
+import { accepts, faultline, freePort, isAlive, longRunWithCommandTarget, PASSING, readResults, requireBuild, scratchDir, SERVERS, sleep, startFaultline, until, writeScenario } from './e2e-cli.js';
 import { errorOf } from './scenario-results.js';
 
 let scratch: ReturnType<typeof scratchDir>;
@@ -188,20 +187,7 @@ describe('faultline run: interrupted', () => {
   it('exits 130 on SIGINT mid-run, writes a partial result, and leaves no process or port behind', async () => {
     const port = await freePort();
     const pidFile = join(scratch.path, 'target.pids');
-    const file = writeScenario(
-      scratch.path,
-      'long.yaml',
-      `
-name: tiny-long
-timeout: 60s
-targets:
-  app:
-    command: [python3, ${JSON.stringify(join(SERVERS, 'target-fixture-server.py'))}, --port, '{tcp_port}', --spawn-child, --pid-file, ${JSON.stringify(pidFile)}]
-    tcp: ${port}
-proxies: { path: { protocol: tcp, target: app } }
-workloads: { ping: { type: tcp-echo, via: path, duration: 30s, rate: 50/s } }
-`,
-    );
+    const file = writeScenario(scratch.path, 'long.yaml', longRunWithCommandTarget('tiny-long', port, pidFile));
     const out = join(scratch.path, 'out-interrupted');
     const cli = startFaultline(['run', file, '--out', out, '--seed', '9']);
     // The target writes its pids, then listens; the run is in its traffic phase soon after the
@@ -226,38 +212,3 @@ workloads: { ping: { type: tcp-echo, via: path, duration: 30s, rate: 50/s } }
     expect(await accepts(port)).toBe(false);
   });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls `condition` every 20 ms; fails if the CLI exits first or after 15 s. */
-async function until(condition: () => boolean | Promise<boolean>, cli: { done: Promise<unknown>; output(): { stdout: string; stderr: string } }): Promise<void> {
-  let exited = false;
-  void cli.done.then(() => (exited = true));
-  for (const started = Date.now(); Date.now() - started < 15_000; ) {
-    if (await condition()) return;
-    if (exited) throw new Error(`faultline exited early:\n${cli.output().stdout}${cli.output().stderr}`);
-    await sleep(20);
-  }
-  throw new Error(`timed out waiting; output so far:\n${cli.output().stdout}${cli.output().stderr}`);
-}

@@ -11,6 +11,22 @@
 import { describe } from '../core/describe.js';
 import type { Problem } from '../core/errors.js';
 
+/**
+ * The longest wait any toxic attribute may ask for: one day, in ms. Longer does nothing a test can
+ * observe, and Node's timers cannot wait past 24.8 days at all (they fire at once instead).
+ */
+export const MAX_DELAY_MS = 86_400_000;
+
+/**
+ * The slowest bandwidth `rate`: 0.001 KB/s, one byte per second. Toxiproxy's rate 0 never
+ * forwards a byte; neither, in any test's lifetime, does 1e-300. A path that should carry nothing
+ * is a `timeout` toxic.
+ */
+export const MIN_RATE_KB_PER_S = 0.001;
+
+/** Why a bandwidth rate has a floor, for the error. */
+export const RATE_HINT = 'a slower link never forwards a byte in a test\'s lifetime; for a path that carries nothing, use a timeout toxic';
+
 interface AttributeBase {
   /** `int` rejects fractions (Toxiproxy's int64 fields); `number` takes any finite number. */
   kind: 'int' | 'number';
@@ -22,14 +38,17 @@ interface AttributeBase {
   /** Exclusive lower bound (e.g. rate > 0). */
   above?: number;
   description: string;
+  /** Added to an out-of-range problem: why the range is what it is. */
+  rangeHint?: string;
 }
 
 /**
  * How a fault search (`faultline explore`, docs/explore.md) draws an attribute when the scenario
  * gives no range for it, so that a new toxic is explorable without any code in explore/:
  *
- *  - `upTo`: the top of the range searched (the bottom is the attribute's `min` or `above`). An
- *    attribute without `max` must say it: large enough to hurt, small enough to run quickly.
+ *  - `upTo`: the top of the range searched (the bottom is the attribute's `min` or `above`; a log
+ *    scale starts three decades below the top). An attribute without `max` must say it, and one
+ *    whose `max` is a safety bound (a day) should: large enough to hurt, small enough to run quickly.
  *  - `milder`: which end is the mild one, which shrinking moves a failing value toward — `lower`
  *    (the default) for a latency or a probability, `higher` for a rate or a piece size.
  *  - `scale`: `log` draws 1-2-5 steps over three decades (latencies, sizes, rates: 5 ms and 500 ms
@@ -40,13 +59,16 @@ interface AttributeBase {
  */
 export type SearchHint = { upTo?: number; milder?: 'lower' | 'higher'; scale?: 'linear' | 'log' } | 'default';
 
-/** An attribute with `max` may leave its search range to it; one without must bound the search. */
+/**
+ * Every attribute says how a search draws it; one without `max` must bound the search (`upTo`),
+ * and one with a `max` far beyond any test (a day of latency) should.
+ */
 export type AttributeDef = AttributeBase &
   (
     | {
         /** Inclusive upper bound. */
         max: number;
-        search?: SearchHint;
+        search: SearchHint;
       }
     | { max?: undefined; search: (Exclude<SearchHint, 'default'> & { upTo: number }) | 'default' }
   );
@@ -84,7 +106,7 @@ export function resolveAttributes(
       continue;
     }
     const problem = checkValue(def, value);
-    if (problem) problems.push({ path, message: problem });
+    if (problem) problems.push({ path, message: problem.message, ...(problem.outOfRange && def.rangeHint ? { hint: def.rangeHint } : {}) });
     else attributes[key] = value as number;
   }
   return { attributes, problems };
@@ -96,14 +118,14 @@ export function defaultsOf(schema: AttributeSchema): Record<string, number> {
   return out;
 }
 
-function checkValue(def: AttributeDef, value: unknown): string | undefined {
+function checkValue(def: AttributeDef, value: unknown): { message: string; outOfRange?: true } | undefined {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    return `expected ${def.kind === 'int' ? 'an integer' : 'a number'} (${def.unit}), got ${describe(value)}`;
+    return { message: `expected ${def.kind === 'int' ? 'an integer' : 'a number'} (${def.unit}), got ${describe(value)}` };
   }
-  if (def.kind === 'int' && !Number.isInteger(value)) return `expected an integer (${def.unit}), got ${value}`;
-  if (def.above !== undefined && !(value > def.above)) return `must be greater than ${def.above} (${def.unit}), got ${value}`;
-  if (def.min !== undefined && value < def.min) return `must be at least ${def.min} (${def.unit}), got ${value}`;
-  if (def.max !== undefined && value > def.max) return `must be at most ${def.max} (${def.unit}), got ${value}`;
+  if (def.kind === 'int' && !Number.isInteger(value)) return { message: `expected an integer (${def.unit}), got ${value}` };
+  if (def.above !== undefined && !(value > def.above)) return { message: `must be greater than ${def.above} (${def.unit}), got ${value}`, outOfRange: true };
+  if (def.min !== undefined && value < def.min) return { message: `must be at least ${def.min} (${def.unit}), got ${value}`, outOfRange: true };
+  if (def.max !== undefined && value > def.max) return { message: `must be at most ${def.max} (${def.unit}), got ${value}`, outOfRange: true };
   return undefined;
 }
 

@@ -4,7 +4,7 @@
  * the API rejects is rejected by `faultline validate` too, with the same words.
  */
 import { FaultlineError, type Problem } from '../core/errors.js';
-import { DIRECTIONS, type Direction, type Protocol, type ToxicInput, type ToxicPatch, type ToxicSpec } from '../core/spec.js';
+import { DIRECTIONS, nameLengthProblem, type Direction, type Protocol, type ToxicInput, type ToxicPatch, type ToxicSpec } from '../core/spec.js';
 import { describe } from '../core/describe.js';
 import type { ToxicEffect } from '../core/effect.js';
 import { resolveAttributes } from './attributes.js';
@@ -75,6 +75,7 @@ export function resolveToxic(
   let name = `${type.type}_${stream}`;
   if (input.name !== undefined && input.name !== null && input.name !== '') {
     if (typeof input.name !== 'string') problems.push({ path: at('name'), message: `expected a string, got ${describe(input.name)}` });
+    else if (nameLengthProblem(input.name)) problems.push({ path: at('name'), message: nameLengthProblem(input.name)! });
     else name = input.name;
   }
 
@@ -133,7 +134,7 @@ function requireType(protocol: Protocol, value: unknown, path: string): ToxicTyp
   );
 }
 
-function parseStream(value: unknown, path: string, problems: Problem[]): Direction {
+export function parseStream(value: unknown, path: string, problems: Problem[]): Direction {
   if (value === undefined || value === null || value === '') return 'downstream';
   if (typeof value === 'string') {
     const lower = value.toLowerCase();
@@ -143,7 +144,7 @@ function parseStream(value: unknown, path: string, problems: Problem[]): Directi
   return 'downstream';
 }
 
-function parseToxicity(value: unknown, fallback: number, path: string, problems: Problem[]): number {
+export function parseToxicity(value: unknown, fallback: number, path: string, problems: Problem[]): number {
   if (value === undefined || value === null) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) {
     problems.push({ path, message: `toxicity must be a number from 0 to 1, got ${describe(value)}` });
@@ -156,7 +157,7 @@ function crossCheck(type: ToxicType, attributes: Record<string, number>, pathPre
   return (type.check?.(attributes) ?? []).map((p) => ({ ...p, path: p.path ? `${pathPrefix}.${p.path}` : pathPrefix }));
 }
 
-function attributeError(problems: Problem[]): FaultlineError {
+export function attributeError(problems: Problem[]): FaultlineError {
   const first = problems[0]!;
   const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
   return new FaultlineError('INVALID_TOXIC_ATTRIBUTE', `${first.path}: ${first.message}${more}`, {

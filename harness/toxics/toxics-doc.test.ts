@@ -19,7 +19,7 @@ const TCP = DOC.slice(DOC.indexOf('## TCP stream toxics'), DOC.indexOf('## UDP d
 const UDP = DOC.slice(DOC.indexOf('## UDP datagram toxics'));
 
 function range(def: AttributeDef): string {
-  if (def.max !== undefined) return def.min !== undefined ? `${def.min} to ${def.max}` : `≤ ${def.max}`;
+  if (def.max !== undefined) return def.min !== undefined ? `${def.min} to ${def.max}` : def.above !== undefined ? `> ${def.above}, ≤ ${def.max}` : `≤ ${def.max}`;
   if (def.above !== undefined) return `> ${def.above}`;
   if (def.min !== undefined) return `≥ ${def.min}`;
   return 'any';

@@ -142,14 +142,26 @@ export interface DatagramToxicType<S extends AttributeSchema = AttributeSchema> 
 export type ToxicType = StreamToxicType | DatagramToxicType;
 
 /**
+ * A toxic type as the registry holds it (its schema erased, so every type fits one list), which
+ * still says its wire name and attribute schema as types: the public API derives each toxic's
+ * typed input from them (api/toxic-types.ts), so a new toxic is typed for users as it is
+ * registered.
+ */
+export type DefinedToxic<Base extends ToxicType, T extends string, S extends AttributeSchema> = Base & { readonly type: T; readonly attributes: S };
+
+/**
  * Declares a TCP stream toxic with its attribute schema, so that `create`, `check` and `effects`
  * see exactly its attributes (`a.latency` is a number, never undefined).
  */
-export function defineStreamToxic<const S extends AttributeSchema>(type: Omit<StreamToxicType<S>, 'protocol'>): StreamToxicType {
-  return { ...type, protocol: 'tcp' } as unknown as StreamToxicType;
+export function defineStreamToxic<const T extends string, const S extends AttributeSchema>(
+  type: Omit<StreamToxicType<S>, 'protocol' | 'type'> & { type: T },
+): DefinedToxic<StreamToxicType, T, S> {
+  return { ...type, protocol: 'tcp' } as unknown as DefinedToxic<StreamToxicType, T, S>;
 }
 
 /** Declares a UDP datagram toxic with its attribute schema (see defineStreamToxic). */
-export function defineDatagramToxic<const S extends AttributeSchema>(type: Omit<DatagramToxicType<S>, 'protocol'>): DatagramToxicType {
-  return { ...type, protocol: 'udp' } as unknown as DatagramToxicType;
+export function defineDatagramToxic<const T extends string, const S extends AttributeSchema>(
+  type: Omit<DatagramToxicType<S>, 'protocol' | 'type'> & { type: T },
+): DefinedToxic<DatagramToxicType, T, S> {
+  return { ...type, protocol: 'udp' } as unknown as DefinedToxic<DatagramToxicType, T, S>;
 }

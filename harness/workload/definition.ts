@@ -96,9 +96,12 @@ export interface WorkloadDefinition<S extends WorkloadSpecBase = WorkloadSpecBas
   example: Readonly<Record<string, unknown>>;
 }
 
-/** Declares a workload type; the registry erases `S` so that definitions of every type fit one list. */
-export function defineWorkload<S extends WorkloadSpecBase>(definition: WorkloadDefinition<S>): WorkloadDefinition {
-  return definition as unknown as WorkloadDefinition;
+/**
+ * Declares a workload type; the registry erases `S` so that definitions of every type fit one
+ * list, keeping only its name as a type (the public API's union of workload types comes from it).
+ */
+export function defineWorkload<S extends WorkloadSpecBase>(definition: WorkloadDefinition<S>): WorkloadDefinition & { readonly type: S['type'] } {
+  return definition as unknown as WorkloadDefinition & { readonly type: S['type'] };
 }
 
 /** Metrics every workload records. */

@@ -14,9 +14,12 @@ import { udpRaw } from './udp-raw.js';
 import { udpStream } from './udp-stream.js';
 
 /** In the order docs list them. */
-export const WORKLOAD_DEFINITIONS: readonly WorkloadDefinition[] = [tcpEcho, tcpStream, udpEcho, udpStream, tcpRaw, udpRaw, tcpConnect];
+export const WORKLOAD_DEFINITIONS = [tcpEcho, tcpStream, udpEcho, udpStream, tcpRaw, udpRaw, tcpConnect] as const satisfies readonly WorkloadDefinition[];
 
-const BY_TYPE = new Map(WORKLOAD_DEFINITIONS.map((d) => [d.type, d]));
+/** The name of every workload type, as a type. */
+export type WorkloadTypeName = (typeof WORKLOAD_DEFINITIONS)[number]['type'];
+
+const BY_TYPE = new Map<string, WorkloadDefinition>(WORKLOAD_DEFINITIONS.map((d) => [d.type, d]));
 
 /** Every workload type name, in docs order. */
 export const WORKLOAD_TYPES: readonly string[] = WORKLOAD_DEFINITIONS.map((d) => d.type);

@@ -21,7 +21,7 @@ import { readUserFile } from '../../core/user-file.js';
 import { FAULTLINE_VERSION } from '../../core/version.js';
 import { exploreScenario } from '../../explore/explore-scenario.js';
 import { faultChoices } from '../../explore/fault-space.js';
-import { minimalScenarioName, renderMinimalScenario } from '../../explore/minimal-scenario.js';
+import { minimalScenarioName, renderMinimalScenario, type FileScenarioSpec } from '../../explore/minimal-scenario.js';
 import { createEmbeddedProxy } from '../../proxy/embedded-proxy.js';
 import { createExploreConsole } from '../../report/explore-console.js';
 import { writeAtomically, writeReports } from '../../report/write-reports.js';
@@ -82,7 +82,8 @@ export async function runExplore(paths: string[], options: ExploreOptions, io: C
   const find = { includeExploreFolders: true };
   const loaded = loadScenarioFiles(findScenarioFiles(paths, io.cwd, find));
   if (loaded.files.some((f) => f.error) || loaded.duplicateNames.length > 0) return runValidate(paths, io, find);
-  const specs = filterScenarios(loaded.specs, options.grep ? { grep: options.grep } : {});
+  // Loaded from files, every scenario has one (only the library's run() takes scenarios in code).
+  const specs = filterScenarios(loaded.specs, options.grep ? { grep: options.grep } : {}).filter((s): s is FileScenarioSpec => s.file !== undefined);
   if (specs.length === 0) throw new FaultlineError('NOT_FOUND', `no scenario matches${options.grep ? ` --grep ${options.grep}` : ''} in ${paths.join(', ')}`);
   if (options.path !== undefined && specs.length > 1) {
     throw new FaultlineError('INVALID_ARGUMENT', `--path replays one exploration, and ${specs.length} scenarios are selected (${specs.map((s) => s.name).join(', ')})`, {
@@ -193,7 +194,7 @@ function asMinimalRun(run: ScenarioResult, spec: ScenarioSpec, file: string): Sc
   return { ...run, id: `${file}#${name}`, name, file, replay: `npx faultline run ${shellQuote(file)}` };
 }
 
-async function writeMinimalFile(spec: ScenarioSpec, exploration: ScenarioExploration, outFile: string, cwd: string): Promise<void> {
+async function writeMinimalFile(spec: FileScenarioSpec, exploration: ScenarioExploration, outFile: string, cwd: string): Promise<void> {
   const minimal = exploration.minimal!;
   const steps = exploration.shrinkPath.length - 1;
   const last = exploration.shrinkPath[exploration.shrinkPath.length - 1];

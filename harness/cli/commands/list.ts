@@ -6,7 +6,7 @@
 import { ExitCode } from '../../core/errors.js';
 import { filterScenarios, findScenarioFiles } from '../../scenario/discover.js';
 import { loadScenarioFiles } from '../../scenario/load-files.js';
-import type { ScenarioSpec } from '../../scenario/spec.js';
+import type { ScenarioFileSpec } from '../../scenario/spec.js';
 import type { CliIo, Register } from '../command.js';
 import { DEFAULT_SCENARIO_PATHS, displayPath, problemLines } from './validate.js';
 
@@ -41,7 +41,7 @@ export async function runList(paths: string[], options: ListOptions, io: CliIo):
   return lines.length > 0 ? ExitCode.invalidInput : ExitCode.ok;
 }
 
-function summary(spec: ScenarioSpec, cwd: string) {
+function summary(spec: ScenarioFileSpec, cwd: string) {
   return {
     name: spec.name,
     tags: spec.tags,
@@ -54,7 +54,7 @@ function summary(spec: ScenarioSpec, cwd: string) {
 }
 
 /** Aligned columns; the description is cut to the terminal width (when there is one). */
-function renderTable(specs: ScenarioSpec[], cwd: string, columns: number | undefined): string {
+function renderTable(specs: ScenarioFileSpec[], cwd: string, columns: number | undefined): string {
   const rows = specs.map((s) => [s.name, s.tags.length > 0 ? `[${s.tags.join(', ')}]` : '', `${displayPath(s.file, cwd)}:${s.where.line ?? 1}`, oneLine(s.description ?? '')]);
   const widths = [0, 1, 2].map((i) => Math.max(0, ...rows.map((r) => r[i]!.length)));
   return rows

@@ -137,11 +137,19 @@ describe('faultline proxy', () => {
     }
   });
 
+  it('a --backlog outside 1..65535 exits 2', async () => {
+    for (const value of ['0', '65536', 'lots']) {
+      const running = run(['proxy', '--port', '0', '--backlog', value]);
+      expect((await running.exited).code).toBe(2);
+      expect(running.stderr()).toContain('--backlog must be an integer from 1 to 65535');
+    }
+  });
+
   it('a --config that is not JSON, or missing, exits 2', async () => {
     await writeFile(join(dir, 'broken.json'), '[{"name": ');
     const broken = run(['proxy', '--port', '0', '--config', 'broken.json']);
     expect((await broken.exited).code).toBe(2);
-    expect(broken.stderr()).toMatch(/PARSE_ERROR.*broken\.json is not valid JSON/);
+    expect(broken.stderr()).toMatch(/PARSE_ERROR.*broken\.json is not valid JSON at line 1, column 11: expected a value/);
     const missing = run(['proxy', '--port', '0', '--config', 'missing.json']);
     expect((await missing.exited).code).toBe(2);
     expect(missing.stderr()).toMatch(/missing\.json does not exist/);

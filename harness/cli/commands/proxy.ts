@@ -17,6 +17,7 @@ import type { ProxyInput } from '../../core/spec.js';
 import { FAULTLINE_VERSION } from '../../core/version.js';
 import { BusyPoll, DEFAULT_BUSY_POLL_MS } from '../../proxy/busy-poll.js';
 import { createEmbeddedProxy } from '../../proxy/embedded-proxy.js';
+import { defaultListenBacklog, MAX_LISTEN_BACKLOG } from '../../proxy/listen-backlog.js';
 import { defaultUdpIo } from '../../proxy/udp-io-choice.js';
 import type { CliIo, Register } from '../command.js';
 
@@ -26,6 +27,7 @@ export interface ProxyCommandOptions {
   config?: string;
   seed?: string;
   busyPoll: string;
+  backlog?: string;
 }
 
 export const register: Register = (program, io, wrap) => {
@@ -36,6 +38,7 @@ export const register: Register = (program, io, wrap) => {
     .option('--port <port>', 'admin API port; 0 picks a free one (printed at start)', String(DEFAULT_ADMIN_PORT))
     .option('--config <file>', 'JSON array of proxies to create at start (as toxiproxy-server -config)')
     .option('--seed <n>', `seed for every random decision, 0..${MAX_SEED} (default: random, printed)`)
+    .option('--backlog <n>', `TCP listen backlog of every proxy: connections the kernel completes before the proxy accepts them, 1..${MAX_LISTEN_BACKLOG} (default: the kernel's somaxconn, as Toxiproxy)`)
     .option('--busy-poll <ms>', 'poll instead of sleeping this long after each small read, to save the wake-up latency of request/response traffic; 0 turns it off', String(DEFAULT_BUSY_POLL_MS))
     .addHelpText(
       'after',
@@ -52,6 +55,7 @@ export async function runProxyCommand(options: ProxyCommandOptions, io: CliIo): 
   const port = parseIntegerOption('--port', options.port, 65_535);
   const seed = options.seed === undefined ? randomSeed() : parseIntegerOption('--seed', options.seed, MAX_SEED);
   const busyPollMs = parseBusyPoll(options.busyPoll);
+  const listenBacklog = options.backlog === undefined ? defaultListenBacklog() : parseIntegerOption('--backlog', options.backlog, MAX_LISTEN_BACKLOG, 1);
   // A bad FAULTLINE_UDP_IO fails here, before anything listens, not at the first UDP proxy.
   const udpIo = defaultUdpIo();
   const configFile = options.config === undefined ? undefined : resolve(io.cwd, options.config);
@@ -61,6 +65,7 @@ export async function runProxyCommand(options: ProxyCommandOptions, io: CliIo): 
     io.stderr.write(`${new Date().toISOString()} ${level === 'warn' ? 'WARN ' : ''}${text}\n`);
   const proxy = createEmbeddedProxy({
     seed,
+    listenBacklog,
     ...(busyPollMs > 0 ? { busyPoll: new BusyPoll(busyPollMs) } : {}),
     log: (event) => line(`proxy ${event.proxy}: ${event.message}`, event.level),
   });
@@ -104,9 +109,9 @@ async function populateFromConfig(populate: (inputs: ProxyInput[]) => Promise<un
   }
 }
 
-function parseIntegerOption(flag: string, text: string, max: number): number {
-  if (!/^\d+$/.test(text) || Number(text) > max) {
-    throw new FaultlineError('INVALID_ARGUMENT', `${flag} must be an integer from 0 to ${max}, got "${text}"`, { where: { path: flag } });
+function parseIntegerOption(flag: string, text: string, max: number, min = 0): number {
+  if (!/^\d+$/.test(text) || Number(text) > max || Number(text) < min) {
+    throw new FaultlineError('INVALID_ARGUMENT', `${flag} must be an integer from ${min} to ${max}, got "${text}"`, { where: { path: flag } });
   }
   return Number(text);
 }

@@ -76,6 +76,61 @@ describe('faultline report render', () => {
   });
 });
 
+describe('faultline report render on a damaged results.json', () => {
+  /** The sample run, changed by `edit`, written to dir/results.json. */
+  function damaged(edit: (run: any) => void): string {
+    const run = JSON.parse(readFileSync(join(SAMPLE_FIXTURES_DIR, 'sample-run.json'), 'utf8'));
+    edit(run);
+    const file = join(dir, 'results.json');
+    writeFileSync(file, JSON.stringify(run, null, 2));
+    return file;
+  }
+
+  it('exits 2 listing every field a renderer would trip on, each with its JSON path', async () => {
+    // Each of these made a renderer throw (exit 70, a stack trace) in a file the reader accepted.
+    const file = damaged((run) => {
+      run.scenarios[0].assertions[0].subject = 5;
+      run.scenarios[0].workloads[0].histograms.rtt_ms.buckets = 'none';
+      run.scenarios[0].workloads[0].series.columns.sent = 'none';
+      run.scenarios[1].startedAt = 'yesterday';
+      run.scenarios[1].targets = [{ name: 'app', kind: 'command', exitCode: 'x' }];
+      run.run.shard = { index: 1, total: 1e9 };
+    });
+    const result = await cli(['report', 'render', file, '--out', 'out']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).not.toContain('internal error');
+    const lines = result.stderr.trim().split('\n');
+    expect(lines[0]).toBe('faultline: error [INVALID_INPUT]: 6 problems');
+    expect(lines.slice(1)).toEqual([
+      `  ${file}: run.shard: expected a shard INDEX/TOTAL with 1 ≤ INDEX ≤ TOTAL ≤ 1000, got 1/1000000000`,
+      `  ${file}: scenarios[0].workloads[0].histograms.rtt_ms.buckets: expected an array, got "none"`,
+      `  ${file}: scenarios[0].workloads[0].series.columns.sent: expected an array, got "none"`,
+      `  ${file}: scenarios[0].assertions[0].subject: expected a string, got number 5`,
+      `  ${file}: scenarios[1].startedAt: expected an ISO-8601 timestamp, got "yesterday"`,
+      `  ${file}: scenarios[1].targets[0].exitCode: expected an integer, got "x"`,
+    ]);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
+  it('exits 2, not 70, on nesting 10,000 deep, before anything recursive reads it', async () => {
+    const file = damaged((run) => {
+      run.scenarios[0].extra = 'NEST';
+    });
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"NEST"', `${'['.repeat(10_000)}${']'.repeat(10_000)}`));
+    const result = await cli(['report', 'render', file, '--out', 'out']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/is not a faultline results file: at line \d+, column \d+ it is nested more than 64 levels deep/);
+  });
+
+  it('names the line and column of a syntax error, not a position', async () => {
+    const file = join(dir, 'results.json');
+    writeFileSync(file, '{\n  "schemaVersion": 1,\n  "run": { "seed": 1, }\n}\n');
+    const result = await cli(['report', 'render', file, '--out', 'out']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`[PARSE_ERROR]: ${file} is not valid JSON at line 3, column 23: expected a property name in double quotes, got "}"`);
+  });
+});
+
 describe('faultline report merge', () => {
   it('merges shard folders back into the whole run', async () => {
     const result = await cli(['report', 'merge', join(SAMPLE_FIXTURES_DIR, 'shards/shard-1'), join(SAMPLE_FIXTURES_DIR, 'shards/shard-2/results.json'), '--out', 'merged', '--reporter', 'json,junit']);

@@ -15,16 +15,15 @@ import { systemClock } from '../../core/clock.js';
 import { MAX_SEED, randomSeed } from '../../core/rng.js';
 import type { RunResult } from '../../core/result.js';
 import { parseDuration, DURATION_FORMAT } from '../../core/duration.js';
-import { createEmbeddedProxy } from '../../proxy/embedded-proxy.js';
-import { createHttpBackend, probeAdminApi } from '../../admin/http-backend.js';
+import { parseBackend, resolveBackend } from '../../admin/backend-choice.js';
 import { createConsoleReporter } from '../../report/console.js';
 import { combineReporters, DEFAULT_REPORTER_LIST, parseReporterList, REPORTER_NAMES } from '../../report/reporter.js';
-import { parseShard, selectShard } from '../../report/shard.js';
+import { parseShard } from '../../core/shard.js';
 import { writeReports } from '../../report/write-reports.js';
-import { filterScenarios, findScenarioFiles } from '../../scenario/discover.js';
+import { findScenarioFiles } from '../../scenario/discover.js';
 import { loadScenarioFiles } from '../../scenario/load-files.js';
-import { runSuite, scenarioId } from '../../scenario/run-suite.js';
-import type { ProxyBackend } from '../../core/backend.js';
+import { replayCommand, runSuite } from '../../scenario/run-suite.js';
+import { selectScenarios } from '../../scenario/select.js';
 import type { CliIo, Register } from '../command.js';
 import { DEFAULT_REPORT_DIR } from './report.js';
 import { DEFAULT_SCENARIO_PATHS, runValidate, displayPath } from './validate.js';
@@ -70,8 +69,7 @@ export async function runRun(paths: string[], options: RunOptions, io: CliIo): P
   const timeoutMs = options.timeout === undefined ? undefined : parseTimeout(options.timeout);
   const reporters = parseReporterList(options.reporter);
   const shard = options.shard === undefined ? undefined : parseShard(options.shard);
-  const backendChoice = parseBackend(options.backend);
-  if (backendChoice !== 'embedded' && parallel > 1) {
+  if (parseBackend(options.backend) !== 'embedded' && parallel > 1) {
     throw new FaultlineError('INVALID_ARGUMENT', `--parallel ${parallel} needs the embedded backend: scenarios on one shared proxy server would clash on proxy names`, {
       hint: 'drop --parallel, or use --backend embedded',
     });
@@ -84,18 +82,9 @@ export async function runRun(paths: string[], options: RunOptions, io: CliIo): P
   }
   // `--tag a,b` is `--tag a --tag b`, as in `faultline list` (tags cannot contain commas).
   const tags = (options.tag ?? []).flatMap((t) => t.split(',')).filter(Boolean);
-  let specs = filterScenarios(loaded.specs, { ...(options.grep ? { grep: options.grep } : {}), tags });
-  if (specs.length === 0) {
-    throw new FaultlineError('NOT_FOUND', `no scenario matches${options.grep ? ` --grep ${options.grep}` : ''}${tags.length ? ` --tag ${tags.join(',')}` : ''} in ${paths.join(', ')}`, {
-      hint: 'see `faultline list` for the scenarios and their tags',
-    });
-  }
-  if (shard) {
-    const withIds = specs.map((spec) => ({ id: scenarioId(spec, io.cwd), spec }));
-    specs = selectShard(withIds, shard.index, shard.total).map((s) => s.spec);
-  }
+  const specs = selectScenarios(loaded.specs, { ...(options.grep ? { grep: options.grep } : {}), tags, ...(shard ? { shard } : {}) }, io.cwd, paths.join(', '));
 
-  const backend = await resolveBackend(backendChoice);
+  const backend = await resolveBackend(options.backend);
   const consoleReporter = reporters.includes('console') ? createConsoleReporter({ stream: io.stdout, env: io.env }) : undefined;
   if (!consoleReporter) io.stderr.write(`faultline: seed ${seed}, ${specs.length} scenario${specs.length === 1 ? '' : 's'}, backend ${backend.kind}\n`);
   let result: RunResult;
@@ -119,6 +108,8 @@ export async function runRun(paths: string[], options: RunOptions, io: CliIo): P
       backendKind: backend.kind,
       command: ['faultline', ...(io.argv ?? ['run', ...paths])].join(' '),
       cwd: io.cwd,
+      // What decides how a scenario runs goes into its replay command; the shard only decides whether.
+      replay: (spec) => replayCommand(spec, seed, io.cwd, [...(backend.flavor === 'embedded' ? [] : ['--backend', backend.url]), ...(options.timeout === undefined ? [] : ['--timeout', options.timeout])]),
       ...(shard ? { shard: { index: shard.index, total: shard.total } } : {}),
     });
   } finally {
@@ -153,32 +144,6 @@ export function errorExitCode(code: SerializedError['code']): ExitCode {
 export function mostSevere(codes: readonly ExitCode[]): ExitCode {
   const rank = (c: ExitCode) => [ExitCode.ok, ExitCode.failed, ExitCode.invalidInput, ExitCode.environment, ExitCode.internal, ExitCode.interrupted].indexOf(c as never);
   return codes.reduce<ExitCode>((worst, c) => (rank(c) > rank(worst) ? c : worst), ExitCode.ok);
-}
-
-interface BackendChoice {
-  kind: string;
-  create(seed: number): ProxyBackend;
-}
-
-/** `embedded`, or the URL of an admin API server. */
-function parseBackend(text: string): 'embedded' | URL {
-  if (text === 'embedded') return text;
-  if (/^https?:\/\//.test(text) && URL.canParse(text)) return new URL(text);
-  throw new FaultlineError('INVALID_ARGUMENT', `--backend: expected "embedded" or an http(s):// URL of a Toxiproxy-API server, got ${JSON.stringify(text)}`);
-}
-
-/**
- * A server is asked what it is once, before any scenario starts: one that does not answer stops
- * the run here (UNREACHABLE, exit 3), and a real Toxiproxy is told apart from a `faultline proxy`
- * by the request-id header only faultline sends, so that its scenarios are held to what it can
- * do (TCP only, no ledger) instead of failing on a proxy it would silently create as TCP.
- */
-async function resolveBackend(choice: 'embedded' | URL): Promise<BackendChoice> {
-  if (choice === 'embedded') return { kind: 'embedded', create: (seed) => createEmbeddedProxy({ seed }) };
-  const url = choice.href.replace(/\/+$/, '');
-  const { flavor } = await probeAdminApi(url);
-  // A shared server: each scenario creates its proxies there and deletes them at its end.
-  return { kind: `${flavor === 'toxiproxy' ? 'toxiproxy' : 'http'} ${url}`, create: () => createHttpBackend({ url, flavor }) };
 }
 
 export function parseSeed(text: string | undefined): number {

@@ -60,7 +60,7 @@ describe('faultline validate', () => {
     expect(lines).toContain(`${INVALID}/timeline.yaml:10:48: workloads.ping.duration: workload "ping" runs until 11000ms, past the scenario timeout (10000ms) (hint: raise the scenario timeout)`);
     expect(lines).toContain(`${INVALID}/duplicate-keys.yaml:8:55: duplicate key "messages": a key may appear only once in a map`);
     expect(lines).toContain(`${INVALID}/unknown-references.yaml:9:32: workloads.ping.via: unknown proxy "pth" (hint: did you mean "path"? proxies in this scenario: path)`);
-    expect(stderr).toBe(`faultline: ${expected} problems in 10 of 17 files\n`);
+    expect(stderr).toBe(`faultline: ${expected} problems in 11 of 18 files\n`);
   });
 
   it('defaults to scenarios/ and exits 2 with NOT_FOUND when it is missing', async () => {
@@ -72,6 +72,31 @@ describe('faultline validate', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('NOT_FOUND');
     expect(missing.stderr).toContain('no such file or directory: nope.yaml');
+  });
+
+  it('reports nesting too deep for the YAML parser as one problem, and still judges the other files', async () => {
+    // Before: the parser overflowed the stack (exit 70) and no file got a verdict.
+    const dir = join(scratch, 'deep');
+    mkdirSync(dir, { recursive: true });
+    const levels = Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i + 1)}a:\n`).join('');
+    writeFileSync(join(dir, 'deep.yaml'), `name: deep\nzzz:\n${levels}${MINIMAL}`);
+    writeFileSync(join(dir, 'fine.yaml'), `name: fine\n${MINIMAL}`);
+    const { code, stdout, stderr } = await faultline(['validate', '.'], dir);
+    expect(stderr).toBe('faultline: 1 problem in 1 of 2 files\n');
+    expect(code).toBe(2);
+    expect(stdout.trim().split('\n')).toEqual([
+      'deep.yaml:65:65: nested more than 64 levels deep (hint: a scenario rarely needs more than 10; look for an indentation that keeps growing or brackets that are never closed)',
+      'ok  fine.yaml (1 scenario)',
+    ]);
+  });
+
+  it('prints one syntax error and a count for a stray bracket, not a line per token after it', async () => {
+    const { code, stdout } = await faultline(['validate', `${INVALID}/stray-bracket.yaml`]);
+    expect(code).toBe(2);
+    const lines = stdout.trim().split('\n');
+    expect(lines).toHaveLength(5);
+    expect(lines[0]).toBe(`${INVALID}/stray-bracket.yaml:11:98: Unexpected flow-seq-end token in YAML stream: "]"`);
+    expect(lines[4]).toMatch(/: … and 59 more syntax errors up to line 21, often consequences of the first; the parser did not recover before the end of the document \(hint: fix the first error of the document and validate again\)$/);
   });
 
   it('flags a scenario name used in two files', async () => {

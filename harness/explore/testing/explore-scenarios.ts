@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { loadScenarioText } from '../../scenario/load.js';
-import type { ScenarioSpec } from '../../scenario/spec.js';
+import type { FileScenarioSpec } from '../minimal-scenario.js';
 
 /** Where the test scenarios pretend to live (relative paths resolve from here). */
 export const EXPLORE_TEST_FILE = fileURLToPath(new URL('../../../fixtures/scenarios/valid/explore-test.yaml', import.meta.url));
@@ -30,8 +30,8 @@ ${explore === undefined ? '' : `explore:\n${explore}`}
 `;
 }
 
-export function loadOne(text: string, file = EXPLORE_TEST_FILE): ScenarioSpec {
+export function loadOne(text: string, file = EXPLORE_TEST_FILE): FileScenarioSpec {
   const specs = loadScenarioText(text, file);
   if (specs.length !== 1) throw new Error(`expected one scenario, got ${specs.length}`);
-  return specs[0]!;
+  return { ...specs[0]!, file };
 }

@@ -21,7 +21,8 @@
  *   encodeAddress(family, ip, port) -> Buffer holding a sockaddr, for send()
  *   monotonicMs() -> the addon's clock (CLOCK_MONOTONIC) in ms, see udp_native.h
  *
- * Timed sends (socket.sendAt, recallTimed, onTimedSent) are in udp_timed.c.
+ * Timed sends (socket.sendAt, recallTimed, onTimedSent) are in udp_timed.c; the wire layer's
+ * namespaces and packet fault engine (createSide, WireEngine…) in wire_netns.c and wire_engine.c.
  */
 #define _GNU_SOURCE
 #include <node_api.h>
@@ -36,6 +37,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "udp_native.h"
+#include "wire_native.h"
 
 napi_value throw_errno(napi_env env, int err, const char *syscall) {
   napi_value msg, code, error, sys;
@@ -668,5 +670,6 @@ NAPI_MODULE_INIT() {
   CHECK(napi_set_named_property(env, exports, "monotonicMs", fn));
   CHECK(napi_create_int32(env, BATCH, &fn));
   CHECK(napi_set_named_property(env, exports, "batch", fn));
+  if (!wire_netns_init(env, exports) || !wire_engine_init(env, exports)) return NULL;
   return exports;
 }

@@ -27,7 +27,7 @@ import { RESULT_SCHEMA_VERSION, summarizeScenarios } from '../../core/result.js'
 import { createRng } from '../../core/rng.js';
 import type { Rng } from '../../core/rng.js';
 import type { Direction, Protocol } from '../../core/spec.js';
-import { selectShard } from '../shard.js';
+import { selectShard } from '../../core/shard.js';
 
 /** fixtures/results/: these samples as files (written and checked by fixtures.test.ts). */
 export const SAMPLE_FIXTURES_DIR = fileURLToPath(new URL('../../../fixtures/results/', import.meta.url));

@@ -13,6 +13,7 @@
  */
 import { LedgerCounter } from '../../core/ledger.js';
 import { defineDatagramToxic } from '../types.js';
+import { MIN_RATE_KB_PER_S, RATE_HINT } from '../attributes.js';
 
 interface LinkState {
   /** When the wire is free again (monotonic ms). */
@@ -26,7 +27,7 @@ export const bandwidth = defineDatagramToxic({
   type: 'bandwidth',
   summary: 'Serialises datagrams at rate KB/s behind a drop-tail queue of queue datagrams.',
   attributes: {
-    rate: { kind: 'number', unit: 'KB/s', default: 1000, above: 0, search: { upTo: 100_000, milder: 'higher', scale: 'log' }, description: 'Link rate (1 KB/s = 1000 bytes/s)' },
+    rate: { kind: 'number', unit: 'KB/s', default: 1000, min: MIN_RATE_KB_PER_S, search: { upTo: 100_000, milder: 'higher', scale: 'log' }, description: 'Link rate (1 KB/s = 1000 bytes/s)', rangeHint: RATE_HINT },
     queue: { kind: 'int', unit: 'datagrams', default: 1000, min: 1, search: { upTo: 10_000, milder: 'higher', scale: 'log' }, description: 'Datagrams that may wait behind the one being sent' },
   },
   effects: (a) => [

@@ -47,7 +47,7 @@ describe('UDP toxic registration', () => {
     expect(() => resolveToxic('udp', { type: 'loss', attributes: { probability: 1.5 } })).toThrow(
       'attributes.probability: must be at most 1 (probability), got 1.5',
     );
-    expect(() => resolveToxic('udp', { type: 'bandwidth', attributes: { rate: 0 } })).toThrow('must be greater than 0');
+    expect(() => resolveToxic('udp', { type: 'bandwidth', attributes: { rate: 0 } })).toThrow('must be at least 0.001');
     expect(() => resolveToxic('udp', { type: 'bandwidth', attributes: { queue: 0 } })).toThrow('must be at least 1');
     expect(() => resolveToxic('udp', { type: 'latency', attributes: { delay: 5 } })).toThrow('unknown attribute "delay"');
     expect(() => resolveToxic('udp', { type: 'loss', attributes: { probability: 0.7, burst: 2 } })).toThrow(

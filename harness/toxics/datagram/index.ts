@@ -10,7 +10,7 @@ import { noop } from './noop.js';
 import { reorder } from './reorder.js';
 import { timeout } from './timeout.js';
 
-export const datagramToxicTypes: readonly DatagramToxicType[] = [
+export const datagramToxicTypes = [
   noop,
   latency,
   loss,
@@ -20,4 +20,4 @@ export const datagramToxicTypes: readonly DatagramToxicType[] = [
   bandwidth,
   timeout,
   limitData,
-];
+] as const satisfies readonly DatagramToxicType[];

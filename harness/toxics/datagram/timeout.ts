@@ -9,6 +9,7 @@
  */
 import { LedgerCounter } from '../../core/ledger.js';
 import { defineDatagramToxic } from '../types.js';
+import { MAX_DELAY_MS } from '../attributes.js';
 
 export const timeout = defineDatagramToxic({
   type: 'timeout',
@@ -19,6 +20,7 @@ export const timeout = defineDatagramToxic({
       unit: 'ms',
       default: 0,
       min: 0,
+      max: MAX_DELAY_MS,
       search: 'default',
       description: 'Accepted for compatibility with TCP; UDP has no connection to close, so every datagram is dropped',
     },

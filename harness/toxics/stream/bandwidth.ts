@@ -17,6 +17,7 @@
  */
 import { LedgerCounter } from '../../core/ledger.js';
 import { defineStreamToxic } from '../types.js';
+import { MIN_RATE_KB_PER_S, RATE_HINT } from '../attributes.js';
 
 /** Sleep only when this far ahead of the schedule (below, emit now: ~1 ms granularity is free). */
 const SLEEP_THRESHOLD_MS = 1;
@@ -32,7 +33,7 @@ export const bandwidth = defineStreamToxic({
   type: 'bandwidth',
   summary: 'Limits throughput to rate KB/s (1 KB = 1000 bytes), per connection.',
   attributes: {
-    rate: { kind: 'number', unit: 'KB/s', default: 1000, above: 0, search: { upTo: 100_000, milder: 'higher', scale: 'log' }, description: 'Throughput limit per connection and direction (1 KB/s = 1000 bytes/s)' },
+    rate: { kind: 'number', unit: 'KB/s', default: 1000, min: MIN_RATE_KB_PER_S, search: { upTo: 100_000, milder: 'higher', scale: 'log' }, description: 'Throughput limit per connection and direction (1 KB/s = 1000 bytes/s)', rangeHint: RATE_HINT },
   },
   effects: (a) => [{ kind: 'rate-limit', bytesPerSec: a.rate * 1000, per: 'connection' }],
   create(attributes) {

@@ -11,7 +11,7 @@ import { slicer } from './slicer.js';
 import { slowClose } from './slow-close.js';
 import { timeout } from './timeout.js';
 
-export const streamToxicTypes: readonly StreamToxicType[] = [
+export const streamToxicTypes = [
   noop,
   latency,
   bandwidth,
@@ -22,4 +22,4 @@ export const streamToxicTypes: readonly StreamToxicType[] = [
   limitData,
   resetAfter,
   loss,
-];
+] as const satisfies readonly StreamToxicType[];

@@ -15,7 +15,7 @@ export const limitData = defineStreamToxic({
   attributes: {
     bytes: { kind: 'int', unit: 'bytes', default: 0, min: 0, search: { upTo: 1_000_000, milder: 'higher', scale: 'log' }, description: 'Bytes forwarded before the connection is closed' },
   },
-  effects: (a) => [{ kind: 'connection-loss', how: `closes the connection after ${a.bytes} bytes` }],
+  effects: (a) => [{ kind: 'connection-loss', how: `closes the connection after ${a.bytes} bytes`, reset: false }],
   create: (a) =>
     cutAfterBytes(a.bytes, (ctx) => {
       ctx.count(LedgerCounter.closes);

@@ -22,7 +22,7 @@ export const resetAfter = defineStreamToxic({
   attributes: {
     bytes: { kind: 'int', unit: 'bytes', default: 0, min: 0, search: { upTo: 1_000_000, milder: 'higher', scale: 'log' }, description: 'Bytes forwarded before the connection is reset' },
   },
-  effects: (a) => [{ kind: 'connection-loss', how: `resets the connection after ${a.bytes} bytes` }],
+  effects: (a) => [{ kind: 'connection-loss', how: `resets the connection after ${a.bytes} bytes`, reset: true }],
   create: (a) =>
     cutAfterBytes(a.bytes, (ctx) => {
       ctx.count(LedgerCounter.resets);

@@ -12,14 +12,15 @@
  */
 import { LedgerCounter } from '../../core/ledger.js';
 import { defineStreamToxic } from '../types.js';
+import { MAX_DELAY_MS } from '../attributes.js';
 
 export const resetPeer = defineStreamToxic({
   type: 'reset_peer',
   summary: 'Resets the connection (TCP RST) timeout ms after the first chunk.',
   attributes: {
-    timeout: { kind: 'number', unit: 'ms', default: 0, min: 0, search: { upTo: 10_000, milder: 'higher', scale: 'log' }, description: 'Wait after the first chunk before the RST; 0 = at once' },
+    timeout: { kind: 'number', unit: 'ms', default: 0, min: 0, max: MAX_DELAY_MS, search: { upTo: 10_000, milder: 'higher', scale: 'log' }, description: 'Wait after the first chunk before the RST; 0 = at once' },
   },
-  effects: () => [{ kind: 'connection-loss', how: 'resets the connection' }],
+  effects: () => [{ kind: 'connection-loss', how: 'resets the connection', reset: true }],
   create(attributes) {
     const timeoutMs = attributes.timeout;
     return async function* resetPeerToxic(input, ctx) {

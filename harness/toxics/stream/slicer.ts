@@ -12,6 +12,7 @@
  * When removed or updated, the rest of the current chunk is released at once.
  */
 import { defineStreamToxic } from '../types.js';
+import { MAX_DELAY_MS } from '../attributes.js';
 
 interface SlicerState {
   /** When the next piece may leave (monotonic ms). */
@@ -24,7 +25,7 @@ export const slicer = defineStreamToxic({
   attributes: {
     average_size: { kind: 'int', unit: 'bytes', default: 64, min: 1, search: { upTo: 4096, milder: 'higher', scale: 'log' }, description: 'Mean piece size' },
     size_variation: { kind: 'int', unit: 'bytes', default: 0, min: 0, search: { upTo: 4096, scale: 'log' }, description: 'Pieces vary uniformly by up to this much; below average_size' },
-    delay: { kind: 'number', unit: 'µs', default: 0, min: 0, search: { upTo: 10_000, scale: 'log' }, description: 'Pause between pieces, in microseconds' },
+    delay: { kind: 'number', unit: 'µs', default: 0, min: 0, max: MAX_DELAY_MS * 1000, search: { upTo: 10_000, scale: 'log' }, description: 'Pause between pieces, in microseconds' },
   },
   check(attributes) {
     const average = attributes.average_size;

@@ -169,10 +169,26 @@ describe('bandwidth', () => {
     expect(driver.received().length).toBe(140);
   });
 
-  it('rejects rate 0 (Toxiproxy would never forward a byte)', () => {
+  it('rejects rate 0 (Toxiproxy would never forward a byte), and rates too small to forward one', () => {
     const error = rejected({ type: 'bandwidth', attributes: { rate: 0 } });
     expect(error.code).toBe('INVALID_TOXIC_ATTRIBUTE');
-    expect(error.message).toBe('attributes.rate: must be greater than 0 (KB/s), got 0');
+    expect(error.message).toBe('attributes.rate: must be at least 0.001 (KB/s), got 0');
+    // 1e-300 was accepted and never forwarded a byte.
+    const tiny = rejected({ type: 'bandwidth', attributes: { rate: 1e-300 } });
+    expect(tiny.problems[0]).toEqual({
+      path: 'attributes.rate',
+      message: 'must be at least 0.001 (KB/s), got 1e-300',
+      hint: "a slower link never forwards a byte in a test's lifetime; for a path that carries nothing, use a timeout toxic",
+    });
+    expect(resolveToxic('tcp', { type: 'bandwidth', attributes: { rate: 0.001 } }).attributes.rate).toBe(0.001);
+  });
+
+  it('rejects waits longer than a day: Node\'s timers would fire at once past 24.8 days', () => {
+    for (const [type, key] of [['latency', 'latency'], ['latency', 'jitter'], ['slow_close', 'delay'], ['timeout', 'timeout'], ['reset_peer', 'timeout'], ['loss', 'rto']] as const) {
+      const error = rejected({ type, attributes: { [key]: 1e300 } });
+      expect(error.message).toBe(`attributes.${key}: must be at most 86400000 (ms), got 1e+300`);
+    }
+    expect(rejected({ type: 'slicer', attributes: { delay: 86_400_000_001 } }).message).toBe('attributes.delay: must be at most 86400000000 (µs), got 86400000001');
   });
 });
 

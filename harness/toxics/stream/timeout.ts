@@ -18,6 +18,7 @@
  */
 import { LedgerCounter } from '../../core/ledger.js';
 import { defineStreamToxic } from '../types.js';
+import { MAX_DELAY_MS } from '../attributes.js';
 
 interface TimeoutState {
   /** When the toxic became active on this connection (monotonic ms). */
@@ -33,11 +34,12 @@ export const timeout = defineStreamToxic({
       unit: 'ms',
       default: 0,
       min: 0,
+      max: MAX_DELAY_MS,
       search: 'default',
       description: 'Close the connection this long after the toxic became active on it; 0 = hold until removed',
     },
   },
-  effects: (a) => [{ kind: 'connection-loss', how: a.timeout > 0 ? `holds all data and closes the connection after ${a.timeout} ms` : 'holds all data while present' }],
+  effects: (a) => [{ kind: 'connection-loss', how: a.timeout > 0 ? `holds all data and closes the connection after ${a.timeout} ms` : 'holds all data while present', reset: false }],
   create(attributes) {
     const timeoutMs = attributes.timeout;
     return async function* timeoutToxic(_input, ctx) {

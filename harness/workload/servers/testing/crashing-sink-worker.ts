@@ -5,8 +5,9 @@
  */
 import { BroadcastChannel } from 'node:worker_threads';
 import { CRASH_CHANNEL } from './crash-sink-worker.js';
-import '../sink-worker.js';
 
+// Listen before the real worker starts (it tells the sink it is listening as soon as it loads),
+// so that a crash asked for right after createSinkServer resolves is never missed.
 const channel = new BroadcastChannel(CRASH_CHANNEL);
 channel.onmessage = (event) => {
   // Thrown from a message handler, as an uncaught exception in the worker's own code would be.
@@ -16,3 +17,4 @@ channel.onmessage = (event) => {
 };
 // The channel must not keep the thread alive once the sink has closed it.
 (channel as unknown as { unref(): void }).unref();
+await import('../sink-worker.js');

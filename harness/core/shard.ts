@@ -8,7 +8,7 @@
  * at most one (a hash of the id would be as stable but uneven for small suites). Adding a
  * scenario may move others to another shard; nothing depends on a scenario staying put.
  */
-import { FaultlineError } from '../core/errors.js';
+import { FaultlineError } from './errors.js';
 
 export interface Shard {
   /** 1-based. */

@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { FaultlineError } from '../core/errors.js';
+import { FaultlineError } from './errors.js';
 import { parseShard, selectShard } from './shard.js';
 
 describe('parseShard', () => {

@@ -1,0 +1,47 @@
+/**
+ * `faultline wire probe|cleanup`: in-process through runCli as root, and through the built
+ * binary as an unprivileged user, who gets exit 3 and the reason.
+ */
+import { spawnSync } from 'node:child_process';
+import { Writable } from 'node:stream';
+import { expect, it } from 'vitest';
+import { BIN, requireBuild } from '../../test/e2e-cli.js';
+import { describeWire, wireSupport } from '../../wire/testing/wire-gate.js';
+import { runCli } from '../program.js';
+
+class Sink extends Writable {
+  text = '';
+  override _write(chunk: Buffer, _encoding: string, done: () => void) {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+async function cli(args: string[]) {
+  const stdout = new Sink();
+  const stderr = new Sink();
+  const code = await runCli(args, { stdout, stderr, env: {}, cwd: process.cwd(), interrupt: new AbortController().signal });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+describeWire('faultline wire', () => {
+  it('probe says the wire layer is available, and how', async () => {
+    const result = await cli(['wire', 'probe', '--json']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ available: true, missing: [], mode: wireSupport.mode });
+  });
+
+  it('cleanup finds nothing to remove when no run was killed', async () => {
+    const result = await cli(['wire', 'cleanup', '--run', 'no-such-run']);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toMatch(/^nothing to clean up/);
+  });
+
+  (wireSupport.mode === 'root' ? it : it.skip)('probe, as an unprivileged user, exits 3 and names what is missing', () => {
+    requireBuild();
+    const result = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, 'wire', 'probe'], { encoding: 'utf8', cwd: '/' });
+    expect(result.status).toBe(3);
+    expect(result.stdout).toContain('wire layer: unavailable');
+    expect(result.stdout).toMatch(/missing: creating network namespaces needs CAP_NET_ADMIN and CAP_SYS_ADMIN: run as root/);
+  });
+});
