@@ -17,7 +17,8 @@ import type { CliIo } from './command.js';
 export const EXIT_CODES_HELP = `
 Exit codes:
   0    all passed
-  1    an assertion failed (or a scenario did not fail as its \`expect: fail\` said)
+  1    an assertion failed (or a scenario did not fail as its \`expect: fail\` said);
+       explore: a failure was found, confirmed and shrunk
   2    invalid input: scenario files, flags, config
   3    environment: port in use, target would not start, address unreachable
   70   internal error (a bug in faultline: please report it with the stack)

@@ -10,6 +10,7 @@
  * Bump RESULT_SCHEMA_VERSION on any incompatible change, and keep readers tolerant of older ones.
  */
 import type { ToxicEffect } from './effect.js';
+import type { ScenarioExploration } from './exploration.js';
 import type { Location, SerializedError } from './errors.js';
 import type { ProxyLedger } from './ledger.js';
 import type { Direction, Protocol, ToxicSpec } from './spec.js';
@@ -327,4 +328,10 @@ export interface RunResult {
   };
   summary: RunSummary;
   scenarios: ScenarioResult[];
+  /**
+   * Written by `faultline explore`: one entry per scenario explored (core/exploration.ts). An
+   * optional section, so results of schema 2 without it, and readers that do not know it, are
+   * unaffected (docs/decisions.md).
+   */
+  explorations?: ScenarioExploration[];
 }

@@ -290,12 +290,11 @@ describe('tcp engine: toxics over real sockets', () => {
       const c = await connectClient(Number(listen.split(':')[1]));
       clients.push(c);
       // The proxy connects upstream when the client connects; write once that connection exists.
-      expect(await receiver.nextLine(15_000)).toBe('accepted');
+      expect(await receiver.nextLine()).toBe('accepted');
       c.socket.write(testPayload(64 * 1024, 11));
       await c.until(() => c.error !== undefined, 'the client reset');
       expect(c.error).toBe('ECONNRESET');
-      // Generous: a Python process on a loaded 2-core runner can take seconds to be scheduled.
-      expect(await receiver.nextLine(15_000)).toBe('received 4096 ECONNRESET');
+      expect(await receiver.nextLine()).toBe('received 4096 ECONNRESET');
       const ledger = await proxy.ledger('p');
       expect(ledger.toxics[0]?.counters).toMatchObject({ resets: 1, dropped_limit: 1, bytes_forwarded: 4096 });
       expect(ledger.events.some((e) => e.action === 'resets' && e.toxic === 'reset_after_upstream')).toBe(true);

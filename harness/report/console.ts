@@ -60,7 +60,7 @@ export function shouldUseColor(isTTY: boolean, env: Readonly<Record<string, stri
 }
 
 type Paint = (text: string) => string;
-interface Palette {
+export interface Palette {
   green: Paint;
   red: Paint;
   yellow: Paint;
@@ -69,7 +69,7 @@ interface Palette {
   bold: Paint;
 }
 
-function palette(enabled: boolean): Palette {
+export function palette(enabled: boolean): Palette {
   const wrap = (open: number, close: number): Paint => (enabled ? (t) => `\u001b[${open}m${t}\u001b[${close}m` : (t) => t);
   return { green: wrap(32, 39), red: wrap(31, 39), yellow: wrap(33, 39), magenta: wrap(35, 39), dim: wrap(2, 22), bold: wrap(1, 22) };
 }

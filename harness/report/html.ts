@@ -5,6 +5,7 @@
  *
  *   <head>   CSP · inline uPlot CSS · page CSS (light/dark)
  *   <main>   Overview: verdict, status counts, run metadata, scenario index
+ *            Exploration × N (faultline explore only: html-exploration.ts)
  *            Scenario × N (<details>, open when it did not pass): why, verdicts, fault timeline,
  *              workloads (time charts with fault bands, latency CDF, percentiles, errors),
  *              comparison, calibration, ledger, target output, notes, replay
@@ -31,6 +32,7 @@ import { reduceForEmbedding } from './embed.js';
 import { escapeHtml as esc, escapeScriptJson, stripAnsi } from './escape.js';
 import { formatAtMs, formatMs, formatNumber, formatQuantity, formatPercent } from './format.js';
 import { CLIENT_SCRIPT, PAGE_CSS, uplotAssets } from './html-assets.js';
+import { explorationsSection } from './html-exploration.js';
 import { comparisonSvg, faultTimelineSvg, SVG_DEFS } from './html-svg.js';
 import {
   calibrationVerdict,
@@ -92,6 +94,7 @@ ${SVG_DEFS}
 ${result.run.interrupted ? '<p class="banner" role="note"><strong>■ Interrupted.</strong> The run was stopped before every scenario finished; the results below are partial.</p>' : ''}
 </header>
 ${overview(result)}
+${explorationsSection(result, scenarioAnchor)}
 <section aria-label="Scenarios">
 ${sections.join('\n')}
 </section>

@@ -86,12 +86,19 @@ export function mergeRunResults(results: readonly RunResult[], sources: readonly
     interrupted: results.some((r) => r.run.interrupted),
   };
   if (seeds.length > 1) run.seeds = seeds;
+  // Explorations (faultline explore) are kept side by side, each naming its own scenario and file:
+  // an identical one given twice is kept once, and the order does not depend on the inputs'.
+  const explorations = [...new Map(results.flatMap((r) => r.explorations ?? []).map((e) => [JSON.stringify(e), e])).values()].sort((a, b) => {
+    const key = (e: typeof a) => `${e.file}#${e.scenario}@${e.startedAt}`;
+    return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+  });
   return {
     schemaVersion: RESULT_SCHEMA_VERSION,
     faultline: { version: joinDistinct(results.map((r) => r.faultline.version), ', ') },
     run,
     summary: summarizeScenarios(scenarios),
     scenarios,
+    ...(explorations.length > 0 ? { explorations } : {}),
   };
 }
 

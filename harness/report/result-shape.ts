@@ -217,6 +217,38 @@ const scenario = variants(
   },
 );
 
+// `faultline explore`'s section (core/exploration.ts): optional; every field the renderers read.
+const exploredSchedule = object({
+  seed: number,
+  faults: arrayOf(variants('kind', { proxy: string, atMs: count, forMs: count }, { toxic: { toxic }, down: {} })),
+});
+const confirmation = object({ failed: count, runs: count });
+
+const exploration = object({
+  scenario: string,
+  file: string,
+  status: oneOf(['passed', 'failed', 'errored', 'interrupted']),
+  stoppedBy: oneOf(['runs', 'time', 'shrunk', 'error', 'interrupt']),
+  seed: number,
+  replay: string,
+  startedAt: timestamp,
+  durationMs: count,
+  budget: object({ runs: count, timeMs: optional(count) }),
+  confirm: count,
+  parallel: count,
+  space: withDefault(arrayOf(string), empty),
+  schedulesTried: count,
+  runs: count,
+  failures: count,
+  meanRunMs: count,
+  shrinkPath: withDefault(arrayOf(object({ step: count, schedule: exploredSchedule, changes: arrayOf(string), confirmation, path: string })), empty),
+  shrinkComplete: boolean,
+  minimal: optional(object({ schedule: exploredSchedule, path: string, file: optional(string), scenarioId: optional(string) })),
+  flaky: withDefault(arrayOf(object({ phase: oneOf(['search', 'shrink']), schedule: exploredSchedule, confirmation })), empty),
+  error: optional(serializedError),
+  notes: withDefault(arrayOf(string), empty),
+});
+
 /** `{ index, total }` as `--shard` accepts them: merging lists the missing ones, 1..total. */
 const shard: Shape = (value, path, problems) => {
   const before = problems.length;
@@ -245,4 +277,5 @@ export const RUN_RESULT_SHAPE: Shape = object({
     interrupted: boolean,
   }),
   scenarios: arrayOf(scenario),
+  explorations: optional(arrayOf(exploration)),
 });

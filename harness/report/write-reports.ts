@@ -102,7 +102,8 @@ function cannotWrite(path: string, error: unknown): FaultlineError {
   });
 }
 
-async function writeAtomically(path: string, text: string): Promise<void> {
+/** Writes `text` to a temporary name and renames it, so no reader ever finds half a file. */
+export async function writeAtomically(path: string, text: string): Promise<void> {
   const temporary = `${path}.${process.pid}.tmp`;
   try {
     await writeFile(temporary, text, 'utf8');

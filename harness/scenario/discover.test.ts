@@ -9,7 +9,7 @@ const root = mkdtempSync(join(tmpdir(), 'faultline-discover-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('findScenarioFiles', () => {
-  for (const path of ['b.yaml', 'a.yml', 'notes.md', 'faultline.schema.json', 'sub/c.yaml', 'sub/deeper/d.yml', 'node_modules/x.yaml', '.git/y.yaml', 'other/e.yaml', 'plain.txt']) {
+  for (const path of ['b.yaml', 'a.yml', 'notes.md', 'faultline.schema.json', 'sub/c.yaml', 'sub/deeper/d.yml', 'node_modules/x.yaml', '.git/y.yaml', 'other/e.yaml', 'plain.txt', 'explore/f.yaml', 'sub/explore/g.yaml']) {
     mkdirSync(join(root, path, '..'), { recursive: true });
     writeFileSync(join(root, path), '');
   }
@@ -18,6 +18,13 @@ describe('findScenarioFiles', () => {
 
   it('finds *.yaml and *.yml recursively, sorted, skipping node_modules, .git and symlinked folders', () => {
     expect(findScenarioFiles(['.'], root)).toEqual(['a.yml', 'b.yaml', 'other/e.yaml', 'sub/c.yaml', 'sub/deeper/d.yml'].map((f) => join(root, f)));
+  });
+
+  it('skips explore/ folders unless asked, or named', () => {
+    expect(findScenarioFiles(['.'], root, { includeExploreFolders: true })).toEqual(
+      ['a.yml', 'b.yaml', 'explore/f.yaml', 'other/e.yaml', 'sub/c.yaml', 'sub/deeper/d.yml', 'sub/explore/g.yaml'].map((f) => join(root, f)),
+    );
+    expect(findScenarioFiles(['explore', 'sub/explore/g.yaml'], root)).toEqual(['explore/f.yaml', 'sub/explore/g.yaml'].map((f) => join(root, f)));
   });
 
   it('takes files named explicitly whatever their extension, and deduplicates', () => {

@@ -10,14 +10,27 @@ import type { ScenarioSpec } from './spec.js';
 const SCENARIO_EXTENSIONS = new Set(['.yaml', '.yml']);
 /** Folders never searched: dependencies and VCS internals, not scenarios. */
 const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git']);
+/**
+ * Folders of fault spaces for `faultline explore` (scenarios/explore/): their scenarios pass
+ * without faults and are meant to be searched, not run as a suite, so `run`, `list` and
+ * `validate` do not descend into them when walking a folder. Named explicitly, they are taken.
+ */
+export const EXPLORE_DIRECTORY = 'explore';
+
+export interface FindOptions {
+  /** Descend into `explore/` folders too (what `faultline explore` does). Default false. */
+  includeExploreFolders?: boolean;
+}
 
 /**
  * The scenario files named by `paths` (files, or directories searched recursively for `*.yaml`
- * and `*.yml`), absolute, deduplicated and sorted. A file named explicitly is taken whatever its
+ * and `*.yml`, below `explore/` folders only with `includeExploreFolders`), absolute,
+ * deduplicated and sorted. A file or folder named explicitly is taken whatever its name or
  * extension. A path that does not exist is a NOT_FOUND error naming it; a directory without
  * scenario files is one too (an empty selection is almost always a typo).
  */
-export function findScenarioFiles(paths: readonly string[], cwd: string): string[] {
+export function findScenarioFiles(paths: readonly string[], cwd: string, options: FindOptions = {}): string[] {
+  const skipped = options.includeExploreFolders ? SKIPPED_DIRECTORIES : new Set([...SKIPPED_DIRECTORIES, EXPLORE_DIRECTORY]);
   const found = new Set<string>();
   for (const path of paths) {
     const absolute = resolve(cwd, path);
@@ -31,7 +44,7 @@ export function findScenarioFiles(paths: readonly string[], cwd: string): string
       found.add(absolute);
       continue;
     }
-    const inDirectory = walk(absolute);
+    const inDirectory = walk(absolute, skipped);
     if (inDirectory.length === 0) {
       throw new FaultlineError('NOT_FOUND', `no scenario files (*.yaml, *.yml) in ${path}`, { where: { file: absolute } });
     }
@@ -40,7 +53,7 @@ export function findScenarioFiles(paths: readonly string[], cwd: string): string
   return [...found].sort();
 }
 
-function walk(directory: string): string[] {
+function walk(directory: string, skipped: ReadonlySet<string>): string[] {
   let entries: Dirent[];
   try {
     entries = readdirSync(directory, { withFileTypes: true });
@@ -52,7 +65,7 @@ function walk(directory: string): string[] {
     const path = join(directory, entry.name);
     // Symlinked folders are not followed (no cycles); symlinked files are.
     if (entry.isDirectory()) {
-      if (!SKIPPED_DIRECTORIES.has(entry.name)) out.push(...walk(path));
+      if (!skipped.has(entry.name)) out.push(...walk(path, skipped));
     } else if (SCENARIO_EXTENSIONS.has(extname(entry.name)) && (entry.isFile() || isFile(path))) {
       out.push(path);
     }

@@ -27,7 +27,14 @@ export interface LiveTarget {
   stop(): Promise<TargetOutput>;
 }
 
-export async function startLiveTarget(target: ScenarioSpec['targets'][number], deps: { clock: Clock; signal: AbortSignal }): Promise<LiveTarget> {
+export interface LiveTargetDeps {
+  clock: Clock;
+  signal: AbortSignal;
+  /** Where each proxy created so far listens (`host:port`), for a command's `{proxy:NAME}`. */
+  proxies?: ReadonlyMap<string, string>;
+}
+
+export async function startLiveTarget(target: ScenarioSpec['targets'][number], deps: LiveTargetDeps): Promise<LiveTarget> {
   if (target.kind === 'builtin') {
     const output: TargetOutput = { name: target.name, kind: 'builtin', stdout: '', stderr: '', truncated: false };
     const server = target.server === 'sink' ? await createSinkServer({ clock: deps.clock }) : await createEchoServer();

@@ -150,23 +150,28 @@ function loadToxic(field: Field, proxyNames: string[] | undefined, proxies: Load
  * per name), and a proxy cannot be taken down twice at once (the first to end would bring it back).
  */
 function checkOverlaps(loaded: Loaded[]): void {
-  const end = (f: FaultSpec) => (f.forMs === undefined ? Infinity : f.atMs + f.forMs);
-  const overlaps = (a: FaultSpec, b: FaultSpec) => a.atMs < end(b) && b.atMs < end(a);
   for (let j = 1; j < loaded.length; j++) {
     const later = loaded[j]!;
     for (let i = 0; i < j; i++) {
-      const earlier = loaded[i]!;
-      if (!overlaps(earlier.spec, later.spec)) continue;
-      for (const proxy of later.spec.proxies) {
-        if (!earlier.spec.proxies.includes(proxy)) continue;
-        const clash = clashOn(proxy, earlier.spec, later.spec);
-        if (clash) {
-          later.nameField.problem(clash.message, clash.hint);
-          break;
-        }
-      }
+      const clash = faultClash(loaded[i]!.spec, later.spec);
+      if (clash) later.nameField.problem(clash.message, clash.hint);
     }
   }
+}
+
+/**
+ * Why two faults of one scenario cannot both be on its timeline (`earlier` listed first), or
+ * undefined when they can: the rule the loader holds files to, and generated schedules too.
+ */
+export function faultClash(earlier: FaultSpec, later: FaultSpec): { message: string; hint: string } | undefined {
+  const end = (f: FaultSpec) => (f.forMs === undefined ? Infinity : f.atMs + f.forMs);
+  if (!(earlier.atMs < end(later) && later.atMs < end(earlier))) return undefined;
+  for (const proxy of later.proxies) {
+    if (!earlier.proxies.includes(proxy)) continue;
+    const clash = clashOn(proxy, earlier, later);
+    if (clash) return clash;
+  }
+  return undefined;
 }
 
 function clashOn(proxy: string, earlier: FaultSpec, later: FaultSpec): { message: string; hint: string } | undefined {

@@ -4,6 +4,7 @@
 import { formatHostPort, HOST_PORT_FORMAT, parseHostPort } from '../core/address.js';
 import { DEFAULT_SESSION_IDLE_TIMEOUT_MS, PROTOCOLS, type Protocol } from '../core/spec.js';
 import type { Field } from './load-context.js';
+import { proxyPlaceholders } from '../target/spec.js';
 import type { LoadedTargets } from './load-targets.js';
 import { loadNamed, type LoadedNamed } from './load-named.js';
 import { PROXY_KEYS } from './scenario-keys.js';
@@ -94,4 +95,36 @@ function loadProxy(name: string, field: Field, targets: LoadedTargets): { spec?:
   const spec: ProxySpec = { name, protocol, listen, where: field.where, ...behind };
   if (sessionIdleTimeoutMs !== undefined) spec.sessionIdleTimeoutMs = sessionIdleTimeoutMs;
   return { spec, info, listenField };
+}
+
+/**
+ * `{proxy:NAME}` in a command (a service whose dependency is reached through a faultline proxy):
+ * NAME must be a proxy of the scenario, and the proxy's own target must come earlier in
+ * `targets:`, since the runner starts targets in order and creates a proxy just before the first
+ * target that names it.
+ */
+export function checkProxyPlaceholders(field: Field, targets: LoadedTargets, proxies: LoadedProxies): void {
+  const order = targets.specs.map((t) => t.name);
+  for (const target of targets.specs) {
+    if (target.kind !== 'command') continue;
+    const commandField = field.map()?.get(target.name).map()?.get('command');
+    if (!commandField) continue;
+    for (const name of proxyPlaceholders(target.argv)) {
+      if (!proxies.byName.has(name)) {
+        const known = [...proxies.byName.keys()];
+        commandField.problem(`{proxy:${name}} names no proxy`, known.length > 0 ? `proxies in this scenario: ${known.join(', ')}` : 'this scenario has no proxies');
+        continue;
+      }
+      const behind = proxies.byName.get(name)?.target;
+      if (behind === undefined) continue;
+      if (behind === target.name) {
+        commandField.problem(`{proxy:${name}}: proxy "${name}" forwards to target "${target.name}" itself, which cannot know the proxy's address before it starts`);
+      } else if (order.indexOf(behind) > order.indexOf(target.name)) {
+        commandField.problem(
+          `{proxy:${name}}: proxy "${name}" forwards to target "${behind}", which is listed after "${target.name}"`,
+          `list "${behind}" before "${target.name}" in targets: they start in order, and the proxy is created in between`,
+        );
+      }
+    }
+  }
 }

@@ -2,13 +2,14 @@
  * One scenario: the top-level keys (docs/scenarios.md, "Top level") and the sections, loaded in
  * dependency order so each can check its references against what was declared before it:
  *
- *   targets ──▶ proxies ──▶ workloads ──▶ faults ──▶ assert, compare
+ *   targets ──▶ proxies ──▶ workloads ──▶ faults ──▶ assert, compare, explore
  */
 import { MAX_SEED } from '../core/rng.js';
 import type { Field } from './load-context.js';
 import { loadAssertions } from './load-assertions.js';
+import { loadExplore } from './load-explore.js';
 import { loadFaults } from './load-faults.js';
-import { loadProxies } from './load-proxies.js';
+import { checkProxyPlaceholders, loadProxies } from './load-proxies.js';
 import { loadTargets } from './load-targets.js';
 import { loadWorkloads, type LoadedWorkloads } from './load-workloads.js';
 import { SCENARIO_KEYS, SCENARIO_NAME, TAG } from './scenario-keys.js';
@@ -50,10 +51,12 @@ export function loadScenario(field: Field, options: ScenarioOptions): { spec?: S
 
   const targets = loadTargets(entries.get('targets'), options.dir);
   const proxies = loadProxies(entries.get('proxies', true), targets);
+  checkProxyPlaceholders(entries.get('targets'), targets, proxies);
   const workloads = loadWorkloads(entries.get('workloads'), { targets, proxies, timeoutMs, dir: options.dir });
   const faults = loadFaults(entries.get('faults', true), { proxies, timeoutMs });
   const assertions = loadAssertions(entries.get('assert', true), workloads);
   const compare = loadCompare(entries.get('compare', true), workloads);
+  const explore = loadExplore(entries.get('explore', true), { proxies, timeoutMs });
 
   if (field.ctx.problems.length > before || name === undefined || !expect) return { nameField };
   // A definition may only be left out for a reason the user is told (possibly at what it refers
@@ -84,6 +87,7 @@ export function loadScenario(field: Field, options: ScenarioOptions): { spec?: S
   if (description !== undefined) spec.description = description;
   if (seed !== undefined) spec.seed = seed;
   if (compare !== undefined) spec.compare = compare;
+  if (explore !== undefined) spec.explore = explore;
   return { spec, nameField };
 }
 

@@ -481,3 +481,35 @@ describe('files', () => {
     ]);
   });
 });
+
+describe('{proxy:NAME} in a command target', () => {
+  const scenario = (targets: string, proxies = 'dep: { protocol: tcp, target: echo }') => `
+targets:
+${targets}
+proxies: { ${proxies} }
+workloads: { w: { type: tcp-echo, target: app } }
+`;
+  const app = (command: string) => `  app: { command: "${command}", tcp: auto }`;
+  const echo = '  echo: { builtin: echo }';
+
+  it('takes a proxy whose target is listed earlier', () => {
+    const spec = load(scenario(`${echo}\n${app('client --upstream {proxy:dep}')}`));
+    expect(spec.targets[1]).toMatchObject({ argv: ['client', '--upstream', '{proxy:dep}'] });
+  });
+
+  it('refuses an unknown proxy, its own proxy, and a proxy whose target starts later', () => {
+    expect(problems(scenario(`${echo}\n${app('client {proxy:dpe}')}`))).toEqual([
+      { at: '4:19 targets.app.command', message: '{proxy:dpe} names no proxy', hint: 'proxies in this scenario: dep' },
+    ]);
+    expect(problems(scenario(`${echo}\n${app('client {proxy:dep}')}`, 'dep: { protocol: tcp, target: app }'))[0]!.message).toBe(
+      '{proxy:dep}: proxy "dep" forwards to target "app" itself, which cannot know the proxy\'s address before it starts',
+    );
+    expect(problems(scenario(`${app('client {proxy:dep}')}\n${echo}`))).toEqual([
+      {
+        at: '3:19 targets.app.command',
+        message: '{proxy:dep}: proxy "dep" forwards to target "echo", which is listed after "app"',
+        hint: 'list "echo" before "app" in targets: they start in order, and the proxy is created in between',
+      },
+    ]);
+  });
+});

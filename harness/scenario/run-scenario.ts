@@ -9,11 +9,14 @@
  *   ─▶ stop the timeline ─▶ ledgers, incidental loss (incidental-loss) ─▶ judge, verdict (judge)
  *   ─▶ tear everything down (always: on errors, the deadline and Ctrl-C too)
  *
+ * A proxy that a command target names with `{proxy:NAME}` (a service reaching its dependency
+ * through faultline) is created just before that target starts, instead of after all targets.
+ *
  * One deadline (the scenario's `timeout`) bounds setup, traffic and assertions; teardown steps
  * are bounded on their own (a target gets SIGTERM, then SIGKILL). The proxy backend is created
  * per scenario, so parallel scenarios never share proxy names or ports.
  */
-import { parseHostPort, type HostPort } from '../core/address.js';
+import { formatHostPort, parseHostPort, type HostPort } from '../core/address.js';
 import type { ProxyBackend } from '../core/backend.js';
 import type { Clock, Timer } from '../core/clock.js';
 import { formatDuration } from '../core/duration.js';
@@ -22,6 +25,7 @@ import type { ProxyLedger } from '../core/ledger.js';
 import { createRng, type Rng } from '../core/rng.js';
 import type { ScenarioResult, TargetOutput, WorkloadResult } from '../core/result.js';
 import type { RunObserver, ScenarioPhase } from '../core/run-events.js';
+import { proxyPlaceholders } from '../target/spec.js';
 import { runWorkload } from '../workload/run-workload.js';
 import { workloadType } from '../workload/registry.js';
 import type { WorkloadProgress } from '../workload/context.js';
@@ -84,6 +88,8 @@ class ScenarioRun {
   private backend: ProxyBackend | undefined;
   private timeline: FaultTimeline | undefined;
   private readonly proxyListen = new Map<string, HostPort>();
+  /** The same, as `host:port` for a command's `{proxy:NAME}`. */
+  private readonly proxyAddress = new Map<string, string>();
   private readonly progress = new Map<string, WorkloadProgress>();
   private readonly notes: string[] = [];
 
@@ -235,7 +241,10 @@ class ScenarioRun {
     this.timeline = timeline;
     for (const target of this.spec.targets) {
       this.checkStopped();
-      this.targets.set(target.name, await startLiveTarget(target, { signal: this.stop.signal, clock: this.clock }));
+      // A command that names a proxy ({proxy:NAME}) gets it created first; the loader made sure
+      // the proxy's own target is already running.
+      if (target.kind === 'command') for (const name of proxyPlaceholders(target.argv)) await this.createProxy(backend, name);
+      this.targets.set(target.name, await startLiveTarget(target, { signal: this.stop.signal, clock: this.clock, proxies: this.proxyAddress }));
     }
     this.checkStopped();
     if (this.spec.proxies.some((p) => p.protocol === 'tcp') && backend.capabilities.tcpFaultLevel === 'stream') {
@@ -243,19 +252,28 @@ class ScenarioRun {
     }
     for (const proxy of this.spec.proxies) {
       this.checkStopped();
-      const upstream = 'upstream' in proxy ? proxy.upstream : targetUpstream(this.target(proxy.target), proxy.protocol, proxy.name);
-      const state = await backend.createProxy({
-        name: proxy.name,
-        protocol: proxy.protocol,
-        listen: proxy.listen,
-        upstream,
-        ...(proxy.protocol === 'udp' && proxy.sessionIdleTimeoutMs !== undefined ? { session_idle_timeout: proxy.sessionIdleTimeoutMs } : {}),
-      });
-      const listen = parseHostPort(state.listen);
-      if (!listen) throw new Error(`the backend reported proxy "${proxy.name}" listening on ${state.listen}, which is not host:port`);
-      this.proxyListen.set(proxy.name, listen);
+      await this.createProxy(backend, proxy.name);
     }
     return { backend, timeline };
+  }
+
+  /** Creates proxy `name` on the backend, once. */
+  private async createProxy(backend: ProxyBackend, name: string): Promise<void> {
+    if (this.proxyListen.has(name)) return;
+    const proxy = this.spec.proxies.find((p) => p.name === name);
+    if (!proxy) throw new Error(`proxy "${name}" is not in the scenario`);
+    const upstream = 'upstream' in proxy ? proxy.upstream : targetUpstream(this.target(proxy.target), proxy.protocol, proxy.name);
+    const state = await backend.createProxy({
+      name: proxy.name,
+      protocol: proxy.protocol,
+      listen: proxy.listen,
+      upstream,
+      ...(proxy.protocol === 'udp' && proxy.sessionIdleTimeoutMs !== undefined ? { session_idle_timeout: proxy.sessionIdleTimeoutMs } : {}),
+    });
+    const listen = parseHostPort(state.listen);
+    if (!listen) throw new Error(`the backend reported proxy "${proxy.name}" listening on ${state.listen}, which is not host:port`);
+    this.proxyListen.set(proxy.name, listen);
+    this.proxyAddress.set(proxy.name, formatHostPort(listen));
   }
 
   private target(name: string): LiveTarget {

@@ -78,11 +78,16 @@ export function scenarioId(spec: Pick<ScenarioSpec, 'name' | 'file'>, cwd: strin
 export function replayCommand(spec: Pick<ScenarioSpec, 'name' | 'file'>, runSeed: number, cwd: string, args: readonly string[] = []): string {
   const file = displayFile(spec, cwd);
   if (file === undefined) return `run(<the scenario "${spec.name}">, { seed: ${runSeed} })`;
-  const name = spec.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return [`npx faultline run ${shellQuote(file)} --grep ${shellQuote(`^${name}$`)} --seed ${runSeed}`, ...args.map(shellQuote)].join(' ');
+  return [`npx faultline run ${shellQuote(file)} ${grepExactly(spec.name)} --seed ${runSeed}`, ...args.map(shellQuote)].join(' ');
 }
 
-function shellQuote(text: string): string {
+/** `--grep '^name$'`, quoted for a shell: selects exactly the scenario called `name`. */
+export function grepExactly(name: string): string {
+  return `--grep ${shellQuote(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`)}`;
+}
+
+/** Quotes `text` for a POSIX shell when it needs quoting. */
+export function shellQuote(text: string): string {
   return /^[\w./@:^$-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
@@ -136,23 +141,38 @@ export async function runSuite(options: SuiteRunOptions): Promise<RunResult> {
   const result: RunResult = {
     schemaVersion: RESULT_SCHEMA_VERSION,
     faultline: { version: FAULTLINE_VERSION },
-    run: {
+    run: runRecord({
       seed: options.seed,
       startedAt,
       durationMs: clock.now() - start,
       command: options.command,
-      node: process.version,
-      os: `${platform()} ${release()} ${arch()}`,
-      cpus: cpus().length,
       backend: options.backendKind,
       ...(options.shard ? { shard: options.shard } : {}),
       interrupted: options.signal.aborted,
-    },
+    }),
     summary: summarizeScenarios(scenarios),
     scenarios,
   };
   await options.observer?.onRunEnd?.(result);
   return result;
+}
+
+/** The `run` part of a RunResult: what ran, with which seed, when, on what machine. */
+export function runRecord(run: Omit<RunResult['run'], 'node' | 'os' | 'cpus'>): RunResult['run'] {
+  const { seed, startedAt, durationMs, command, backend, shard, seeds, interrupted } = run;
+  return {
+    seed,
+    startedAt,
+    durationMs,
+    command,
+    node: process.version,
+    os: `${platform()} ${release()} ${arch()}`,
+    cpus: cpus().length,
+    backend,
+    ...(shard ? { shard } : {}),
+    ...(seeds ? { seeds } : {}),
+    interrupted,
+  };
 }
 
 function skipped(spec: ScenarioSpec, id: string, seed: number, replay: string, options: SuiteRunOptions, why: string): ScenarioResult {

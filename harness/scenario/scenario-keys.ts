@@ -19,6 +19,7 @@ export const SCENARIO_KEYS = [
   'faults',
   'assert',
   'compare',
+  'explore',
 ] as const;
 
 export const TARGET_KINDS = ['builtin', 'command', 'address'] as const;
@@ -56,6 +57,16 @@ export const FRAMING_KEYS = ['length_prefix', 'length', 'idle'] as const;
 
 export const FAULT_KEYS = ['proxy', 'toxic', 'down', 'at', 'for'] as const;
 export const TOXIC_KEYS = ['name', 'type', 'stream', 'toxicity', 'attributes'] as const;
+
+export const EXPLORE_KEYS = ['proxies', 'faults', 'max_faults', 'streams', 'start', 'duration', 'runs', 'time'] as const;
+/** The fault kind `explore.faults` names besides the toxic types. */
+export const EXPLORE_DOWN = 'down';
+/** Bounds of `explore.max_faults` and `explore.runs` (and `faultline explore --runs`). */
+export const MAX_EXPLORE_FAULTS = 10;
+export const MAX_EXPLORE_RUNS = 100_000;
+/** What `faultline explore` does when neither the file nor the command line says. */
+export const DEFAULT_MAX_FAULTS = 3;
+export const DEFAULT_EXPLORE_RUNS = 100;
 
 /** Names of targets, proxies and workloads. */
 export const IDENTIFIER = {

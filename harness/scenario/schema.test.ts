@@ -13,7 +13,7 @@ import { loadScenarioFile } from './load.js';
 import { parseRate, RATE_PATTERN } from './rate.js';
 import { checkJsonSchema } from './testing/schema-check.js';
 import { DURATION_PATTERN, renderScenarioSchema, scenarioJsonSchema } from './schema.js';
-import { ALL_WORKLOAD_KEYS, FAULT_KEYS, PROXY_KEYS, REQUEST_KEYS, SCENARIO_KEYS, TARGET_KEYS, TARGET_KINDS, TOXIC_KEYS, WORKLOAD_KEYS } from './scenario-keys.js';
+import { ALL_WORKLOAD_KEYS, EXPLORE_KEYS, FAULT_KEYS, PROXY_KEYS, REQUEST_KEYS, SCENARIO_KEYS, TARGET_KEYS, TARGET_KINDS, TOXIC_KEYS, WORKLOAD_KEYS } from './scenario-keys.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const VALID = join(ROOT, 'fixtures/scenarios/valid');
@@ -67,6 +67,8 @@ describe('the schema rejects what the loader rejects, where JSON Schema can say 
     ['an unknown toxic type', (d) => (d.faults = [{ proxy: 'p', toxic: { type: 'nope' } }]), /\/faults\/0\/toxic\/type: not one of/],
     ['a fault with toxic and down', (d) => (d.faults = [{ proxy: 'p', down: true, toxic: { type: 'noop' } }]), /\/faults\/0: matches 2 of oneOf/],
     ['an unknown metric in a map check', (d) => (d.assert = { w: [{ rtt: 'p(99) < 1' }] }), /\/assert\/w\/0/],
+    ['an unknown key in explore', (d) => (d.explore = { fautls: {} }), /\/explore\/fautls: no value is allowed/],
+    ['an unknown fault kind in explore', (d) => (d.explore = { faults: { latnecy: {} } }), /\/explore\/faults\/latnecy \(name\): not one of/],
   ];
   it('the base document is valid', () => expect(validate(base())).toEqual([]));
   for (const [what, mutate, error] of cases) {
@@ -85,6 +87,7 @@ describe('the schema offers exactly the keys the loader accepts', () => {
     expect(keysOf(definitions.fault)).toEqual([...FAULT_KEYS]);
     expect(keysOf(definitions.toxic)).toEqual([...TOXIC_KEYS]);
     expect(keysOf(definitions.request)).toEqual([...REQUEST_KEYS]);
+    expect(keysOf(definitions.explore)).toEqual([...EXPLORE_KEYS]);
   });
 
   it('each target kind', () => {

@@ -18,15 +18,22 @@ import { listToxicTypes } from '../toxics/registry.js';
 import { DEFAULT_REPEAT, type WorkloadOption } from '../workload/definition.js';
 import { WORKLOAD_DEFINITIONS, WORKLOAD_TYPES, workloadType } from '../workload/registry.js';
 import { BYTE_SIZE_PATTERN } from './byte-size.js';
+import { DURATION_RANGE_FORMAT, RANGE_FORMAT } from './load-explore.js';
 import { DEFAULT_SCENARIO_TIMEOUT_MS } from './load-scenario.js';
 import { WORKLOAD_DEFAULTS } from './load-workloads.js';
 import { RATE_PATTERN } from './rate.js';
 import {
   BUILTIN_SERVERS,
+  DEFAULT_EXPLORE_RUNS,
+  DEFAULT_MAX_FAULTS,
   ENV_NAME,
+  EXPLORE_DOWN,
+  EXPLORE_KEYS,
   FAULT_KEYS,
   FRAMING_KEYS,
   IDENTIFIER,
+  MAX_EXPLORE_FAULTS,
+  MAX_EXPLORE_RUNS,
   PROXY_KEYS,
   REQUEST_KEYS,
   SCENARIO_KEYS,
@@ -83,6 +90,7 @@ export function scenarioJsonSchema(): Schema {
       fault: faultSchema(),
       toxic: toxicSchema(),
       check: checkSchema(),
+      explore: exploreSchema(),
     },
   };
 }
@@ -111,6 +119,7 @@ function scenarioSchema(): Schema {
       { default: {} },
     ),
     compare: describe({ type: 'array', minItems: 2, uniqueItems: true, items: ref('name') }, 'Workload names to report side by side (TCP vs UDP).'),
+    explore: ref('explore'),
   };
   return { type: 'object', additionalProperties: false, required: ['targets', 'workloads'], properties };
 }
@@ -333,6 +342,29 @@ function toxicSchema(): Schema {
       return { if: { properties: { type: { const: type } }, required: ['type'] }, then: { properties: { attributes } } };
     }),
   };
+}
+
+// ── explore ────────────────────────────────────────────────────────────────
+
+/** `explore:`, the fault space of `faultline explore` (docs/explore.md). */
+function exploreSchema(): Schema {
+  const numberRange: Schema = { description: RANGE_FORMAT, oneOf: [{ type: 'number' }, { type: 'string', pattern: String.raw`^\s*\S+\s*\.\.\s*\S+\s*$` }] };
+  const durationRange: Schema = { type: 'string', description: DURATION_RANGE_FORMAT };
+  const kinds = [EXPLORE_DOWN, ...new Set(PROTOCOLS.flatMap((p) => listToxicTypes(p).map((t) => t.type)))];
+  const properties: Record<(typeof EXPLORE_KEYS)[number], Schema> = {
+    proxies: describe({ type: 'array', minItems: 1, uniqueItems: true, items: ref('name') }, 'Proxies faults may be generated on. Default: every proxy.'),
+    faults: describe(
+      { type: 'object', minProperties: 1, propertyNames: { enum: kinds }, additionalProperties: { type: ['object', 'null'], additionalProperties: numberRange } },
+      'Kinds of fault that may be generated: down, or a toxic type with ranges for its attributes (latency: { latency: 0..500 }). Default: every kind the proxies support, every attribute over its default search range.',
+    ),
+    max_faults: describe({ type: 'integer', minimum: 1, maximum: MAX_EXPLORE_FAULTS }, 'Most faults in one schedule.', { default: DEFAULT_MAX_FAULTS }),
+    streams: describe({ type: 'array', minItems: 1, uniqueItems: true, items: { enum: ['upstream', 'downstream'] } }, 'Directions toxics may be generated on.', { default: ['upstream', 'downstream'] }),
+    start: describe(durationRange, "When faults may start, from the scenario start. Default: 0s until the workloads' end in a baseline run."),
+    duration: describe(durationRange, 'How long a fault may last. Default: a tenth of the start range up to all of it.'),
+    runs: describe({ type: 'integer', minimum: 1, maximum: MAX_EXPLORE_RUNS }, 'Budget: schedules to try (faultline explore --runs).', { default: DEFAULT_EXPLORE_RUNS }),
+    time: refWith('duration', 'Budget: wall time for the whole exploration, shrinking included (faultline explore --time).'),
+  };
+  return describe({ type: 'object', additionalProperties: false, properties }, 'The fault space `faultline explore` searches; `faultline run` ignores it. See docs/explore.md.');
 }
 
 // ── assertions ─────────────────────────────────────────────────────────────

@@ -7,7 +7,7 @@
  */
 import type { Check } from '../assert/parse.js';
 import type { Location } from '../core/errors.js';
-import type { Protocol, ToxicSpec } from '../core/spec.js';
+import type { Direction, Protocol, ToxicSpec } from '../core/spec.js';
 import type { TargetSpec } from '../target/spec.js';
 import type { WorkloadSpecBase } from '../workload/definition.js';
 
@@ -35,6 +35,8 @@ export interface ScenarioSpec {
   assertions: ScenarioAssertion[];
   /** Workload names to report side by side; at least two. */
   compare?: string[];
+  /** What `faultline explore` may generate (docs/explore.md); `faultline run` ignores it. */
+  explore?: ExploreSpec;
 }
 
 /** A scenario loaded from a file (`faultline run`, `validate`, `list` see only these). */
@@ -93,3 +95,40 @@ export interface ScenarioAssertion {
   /** Where the check is written (the list item, or the map key of a k6-style check). */
   where: Location;
 }
+
+/** A closed range of numbers; `min === max` is a fixed value. */
+export interface NumberRange {
+  min: number;
+  max: number;
+}
+
+/**
+ * `explore:` as the file writes it, checked against the scenario (its proxies, the toxic types
+ * their protocols support, each attribute's schema, the timeout). Whatever the file leaves out is
+ * resolved by explore/ (fault-space.ts), in one place: some defaults depend on a baseline run.
+ */
+export interface ExploreSpec {
+  /** Proxies faults may be generated on; absent: every proxy. */
+  proxies?: string[];
+  /** The kinds of fault that may be generated, in file order; absent: every kind the proxies support. */
+  faults?: ExploreFaultKind[];
+  /** Most faults in one schedule. */
+  maxFaults?: number;
+  /** Directions toxics may be generated on; absent: both. */
+  streams?: Direction[];
+  /** When a fault may start, ms from the scenario start. */
+  start?: NumberRange;
+  /** How long a fault may last, ms. */
+  duration?: NumberRange;
+  /** Budget: schedules to try. */
+  runs?: number;
+  /** Budget: wall time for the whole exploration, ms. */
+  timeMs?: number;
+  where: Location;
+}
+
+export type ExploreFaultKind =
+  /** The proxy is taken down (refuses connections, closes live ones) for the fault's span. */
+  | { kind: 'down'; where: Location }
+  /** A toxic of `type`; attributes the file gives a range for, the rest searched over their default ranges. */
+  | { kind: 'toxic'; type: string; attributes: Record<string, NumberRange>; where: Location };

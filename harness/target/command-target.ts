@@ -1,7 +1,7 @@
 /**
  * A target faultline starts from a command (docs/scenarios.md, "Targets"):
  *
- *   ports (auto → free port) ──▶ substitute {tcp_port}/{udp_port}, set $FAULTLINE_*_PORT
+ *   ports (auto → free port) ──▶ substitute {tcp_port}/{udp_port}/{proxy:NAME}, set $FAULTLINE_*_PORT
  *     ──▶ spawn in its own process group ──▶ wait until ready (TCP accepts / stdout matches)
  *     ──▶ RunningTarget; stop() stops the whole group and returns the output tails
  *
@@ -15,7 +15,7 @@ import type { TargetOutput } from '../core/result.js';
 import { formatDuration } from '../core/duration.js';
 import { allocateFreePort } from './free-port.js';
 import { probeTcp } from './probe-tcp.js';
-import type { CommandTargetSpec, RunningTarget, TargetEndpoints } from './spec.js';
+import { PROXY_PLACEHOLDER, type CommandTargetSpec, type RunningTarget, type TargetEndpoints } from './spec.js';
 import { TargetProcess, type ProcessExit } from './target-process.js';
 
 /** Lines of output quoted in a start error. */
@@ -27,6 +27,8 @@ const FAILED_START_GRACE_MS = 500;
 export interface CommandTargetDeps {
   signal: AbortSignal;
   clock: Clock;
+  /** Where each proxy the command names with `{proxy:NAME}` listens (`host:port`). */
+  proxies: ReadonlyMap<string, string>;
 }
 
 /** Starts `spec` and resolves once it is ready. Rejects with TARGET_FAILED, or the abort reason. */
@@ -37,7 +39,7 @@ export async function startCommandTarget(spec: CommandTargetSpec, deps: CommandT
     tcp: spec.tcp === 'auto' ? await allocateFreePort('tcp') : spec.tcp,
     udp: spec.udp === 'auto' ? await allocateFreePort('udp') : spec.udp,
   };
-  const argv = substitutePorts(spec, ports);
+  const argv = substitutePlaceholders(spec, ports, deps.proxies);
   const command = formatCommand(argv);
   if (spec.ready.kind === 'tcp') {
     if (ports.tcp === undefined) throw new FaultlineError('INVALID_INPUT', `target "${spec.name}" waits for its TCP port, but has no tcp port`, { hint: 'add tcp: auto (or a port number)' });
@@ -212,19 +214,34 @@ function describeOutput(child: TargetProcess): string {
   return lines.length === 0 ? '; it printed nothing' : `; its last output:\n${lines.join('\n')}`;
 }
 
-/** Replaces `{tcp_port}` / `{udp_port}`; a placeholder without its port is an input error. */
-export function substitutePorts(spec: CommandTargetSpec, ports: { tcp?: number; udp?: number }): string[] {
+/**
+ * Replaces `{tcp_port}` / `{udp_port}` with the target's ports and `{proxy:NAME}` with where proxy
+ * NAME listens; a placeholder without its value is an input error (the loader checks proxy names
+ * and their order, so a missing proxy here is a caller's mistake, reported all the same).
+ */
+export function substitutePlaceholders(spec: CommandTargetSpec, ports: { tcp?: number; udp?: number }, proxies: ReadonlyMap<string, string> = new Map()): string[] {
   return spec.argv.map((arg) =>
-    arg.replace(/\{(tcp|udp)_port\}/g, (placeholder, protocol: 'tcp' | 'udp') => {
-      const port = ports[protocol];
-      if (port === undefined) {
-        throw new FaultlineError('INVALID_INPUT', `target "${spec.name}": the command uses ${placeholder}, but the target has no ${protocol} port`, {
-          where: { path: `targets.${spec.name}.command` },
-          hint: `add ${protocol}: auto (or a port number) to the target`,
-        });
-      }
-      return String(port);
-    }),
+    arg
+      .replace(/\{(tcp|udp)_port\}/g, (placeholder, protocol: 'tcp' | 'udp') => {
+        const port = ports[protocol];
+        if (port === undefined) {
+          throw new FaultlineError('INVALID_INPUT', `target "${spec.name}": the command uses ${placeholder}, but the target has no ${protocol} port`, {
+            where: { path: `targets.${spec.name}.command` },
+            hint: `add ${protocol}: auto (or a port number) to the target`,
+          });
+        }
+        return String(port);
+      })
+      .replace(PROXY_PLACEHOLDER, (placeholder, name: string) => {
+        const address = proxies.get(name);
+        if (address === undefined) {
+          throw new FaultlineError('INVALID_INPUT', `target "${spec.name}": the command uses ${placeholder}, but no proxy "${name}" was created before it`, {
+            where: { path: `targets.${spec.name}.command` },
+            hint: 'a target can name a proxy whose own target is listed before it in targets:',
+          });
+        }
+        return address;
+      }),
   );
 }
 

@@ -17,7 +17,10 @@ export interface BuiltinTargetSpec {
 export interface CommandTargetSpec {
   name: string;
   kind: 'command';
-  /** argv[0] is the program; `{tcp_port}` / `{udp_port}` placeholders are substituted at start. */
+  /**
+   * argv[0] is the program. Placeholders are substituted at start: `{tcp_port}` / `{udp_port}`
+   * (its own ports) and `{proxy:NAME}` (where proxy NAME listens, `host:port`).
+   */
   argv: string[];
   /** Absolute working directory. */
   cwd: string;
@@ -26,6 +29,16 @@ export interface CommandTargetSpec {
   udp?: PortSpec;
   ready: ReadySpec;
   readyTimeoutMs: number;
+}
+
+/** `{proxy:NAME}` in a command: where the scenario's proxy NAME listens (`host:port`). */
+export const PROXY_PLACEHOLDER = /\{proxy:([^{}]*)\}/g;
+
+/** The proxy names a command's `{proxy:NAME}` placeholders refer to, in order, without repeats. */
+export function proxyPlaceholders(argv: readonly string[]): string[] {
+  const names = new Set<string>();
+  for (const arg of argv) for (const match of arg.matchAll(PROXY_PLACEHOLDER)) names.add(match[1]!);
+  return [...names];
 }
 
 export interface AddressTargetSpec {

@@ -6,7 +6,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FaultlineError } from '../core/errors.js';
-import { formatCommand, substitutePorts } from './command-target.js';
+import { formatCommand, substitutePlaceholders } from './command-target.js';
+import { proxyPlaceholders } from './spec.js';
 import { allocateFreePort } from './free-port.js';
 import { OutputTail } from './output-tail.js';
 import type { CommandTargetSpec, RunningTarget } from './spec.js';
@@ -262,9 +263,20 @@ describe('address targets', () => {
 describe('helpers', () => {
   it('substitutes ports and rejects a placeholder without a port', () => {
     const spec = command(['srv', '--listen', '127.0.0.1:{tcp_port}', '{udp_port}{udp_port}']);
-    expect(substitutePorts(spec, { tcp: 1, udp: 2 })).toEqual(['srv', '--listen', '127.0.0.1:1', '22']);
-    expect(() => substitutePorts(spec, { tcp: 1 })).toThrow('the command uses {udp_port}, but the target has no udp port');
+    expect(substitutePlaceholders(spec, { tcp: 1, udp: 2 })).toEqual(['srv', '--listen', '127.0.0.1:1', '22']);
+    expect(() => substitutePlaceholders(spec, { tcp: 1 })).toThrow('the command uses {udp_port}, but the target has no udp port');
     expect(formatCommand(['python3', 'a b.py', "it's", '', '--x=1'])).toBe(`python3 'a b.py' 'it'\\''s' '' --x=1`);
+  });
+
+  it("substitutes where a proxy listens, and names the proxy it was not given", () => {
+    const spec = command(['client', '--upstream', '{proxy:db}', '--also={proxy:cache},{proxy:db}']);
+    const proxies = new Map([
+      ['db', '127.0.0.1:4001'],
+      ['cache', '[::1]:4002'],
+    ]);
+    expect(substitutePlaceholders(spec, {}, proxies)).toEqual(['client', '--upstream', '127.0.0.1:4001', '--also=[::1]:4002,127.0.0.1:4001']);
+    expect(proxyPlaceholders(spec.argv)).toEqual(['db', 'cache']);
+    expect(() => substitutePlaceholders(spec, {}, new Map([['db', '127.0.0.1:4001']]))).toThrow('the command uses {proxy:cache}, but no proxy "cache" was created before it');
   });
 
   it('keeps a bounded tail of output', () => {

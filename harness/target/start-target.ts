@@ -12,10 +12,12 @@ export interface StartTargetDeps {
   signal: AbortSignal;
   /** For waits (ready polling, stop grace); default the system clock. */
   clock?: Clock;
+  /** Where each proxy a command's `{proxy:NAME}` names listens (`host:port`). */
+  proxies?: ReadonlyMap<string, string>;
 }
 
 /** Starts `spec` and resolves when it is ready to serve. Rejects with a FaultlineError (TARGET_FAILED, UNREACHABLE, INVALID_INPUT) or the abort reason. */
 export function startTarget(spec: CommandTargetSpec | AddressTargetSpec, deps: StartTargetDeps): Promise<RunningTarget> {
   if (spec.kind === 'address') return startAddressTarget(spec, { signal: deps.signal });
-  return startCommandTarget(spec, { signal: deps.signal, clock: deps.clock ?? systemClock });
+  return startCommandTarget(spec, { signal: deps.signal, clock: deps.clock ?? systemClock, proxies: deps.proxies ?? new Map() });
 }

@@ -35,6 +35,21 @@ describe('the built-in suite', () => {
     expect(header.filter((line) => line.replace(/^#\s*/, '').length > 0).length).toBeGreaterThanOrEqual(6);
   });
 
+  it('keeps the explore demonstrations (scenarios/explore/) out of the suite, valid and documented', async () => {
+    const list = await faultline(['list', 'scenarios/', '--json']);
+    const names = (JSON.parse(list.stdout) as Array<{ name: string; file: string }>).map((s) => s.file);
+    expect(names.filter((file) => file.includes('/explore/'))).toEqual([]);
+    const demos = readdirSync(join(SCENARIOS, 'explore')).filter((f) => f.endsWith('.yaml'));
+    expect(demos.length).toBeGreaterThanOrEqual(2);
+    const run = await faultline(['validate', 'scenarios/explore/']);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const readme = readFileSync(join(SCENARIOS, 'README.md'), 'utf8');
+    for (const file of demos) {
+      expect(readFileSync(join(SCENARIOS, 'explore', file), 'utf8').split('\n')[0]).toBe('# yaml-language-server: $schema=../faultline.schema.json');
+      expect(readme).toContain(`(explore/${file})`);
+    }
+  });
+
   it('lists every file and every scenario in scenarios/README.md, with a description in each scenario', async () => {
     const readme = readFileSync(join(SCENARIOS, 'README.md'), 'utf8');
     const list = await faultline(['list', 'scenarios/', '--json']);

@@ -92,10 +92,10 @@ describe('the package', () => {
     }
     const unwanted = files.filter((f) => /(^|\/)testing\/|\.test\.|^harness\/test\/|^dist\/test\/|^dist\/bench\/|native\/build\/|\.map$|^reports\/|^docs\/images\//.test(f));
     expect(unwanted).toEqual([]);
-    // The built-in scenarios' servers ship, and no other fixture.
-    const started = [...readFileSync(join(ROOT, 'scenarios', '10-framing-bug.yaml'), 'utf8').matchAll(/fixtures\/servers\/[\w.-]+/g)]
-      .concat([...readFileSync(join(ROOT, 'scenarios', '11-head-of-line-blocking.yaml'), 'utf8').matchAll(/fixtures\/servers\/[\w.-]+/g)])
-      .map((m) => m[0]);
+    // The built-in scenarios' servers ship (the explore demonstrations' too), and no other fixture.
+    const scenarioFiles = files.filter((f) => /^scenarios\/.*\.yaml$/.test(f));
+    const started = scenarioFiles.flatMap((f) => [...readFileSync(join(ROOT, f), 'utf8').matchAll(/fixtures\/servers\/[\w.-]+/g)].map((m) => m[0]));
+    expect(scenarioFiles).toContain('scenarios/explore/retry-budget.yaml');
     expect(files.filter((f) => f.startsWith('fixtures/')).sort()).toEqual([...new Set(started)].sort());
   });
 

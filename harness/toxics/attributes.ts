@@ -27,7 +27,7 @@ export const MIN_RATE_KB_PER_S = 0.001;
 /** Why a bandwidth rate has a floor, for the error. */
 export const RATE_HINT = 'a slower link never forwards a byte in a test\'s lifetime; for a path that carries nothing, use a timeout toxic';
 
-export interface AttributeDef {
+interface AttributeBase {
   /** `int` rejects fractions (Toxiproxy's int64 fields); `number` takes any finite number. */
   kind: 'int' | 'number';
   /** Shown in docs and errors: `ms`, `µs`, `bytes`, `KB/s` (1000 B/s), `probability`, `datagrams`. */
@@ -37,12 +37,41 @@ export interface AttributeDef {
   min?: number;
   /** Exclusive lower bound (e.g. rate > 0). */
   above?: number;
-  /** Inclusive upper bound. */
-  max?: number;
   description: string;
   /** Added to an out-of-range problem: why the range is what it is. */
   rangeHint?: string;
 }
+
+/**
+ * How a fault search (`faultline explore`, docs/explore.md) draws an attribute when the scenario
+ * gives no range for it, so that a new toxic is explorable without any code in explore/:
+ *
+ *  - `upTo`: the top of the range searched (the bottom is the attribute's `min` or `above`; a log
+ *    scale starts three decades below the top). An attribute without `max` must say it, and one
+ *    whose `max` is a safety bound (a day) should: large enough to hurt, small enough to run quickly.
+ *  - `milder`: which end is the mild one, which shrinking moves a failing value toward — `lower`
+ *    (the default) for a latency or a probability, `higher` for a rate or a piece size.
+ *  - `scale`: `log` draws 1-2-5 steps over three decades (latencies, sizes, rates: 5 ms and 500 ms
+ *    matter alike); `linear` (the default) about ten even steps (probabilities).
+ *
+ * `'default'` keeps the attribute at its default unless the scenario gives a range: a model
+ * parameter (a segment size, a retransmission timeout) rather than a magnitude of the fault.
+ */
+export type SearchHint = { upTo?: number; milder?: 'lower' | 'higher'; scale?: 'linear' | 'log' } | 'default';
+
+/**
+ * Every attribute says how a search draws it; one without `max` must bound the search (`upTo`),
+ * and one with a `max` far beyond any test (a day of latency) should.
+ */
+export type AttributeDef = AttributeBase &
+  (
+    | {
+        /** Inclusive upper bound. */
+        max: number;
+        search: SearchHint;
+      }
+    | { max?: undefined; search: (Exclude<SearchHint, 'default'> & { upTo: number }) | 'default' }
+  );
 
 export type AttributeSchema = Record<string, AttributeDef>;
 

@@ -58,6 +58,7 @@ const latency: WireFaultType = {
       default: 0,
       min: 0,
       max: 1,
+      search: 'default',
       description: '1: each packet draws its own delay and may overtake others; 0: a packet never leaves before one that arrived earlier',
     },
   },
@@ -95,6 +96,7 @@ const bandwidth: WireFaultType = {
       unit: 'bytes',
       default: 0,
       min: 0,
+      search: 'default',
       description: 'Bytes the queue may hold, the packet being sent included; 0 = no byte limit',
     },
     bucket: {
@@ -102,6 +104,7 @@ const bandwidth: WireFaultType = {
       unit: 'bytes',
       default: 0,
       min: 0,
+      search: 'default',
       description: 'Bytes that may pass at once after an idle spell; 0 = a plain link, each packet waits for its bytes to be through',
     },
   },
@@ -111,7 +114,7 @@ const mtu: WireFaultType = {
   type: 'mtu',
   summary: 'Silently drops packets larger than mtu bytes: a path-MTU black hole.',
   attributes: {
-    mtu: { kind: 'int', unit: 'bytes', default: 1400, min: 68, max: 65535, description: 'Largest IP packet (header included) that passes' },
+    mtu: { kind: 'int', unit: 'bytes', default: 1400, min: 68, max: 65535, search: { upTo: 1500, milder: 'higher' }, description: 'Largest IP packet (header included) that passes' },
   },
 };
 

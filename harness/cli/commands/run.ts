@@ -10,7 +10,7 @@
  * 130 > 70 > 3 > 2 > 1: an environment problem hides nothing worse than a failed assertion.
  */
 import { resolve } from 'node:path';
-import { ExitCode, ERROR_CATALOG, FaultlineError, type ErrorCode } from '../../core/errors.js';
+import { ExitCode, ERROR_CATALOG, FaultlineError, type ErrorCode, type SerializedError } from '../../core/errors.js';
 import { systemClock } from '../../core/clock.js';
 import { MAX_SEED, randomSeed } from '../../core/rng.js';
 import type { RunResult } from '../../core/result.js';
@@ -126,21 +126,27 @@ export async function runRun(paths: string[], options: RunOptions, io: CliIo): P
 /** The run's exit code: the most severe of its scenarios' outcomes (see the header comment). */
 export function runExitCode(result: RunResult): ExitCode {
   if (result.run.interrupted || result.summary.interrupted > 0) return ExitCode.interrupted;
-  let code: ExitCode = ExitCode.ok;
-  const rank = (c: ExitCode) => [ExitCode.ok, ExitCode.failed, ExitCode.invalidInput, ExitCode.environment, ExitCode.internal].indexOf(c as never);
-  for (const scenario of result.scenarios) {
-    let scenarioCode: ExitCode = ExitCode.ok;
-    if (scenario.status === 'failed') scenarioCode = ExitCode.failed;
-    if (scenario.status === 'errored') {
-      const errorCode = scenario.error?.code;
-      scenarioCode = errorCode && errorCode !== 'INTERNAL' ? ERROR_CATALOG[errorCode as ErrorCode].exit : ExitCode.internal;
-    }
-    if (rank(scenarioCode) > rank(code)) code = scenarioCode;
-  }
-  return code;
+  return mostSevere(
+    result.scenarios.map((scenario) => {
+      if (scenario.status === 'failed') return ExitCode.failed;
+      if (scenario.status === 'errored') return errorExitCode(scenario.error.code);
+      return ExitCode.ok;
+    }),
+  );
 }
 
-function parseSeed(text: string | undefined): number {
+/** The exit code of an error as results carry it: its catalog's, or 70 for an internal one. */
+export function errorExitCode(code: SerializedError['code']): ExitCode {
+  return code !== 'INTERNAL' ? ERROR_CATALOG[code as ErrorCode].exit : ExitCode.internal;
+}
+
+/** The most severe of several exit codes: 130 > 70 > 3 > 2 > 1 > 0 (docs/decisions.md #15). */
+export function mostSevere(codes: readonly ExitCode[]): ExitCode {
+  const rank = (c: ExitCode) => [ExitCode.ok, ExitCode.failed, ExitCode.invalidInput, ExitCode.environment, ExitCode.internal, ExitCode.interrupted].indexOf(c as never);
+  return codes.reduce<ExitCode>((worst, c) => (rank(c) > rank(worst) ? c : worst), ExitCode.ok);
+}
+
+export function parseSeed(text: string | undefined): number {
   if (text === undefined) return randomSeed();
   const seed = Number(text);
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(seed) || seed > MAX_SEED) {
@@ -149,14 +155,14 @@ function parseSeed(text: string | undefined): number {
   return seed;
 }
 
-function parsePositiveInt(text: string, flag: string): number {
+export function parsePositiveInt(text: string, flag: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || n < 1 || n > 1000) throw new FaultlineError('INVALID_ARGUMENT', `${flag}: expected an integer from 1 to 1000, got ${JSON.stringify(text)}`);
   return n;
 }
 
-function parseTimeout(text: string): number {
+export function parseTimeout(text: string, flag = '--timeout'): number {
   const ms = parseDuration(text);
-  if (ms === undefined || ms <= 0) throw new FaultlineError('INVALID_ARGUMENT', `--timeout: expected ${DURATION_FORMAT}, got ${JSON.stringify(text)}`);
+  if (ms === undefined || ms <= 0) throw new FaultlineError('INVALID_ARGUMENT', `${flag}: expected ${DURATION_FORMAT}, got ${JSON.stringify(text)}`);
   return ms;
 }

@@ -4,7 +4,7 @@
  * across all files at once. Exit 0 when everything is valid, 2 otherwise.
  */
 import { ExitCode, formatProblem, type Problem } from '../../core/errors.js';
-import { findScenarioFiles } from '../../scenario/discover.js';
+import { findScenarioFiles, type FindOptions } from '../../scenario/discover.js';
 import { loadScenarioFiles, type LoadedFile } from '../../scenario/load-files.js';
 import { displayFile } from '../../scenario/run-suite.js';
 import type { CliIo, Register } from '../command.js';
@@ -19,8 +19,9 @@ export const register: Register = (program, io, wrap) => {
     .action(wrap((paths: string[]) => runValidate(paths, io)));
 };
 
-export async function runValidate(paths: string[], io: CliIo): Promise<ExitCode> {
-  const loaded = loadScenarioFiles(findScenarioFiles(paths, io.cwd));
+/** Validates the files `paths` name (found with `find`, as the command that falls back on this found them). */
+export async function runValidate(paths: string[], io: CliIo, find: FindOptions = {}): Promise<ExitCode> {
+  const loaded = loadScenarioFiles(findScenarioFiles(paths, io.cwd, find));
   let problems = 0;
   for (const file of loaded.files) {
     const lines = problemLines(file, io.cwd);

@@ -27,8 +27,8 @@ export const bandwidth = defineDatagramToxic({
   type: 'bandwidth',
   summary: 'Serialises datagrams at rate KB/s behind a drop-tail queue of queue datagrams.',
   attributes: {
-    rate: { kind: 'number', unit: 'KB/s', default: 1000, min: MIN_RATE_KB_PER_S, description: 'Link rate (1 KB/s = 1000 bytes/s)', rangeHint: RATE_HINT },
-    queue: { kind: 'int', unit: 'datagrams', default: 1000, min: 1, description: 'Datagrams that may wait behind the one being sent' },
+    rate: { kind: 'number', unit: 'KB/s', default: 1000, min: MIN_RATE_KB_PER_S, search: { upTo: 100_000, milder: 'higher', scale: 'log' }, description: 'Link rate (1 KB/s = 1000 bytes/s)', rangeHint: RATE_HINT },
+    queue: { kind: 'int', unit: 'datagrams', default: 1000, min: 1, search: { upTo: 10_000, milder: 'higher', scale: 'log' }, description: 'Datagrams that may wait behind the one being sent' },
   },
   effects: (a) => [
     { kind: 'rate-limit', bytesPerSec: a.rate * 1000, per: 'direction' },

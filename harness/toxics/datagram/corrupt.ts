@@ -10,7 +10,7 @@ export const corrupt = defineDatagramToxic({
   type: 'corrupt',
   summary: 'Flips one random bit in a fraction of datagrams.',
   attributes: {
-    probability: { kind: 'number', unit: 'probability', default: 0, min: 0, max: 1, description: 'Fraction of datagrams corrupted' },
+    probability: { kind: 'number', unit: 'probability', default: 0, min: 0, max: 1, search: { upTo: 0.5 }, description: 'Fraction of datagrams corrupted' },
   },
   effects: (a) => [{ kind: 'corrupt', probability: a.probability, counter: LedgerCounter.corrupted, quantity: 'corrupt_ratio' }],
   create(attributes, ctx) {

@@ -6,7 +6,7 @@ export const duplicate = defineDatagramToxic({
   type: 'duplicate',
   summary: 'Sends a fraction of datagrams twice.',
   attributes: {
-    probability: { kind: 'number', unit: 'probability', default: 0, min: 0, max: 1, description: 'Fraction of datagrams sent twice' },
+    probability: { kind: 'number', unit: 'probability', default: 0, min: 0, max: 1, search: { upTo: 0.5 }, description: 'Fraction of datagrams sent twice' },
   },
   effects: (a) => [{ kind: 'duplicate', probability: a.probability, counter: LedgerCounter.duplicated, quantity: 'duplicate_ratio' }],
   create(attributes, ctx) {

@@ -12,8 +12,8 @@ export const latency = defineDatagramToxic({
   type: 'latency',
   summary: 'Delays each datagram by latency ± uniform jitter (jitter may reorder).',
   attributes: {
-    latency: { kind: 'number', unit: 'ms', default: 0, min: 0, max: MAX_DELAY_MS, description: 'Mean added delay per datagram' },
-    jitter: { kind: 'number', unit: 'ms', default: 0, min: 0, max: MAX_DELAY_MS, description: 'Half-width of the uniform spread around latency' },
+    latency: { kind: 'number', unit: 'ms', default: 0, min: 0, max: MAX_DELAY_MS, search: { upTo: 2000, scale: 'log' }, description: 'Mean added delay per datagram' },
+    jitter: { kind: 'number', unit: 'ms', default: 0, min: 0, max: MAX_DELAY_MS, search: { upTo: 500, scale: 'log' }, description: 'Half-width of the uniform spread around latency' },
   },
   effects: (a) => [{ kind: 'delay', latencyMs: a.latency, jitterMs: a.jitter }],
   create(attributes, ctx) {

@@ -16,7 +16,7 @@ export const limitData = defineDatagramToxic({
   type: 'limit_data',
   summary: 'Forwards datagrams until bytes have passed this direction, then drops everything.',
   attributes: {
-    bytes: { kind: 'int', unit: 'bytes', default: 0, min: 0, description: 'Payload bytes forwarded before the gate closes' },
+    bytes: { kind: 'int', unit: 'bytes', default: 0, min: 0, search: { upTo: 1_000_000, milder: 'higher', scale: 'log' }, description: 'Payload bytes forwarded before the gate closes' },
   },
   effects: () => [{ kind: 'drop-unpredictable', why: 'drops everything once its byte budget is spent, which depends on the traffic' }],
   create(attributes, ctx) {

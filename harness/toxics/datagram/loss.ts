@@ -11,12 +11,13 @@ export const loss = defineDatagramToxic({
   type: 'loss',
   summary: 'Drops datagrams: independently, or in bursts of mean length burst (Gilbert–Elliott).',
   attributes: {
-    probability: { kind: 'number', unit: 'probability', default: 0, min: 0, max: 1, description: 'Long-run fraction of datagrams dropped' },
+    probability: { kind: 'number', unit: 'probability', default: 0, min: 0, max: 1, search: { upTo: 0.5 }, description: 'Long-run fraction of datagrams dropped' },
     burst: {
       kind: 'number',
       unit: 'datagrams',
       default: 1,
       min: 1,
+      search: { upTo: 16, scale: 'log' },
       description: 'Mean length of a run of consecutive drops; 1 = independent drops',
     },
   },

@@ -11,8 +11,8 @@ export const reorder = defineDatagramToxic({
   type: 'reorder',
   summary: 'Holds a fraction of datagrams back by delay ms so later ones overtake them.',
   attributes: {
-    probability: { kind: 'number', unit: 'probability', default: 0, min: 0, max: 1, description: 'Fraction of datagrams held back' },
-    delay: { kind: 'number', unit: 'ms', default: 10, above: 0, max: MAX_DELAY_MS, description: 'How long a held datagram waits' },
+    probability: { kind: 'number', unit: 'probability', default: 0, min: 0, max: 1, search: { upTo: 0.5 }, description: 'Fraction of datagrams held back' },
+    delay: { kind: 'number', unit: 'ms', default: 10, above: 0, max: MAX_DELAY_MS, search: { upTo: 1000, scale: 'log' }, description: 'How long a held datagram waits' },
   },
   effects: (a) => [{ kind: 'hold-back', probability: a.probability, delayMs: a.delay, counter: LedgerCounter.reordered, quantity: 'reorder_ratio' }],
   create(attributes, ctx) {

@@ -21,6 +21,7 @@ export const timeout = defineDatagramToxic({
       default: 0,
       min: 0,
       max: MAX_DELAY_MS,
+      search: 'default',
       description: 'Accepted for compatibility with TCP; UDP has no connection to close, so every datagram is dropped',
     },
   },

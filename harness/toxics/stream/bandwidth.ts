@@ -33,7 +33,7 @@ export const bandwidth = defineStreamToxic({
   type: 'bandwidth',
   summary: 'Limits throughput to rate KB/s (1 KB = 1000 bytes), per connection.',
   attributes: {
-    rate: { kind: 'number', unit: 'KB/s', default: 1000, min: MIN_RATE_KB_PER_S, description: 'Throughput limit per connection and direction (1 KB/s = 1000 bytes/s)', rangeHint: RATE_HINT },
+    rate: { kind: 'number', unit: 'KB/s', default: 1000, min: MIN_RATE_KB_PER_S, search: { upTo: 100_000, milder: 'higher', scale: 'log' }, description: 'Throughput limit per connection and direction (1 KB/s = 1000 bytes/s)', rangeHint: RATE_HINT },
   },
   effects: (a) => [{ kind: 'rate-limit', bytesPerSec: a.rate * 1000, per: 'connection' }],
   create(attributes) {

@@ -21,8 +21,8 @@ export const latency = defineStreamToxic({
   type: 'latency',
   summary: 'Delays every chunk by latency ± uniform jitter, keeping byte order.',
   attributes: {
-    latency: { kind: 'number', unit: 'ms', default: 0, min: 0, max: MAX_DELAY_MS, description: 'Added delay per chunk, one direction' },
-    jitter: { kind: 'number', unit: 'ms', default: 0, min: 0, max: MAX_DELAY_MS, description: 'Half-width of the uniform spread around latency (delay clamped at 0)' },
+    latency: { kind: 'number', unit: 'ms', default: 0, min: 0, max: MAX_DELAY_MS, search: { upTo: 2000, scale: 'log' }, description: 'Added delay per chunk, one direction' },
+    jitter: { kind: 'number', unit: 'ms', default: 0, min: 0, max: MAX_DELAY_MS, search: { upTo: 500, scale: 'log' }, description: 'Half-width of the uniform spread around latency (delay clamped at 0)' },
   },
   effects: (a) => [{ kind: 'delay', latencyMs: a.latency, jitterMs: a.jitter }],
   create(attributes) {

@@ -13,7 +13,7 @@ export const limitData = defineStreamToxic({
   type: 'limit_data',
   summary: 'Closes the connection after bytes bytes have passed in this direction.',
   attributes: {
-    bytes: { kind: 'int', unit: 'bytes', default: 0, min: 0, description: 'Bytes forwarded before the connection is closed' },
+    bytes: { kind: 'int', unit: 'bytes', default: 0, min: 0, search: { upTo: 1_000_000, milder: 'higher', scale: 'log' }, description: 'Bytes forwarded before the connection is closed' },
   },
   effects: (a) => [{ kind: 'connection-loss', how: `closes the connection after ${a.bytes} bytes`, reset: false }],
   create: (a) =>

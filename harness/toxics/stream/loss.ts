@@ -27,11 +27,11 @@ export const loss = defineStreamToxic({
   type: 'loss',
   summary: 'Stream-level segment loss: lost segments arrive late after emulated RTO backoff; bytes stay intact.',
   attributes: {
-    probability: { kind: 'number', unit: 'probability', default: 0, min: 0, max: 1, description: 'Long-run fraction of segments lost' },
-    burst: { kind: 'number', unit: 'segments', default: 1, min: 1, description: 'Mean length of a run of lost segments; 1 = independent losses' },
-    mss: { kind: 'int', unit: 'bytes', default: 1460, min: 1, description: 'Segment size the stream is cut into' },
-    rto: { kind: 'number', unit: 'ms', default: 200, min: 1, max: MAX_DELAY_MS, description: 'First retransmission timeout of a lost segment' },
-    max_rto: { kind: 'number', unit: 'ms', default: 120_000, min: 1, max: MAX_DELAY_MS, description: 'Cap of the doubling retransmission timeout' },
+    probability: { kind: 'number', unit: 'probability', default: 0, min: 0, max: 1, search: { upTo: 0.5 }, description: 'Long-run fraction of segments lost' },
+    burst: { kind: 'number', unit: 'segments', default: 1, min: 1, search: { upTo: 16, scale: 'log' }, description: 'Mean length of a run of lost segments; 1 = independent losses' },
+    mss: { kind: 'int', unit: 'bytes', default: 1460, min: 1, search: 'default', description: 'Segment size the stream is cut into' },
+    rto: { kind: 'number', unit: 'ms', default: 200, min: 1, max: MAX_DELAY_MS, search: 'default', description: 'First retransmission timeout of a lost segment' },
+    max_rto: { kind: 'number', unit: 'ms', default: 120_000, min: 1, max: MAX_DELAY_MS, search: 'default', description: 'Cap of the doubling retransmission timeout' },
   },
   check(attributes) {
     const problems = lossModelProblems({ probability: attributes.probability, burst: attributes.burst });

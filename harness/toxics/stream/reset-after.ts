@@ -20,7 +20,7 @@ export const resetAfter = defineStreamToxic({
   type: 'reset_after',
   summary: 'Resets the connection (TCP RST) after bytes bytes have passed in this direction.',
   attributes: {
-    bytes: { kind: 'int', unit: 'bytes', default: 0, min: 0, description: 'Bytes forwarded before the connection is reset' },
+    bytes: { kind: 'int', unit: 'bytes', default: 0, min: 0, search: { upTo: 1_000_000, milder: 'higher', scale: 'log' }, description: 'Bytes forwarded before the connection is reset' },
   },
   effects: (a) => [{ kind: 'connection-loss', how: `resets the connection after ${a.bytes} bytes`, reset: true }],
   create: (a) =>

@@ -18,7 +18,7 @@ export const resetPeer = defineStreamToxic({
   type: 'reset_peer',
   summary: 'Resets the connection (TCP RST) timeout ms after the first chunk.',
   attributes: {
-    timeout: { kind: 'number', unit: 'ms', default: 0, min: 0, max: MAX_DELAY_MS, description: 'Wait after the first chunk before the RST; 0 = at once' },
+    timeout: { kind: 'number', unit: 'ms', default: 0, min: 0, max: MAX_DELAY_MS, search: { upTo: 10_000, milder: 'higher', scale: 'log' }, description: 'Wait after the first chunk before the RST; 0 = at once' },
   },
   effects: () => [{ kind: 'connection-loss', how: 'resets the connection', reset: true }],
   create(attributes) {

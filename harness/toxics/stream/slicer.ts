@@ -23,9 +23,9 @@ export const slicer = defineStreamToxic({
   type: 'slicer',
   summary: 'Cuts chunks into pieces of average_size ± size_variation bytes, delay µs apart.',
   attributes: {
-    average_size: { kind: 'int', unit: 'bytes', default: 64, min: 1, description: 'Mean piece size' },
-    size_variation: { kind: 'int', unit: 'bytes', default: 0, min: 0, description: 'Pieces vary uniformly by up to this much; below average_size' },
-    delay: { kind: 'number', unit: 'µs', default: 0, min: 0, max: MAX_DELAY_MS * 1000, description: 'Pause between pieces, in microseconds' },
+    average_size: { kind: 'int', unit: 'bytes', default: 64, min: 1, search: { upTo: 4096, milder: 'higher', scale: 'log' }, description: 'Mean piece size' },
+    size_variation: { kind: 'int', unit: 'bytes', default: 0, min: 0, search: { upTo: 4096, scale: 'log' }, description: 'Pieces vary uniformly by up to this much; below average_size' },
+    delay: { kind: 'number', unit: 'µs', default: 0, min: 0, max: MAX_DELAY_MS * 1000, search: { upTo: 10_000, scale: 'log' }, description: 'Pause between pieces, in microseconds' },
   },
   check(attributes) {
     const average = attributes.average_size;

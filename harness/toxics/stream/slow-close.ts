@@ -10,7 +10,7 @@ export const slowClose = defineStreamToxic({
   type: 'slow_close',
   summary: 'Delays the FIN (close) by delay ms; data is unaffected.',
   attributes: {
-    delay: { kind: 'number', unit: 'ms', default: 0, min: 0, max: MAX_DELAY_MS, description: 'How long the FIN is held after the last byte' },
+    delay: { kind: 'number', unit: 'ms', default: 0, min: 0, max: MAX_DELAY_MS, search: { upTo: 10_000, scale: 'log' }, description: 'How long the FIN is held after the last byte' },
   },
   // Holds only the FIN: every byte arrives, on time.
   effects: () => [],

@@ -35,6 +35,7 @@ export const timeout = defineStreamToxic({
       default: 0,
       min: 0,
       max: MAX_DELAY_MS,
+      search: 'default',
       description: 'Close the connection this long after the toxic became active on it; 0 = hold until removed',
     },
   },

@@ -45,10 +45,12 @@ export function startPythonServer(file: string, args: string[] = []): Promise<Py
     child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      const tcp = /listening on port (\d+)/.exec(out);
-      const udp = /udp port (\d+)/.exec(out);
+      // Whole lines only: python -u writes a line's text and its newline separately, so a chunk
+      // may end mid-line, and the next may carry the rest with a later line.
+      const tcp = /listening on port (\d+)[^\n]*\n/.exec(out);
+      const udp = /udp port (\d+)[^\n]*\n/.exec(out);
       if (tcp && (!wantUdp || udp) && consumed === 0) {
-        consumed = out.lastIndexOf('\n') + 1;
+        consumed = Math.max(tcp.index + tcp[0].length, udp ? udp.index + udp[0].length : 0);
         resolveServer({ port: Number(tcp[1]), ...(udp ? { udpPort: Number(udp[1]) } : {}), nextLine, stop });
       }
     });

@@ -1,0 +1,37 @@
+/**
+ * Scenario texts the explore tests load: a TCP and a UDP proxy in front of the builtin echo, with
+ * faults of their own that generated schedules must not clash with.
+ */
+import { fileURLToPath } from 'node:url';
+import { loadScenarioText } from '../../scenario/load.js';
+import type { FileScenarioSpec } from '../minimal-scenario.js';
+
+/** Where the test scenarios pretend to live (relative paths resolve from here). */
+export const EXPLORE_TEST_FILE = fileURLToPath(new URL('../../../fixtures/scenarios/valid/explore-test.yaml', import.meta.url));
+
+/** A scenario over a TCP and a UDP proxy, with `explore` as the text of its explore: section (or none). */
+export function twoProxyScenario(explore?: string): string {
+  return `
+name: two-paths
+timeout: 5s
+targets: { echo: { builtin: echo } }
+proxies:
+  tcp_path: { protocol: tcp, target: echo }
+  udp_path: { protocol: udp, target: echo }
+workloads:
+  tcp: { type: tcp-echo, via: tcp_path, messages: 5 }
+  udp: { type: udp-echo, via: udp_path, messages: 20, rate: 200/s }
+faults:
+  - { proxy: tcp_path, toxic: { type: latency, stream: upstream, attributes: { latency: 1 } }, at: 100ms, for: 200ms }
+  - { proxy: udp_path, down: true, at: 50ms, for: 100ms }
+assert:
+  tcp: [delivered]
+${explore === undefined ? '' : `explore:\n${explore}`}
+`;
+}
+
+export function loadOne(text: string, file = EXPLORE_TEST_FILE): FileScenarioSpec {
+  const specs = loadScenarioText(text, file);
+  if (specs.length !== 1) throw new Error(`expected one scenario, got ${specs.length}`);
+  return { ...specs[0]!, file };
+}

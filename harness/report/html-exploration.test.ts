@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { renderHtml } from './html.js';
+import { parseRunResult, renderJson } from './json.js';
+import { mergeRunResults } from './merge.js';
+import { createSampleRun } from './testing/sample-results.js';
+import { createExploredRun } from './testing/sample-explorations.js';
+
+/** The page without its script blocks (the embedded JSON repeats every string). */
+function markup(html: string): string {
+  return html.replace(/(<script[^>]*>)[\s\S]*?(<\/script>)/g, '$1$2');
+}
+
+describe('the exploration section of index.html', () => {
+  const run = createExploredRun();
+  const page = markup(renderHtml(run, { generatedAt: '2025-06-01T12:01:00Z' }));
+  const section = page.slice(page.indexOf('id="explorations-h"'), page.indexOf('aria-label="Scenarios"'));
+
+  it('shows each exploration: facts, the fault space, the minimal schedule on a timeline, the shrink path, flaky candidates, replay', () => {
+    expect(section).toContain('explore retry-budget');
+    expect(section).toContain('a failure was found and shrunk');
+    expect(section).toContain('<code>3061370123</code>');
+    expect(section).toContain('44 (79.59 per minute, 1.02s each on average, 2 at a time)');
+    expect(section).toContain('<li>up to 3 faults, starting at 0ms..300ms (7 values), lasting 200ms..500ms (7 values)</li>');
+    expect(section).toContain('<td>latency upstream on dep (latency 200, jitter 0) at 0ms for 400ms</td>');
+    expect(section).toMatch(/<figure><svg [^>]*role="img"/); // the minimal run's fault timeline
+    expect(section).toContain('npx faultline run reports/explore/retry-budget.min.yaml');
+    expect(section).toContain('<td>removed F3 (dep down at 100ms for 200ms)</td><td class="num">2</td><td class="num">3 of 3</td><td><code>2:1</code></td>');
+    expect(section).toContain('F2 starts at 200ms → 0ms<br>F2 latency latency 400 → 200');
+    expect(section).toContain('<td>shrink</td><td class="num">1 of 3</td>');
+    expect(section).toContain('npx faultline explore scenarios/explore/retry-budget.yaml --seed 134 --path 2:1:1');
+    // The passing one is collapsed; the finding open.
+    expect(section).toMatch(/<details class="scenario bd-failed" id="exploration-1" data-status="failed" open>/);
+    expect(section).toMatch(/<details class="scenario bd-passed" id="exploration-2" data-status="passed">/);
+  });
+
+  it('is absent from a run without explorations', () => {
+    expect(renderHtml(createSampleRun())).not.toContain('id="explorations-h"');
+  });
+
+  it('escapes every string an exploration carries', () => {
+    const hostile = markup(renderHtml(createExploredRun({ hostile: true })));
+    expect(hostile).not.toContain('<img src=x onerror=alert(1)>');
+    expect(hostile).toContain('retry-budget &lt;img src=x onerror=alert(1)&gt; &amp; &quot;quotes&quot;');
+  });
+});
+
+describe('explorations in results.json', () => {
+  it('read back as written', () => {
+    const run = createExploredRun();
+    expect(parseRunResult(renderJson(run)).explorations).toEqual(run.explorations);
+  });
+
+  it('are checked when present, every problem with its path', () => {
+    const run = JSON.parse(renderJson(createExploredRun())) as Record<string, any>;
+    run.explorations[1].status = 'found';
+    delete run.explorations[1].seed;
+    run.explorations[0].shrinkPath = 'steps';
+    expect(() => parseRunResult(JSON.stringify(run))).toThrow(
+      expect.objectContaining({
+        problems: [
+          expect.objectContaining({ path: 'explorations[0].shrinkPath', message: 'expected an array, got "steps"' }),
+          expect.objectContaining({ path: 'explorations[1].status', message: 'expected one of "passed", "failed", "errored", "interrupted", got "found"' }),
+          expect.objectContaining({ path: 'explorations[1].seed', message: 'expected a number, got nothing' }),
+        ],
+      }),
+    );
+  });
+
+  it('are kept by report merge, once each, whatever the order of the inputs', () => {
+    const explored = createExploredRun();
+    const twice = mergeRunResults([explored, explored]).explorations;
+    expect(twice).toHaveLength(2);
+    expect(twice).toEqual(expect.arrayContaining(explored.explorations!));
+    const [first, second] = explored.explorations!;
+    const a = { ...explored, scenarios: explored.scenarios.slice(0, 3), explorations: [second!] };
+    const b = { ...explored, scenarios: explored.scenarios.slice(3), explorations: [first!] };
+    expect(mergeRunResults([a, b]).explorations).toEqual(mergeRunResults([b, a]).explorations);
+    expect(mergeRunResults([a, b]).explorations).toHaveLength(2);
+    expect(mergeRunResults([createSampleRun(), createSampleRun()]).explorations).toBeUndefined();
+  });
+});
