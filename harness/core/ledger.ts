@@ -31,8 +31,10 @@ export const LedgerCounter = {
   droppedLoss: 'dropped_loss',
   /** Dropped because a bandwidth queue was full. */
   droppedQueue: 'dropped_queue',
-  /** Dropped by a timeout (blackhole) toxic. */
+  /** Dropped by a timeout (blackhole) toxic, or a wire blackhole fault. */
   droppedBlackhole: 'dropped_blackhole',
+  /** Wire paths: dropped for being larger than an `mtu` fault's limit. */
+  droppedMtu: 'dropped_mtu',
   droppedLimit: 'dropped_limit',
   duplicated: 'duplicated',
   reordered: 'reordered',
@@ -54,6 +56,7 @@ export const DROP_COUNTERS: readonly string[] = [
   LedgerCounter.droppedQueue,
   LedgerCounter.droppedBlackhole,
   LedgerCounter.droppedLimit,
+  LedgerCounter.droppedMtu,
 ];
 
 export type Counters = Record<string, number>;
@@ -92,7 +95,8 @@ export interface LedgerEvent {
 
 export interface ProxyLedger {
   proxy: string;
-  protocol: Protocol;
+  /** `ip`: a wire path, which carries every IP packet, TCP and UDP alike. */
+  protocol: Protocol | 'ip';
   /** Proxy-level counters: connections or sessions. */
   counters: Counters;
   directions: Record<Direction, Counters>;

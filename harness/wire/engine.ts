@@ -14,7 +14,7 @@ import type { Rng } from '../core/rng.js';
 import type { Direction } from '../core/spec.js';
 import { FaultlineError } from '../core/errors.js';
 import type { NativeWireEngine, WireAddon, WireLayout } from './native.js';
-import { patchWireFault, resolveWireFault, type WireFaultInput, type WireFaultPatch, type WireFaultSpec } from './resolve-fault.js';
+import { patchWireFault, resolveWireFault, type WireFaultInput, type WireFaultPatch, type WireFaultSpec } from '../toxics/wire/resolve-fault.js';
 
 /** Packets are counted by transport: TCP, UDP, and everything else (ICMP, fragments' tails…). */
 export type WirePacketProtocol = 'tcp' | 'udp' | 'other';
