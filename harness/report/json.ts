@@ -227,6 +227,7 @@ function checkShape(root: Obj, file: string, version: number): Problem[] {
       if (t.stdout === undefined) t.stdout = '';
       if (t.stderr === undefined) t.stderr = '';
     });
+    if (s.status === 'skipped' && typeof s.reason !== 'string') s.reason = 'not run';
     if (s.status === 'errored') expect(s, 'error', path, 'object');
     if (s.status === 'passed' || s.status === 'failed') oneOf(s, 'outcome', path, ['passed', 'failed']);
   });

@@ -145,6 +145,7 @@ function skipped(spec: ScenarioSpec, id: string, seed: number, replay: string, o
     ...(spec.description ? { description: spec.description } : {}),
     tags: spec.tags,
     status: 'skipped',
+    reason: why,
     expect: spec.expect,
     seed,
     backend: options.backendKind,

@@ -3,6 +3,7 @@
  * workload servers). The one entry point the scenario runner calls.
  */
 import { systemClock, type Clock } from '../core/clock.js';
+import type { NetworkPlace } from '../core/network-place.js';
 import { startAddressTarget } from './address-target.js';
 import { startCommandTarget } from './command-target.js';
 import type { AddressTargetSpec, CommandTargetSpec, RunningTarget } from './spec.js';
@@ -12,10 +13,12 @@ export interface StartTargetDeps {
   signal: AbortSignal;
   /** For waits (ready polling, stop grace); default the system clock. */
   clock?: Clock;
+  /** Where a command runs and listens: a wire path's target side. Default: where faultline runs. */
+  place?: NetworkPlace;
 }
 
 /** Starts `spec` and resolves when it is ready to serve. Rejects with a FaultlineError (TARGET_FAILED, UNREACHABLE, INVALID_INPUT) or the abort reason. */
 export function startTarget(spec: CommandTargetSpec | AddressTargetSpec, deps: StartTargetDeps): Promise<RunningTarget> {
   if (spec.kind === 'address') return startAddressTarget(spec, { signal: deps.signal });
-  return startCommandTarget(spec, { signal: deps.signal, clock: deps.clock ?? systemClock });
+  return startCommandTarget(spec, { signal: deps.signal, clock: deps.clock ?? systemClock, ...(deps.place ? { place: deps.place } : {}) });
 }

@@ -8,7 +8,7 @@
  * No shell is involved: argv[0] is executed directly. A grandchild that leaves the group on
  * purpose (setsid, double fork into a new session) escapes, as it would escape a terminal's Ctrl-C.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import type { Clock } from '../core/clock.js';
@@ -19,6 +19,9 @@ export const STOP_GRACE_MS = 2000;
 
 /** Longest stdout line handed to line listeners; longer ones are passed on in pieces. */
 const MAX_LINE_CHARS = 64 * 1024;
+
+/** child_process.spawn's shape, for starting the program elsewhere (NetworkPlace.spawn). */
+export type Spawner = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
 
 export interface ProcessExit {
   exitCode: number | null;
@@ -38,12 +41,13 @@ export class TargetProcess {
   private partialLine = '';
   private stopping: Promise<void> | undefined;
 
+  /** `spawn`: how to start the program, by default child_process.spawn (a wire path's side starts it inside). */
   constructor(
     argv: readonly string[],
-    options: { cwd: string; env: NodeJS.ProcessEnv },
+    options: { cwd: string; env: NodeJS.ProcessEnv; spawn?: Spawner },
     private readonly clock: Clock,
   ) {
-    this.child = spawn(argv[0]!, argv.slice(1), {
+    this.child = (options.spawn ?? spawn)(argv[0]!, argv.slice(1), {
       cwd: options.cwd,
       env: options.env,
       detached: true, // its own process group (setsid), so -pid signals the whole tree

@@ -331,12 +331,23 @@ type SampleVerdict =
   | { status: 'passed' | 'failed'; outcome: 'passed' | 'failed' }
   | { status: 'errored'; error: SerializedError }
   | { status: 'interrupted' }
-  | { status: 'skipped' };
+  | { status: 'skipped'; reason: string };
 
 function scenarioShell(base: ScenarioBase, rest: Partial<ScenarioResultBase> & Partial<SampleVerdict>): ScenarioResult {
-  const { status = 'passed', outcome = 'passed', error, ...fields } = rest as Partial<ScenarioResultBase> & { status?: ScenarioResult['status']; outcome?: 'passed' | 'failed'; error?: SerializedError };
+  const { status = 'passed', outcome = 'passed', error, reason, ...fields } = rest as Partial<ScenarioResultBase> & {
+    status?: ScenarioResult['status'];
+    outcome?: 'passed' | 'failed';
+    error?: SerializedError;
+    reason?: string;
+  };
   const verdict: SampleVerdict =
-    status === 'passed' || status === 'failed' ? { status, outcome } : status === 'errored' ? { status, error: error! } : { status };
+    status === 'passed' || status === 'failed'
+      ? { status, outcome }
+      : status === 'errored'
+        ? { status, error: error! }
+        : status === 'skipped'
+          ? { status, reason: reason ?? 'an earlier scenario failed (--bail)' }
+          : { status };
   return {
     id: `${base.file}#${base.name}`,
     name: base.name,
