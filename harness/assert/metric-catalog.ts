@@ -55,6 +55,7 @@ export const METRIC_CATALOG: readonly MetricInfo[] = [
   m('responses_matched_total', 'counter', 'count', 'Responses that matched the expectation.'),
   m('responses_mismatched_total', 'counter', 'count', 'Responses that did not match the expectation.'),
   m('incidental_lost_total', 'counter', 'messages', 'Lost datagrams that no fault in the proxy ledger dropped.'),
+  m('tcp_segments_sent_total', 'counter', 'count', "Wire paths: data segments the workload's TCP connections sent, retransmissions included (TCP_INFO)."),
   m('tcp_retransmits_total', 'counter', 'count', "Wire paths: segments the workload's TCP connections retransmitted (the kernel's TCP_INFO)."),
   m('tcp_rto_total', 'counter', 'count', "Wire paths: retransmission timeouts of the workload's TCP connections (Linux 6.7 and later)."),
   m('tcp_retransmit_ratio', 'ratio', 'ratio', 'Wire paths: tcp_retransmits_total / data segments sent, retransmissions included.'),

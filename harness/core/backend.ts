@@ -74,8 +74,12 @@ export interface PathControl {
   create(name: string, options: PathOptions): Promise<PathEnds>;
   /**
    * What the path and its kernels saw since it was created, once the traffic is over. `originNs`
-   * is the scenario's t=0 on CLOCK_MONOTONIC (wire time), for the time–sequence data;
-   * `saveRecent` writes the recent-packet capture (a scenario that did not pass).
+   * is the scenario's t=0 on CLOCK_MONOTONIC (wire time), for the time–sequence data.
    */
-  report(name: string, options: { originNs: number; saveRecent: boolean }): Promise<PathResult>;
+  report(name: string, options: { originNs: number }): Promise<PathResult>;
+  /**
+   * Writes the recent packets kept in memory (capture `on-failure`) into the capture folder, for
+   * a scenario that did not pass; undefined when there is nothing to write (or `all` wrote them).
+   */
+  saveCapture(name: string): Promise<{ entered: string; left: string } | undefined>;
 }

@@ -8,7 +8,7 @@
  * counters (a scenario reads the ledger after its faults are gone), and re-adding a toxic with
  * the same name, type and stream continues the same entry.
  */
-import type { Direction, Protocol } from './spec.js';
+import type { Direction, ProxyProtocol } from './spec.js';
 
 /** Counter names. Units: `bytes_*` are bytes; everything else counts datagrams or chunks. */
 export const LedgerCounter = {
@@ -95,8 +95,7 @@ export interface LedgerEvent {
 
 export interface ProxyLedger {
   proxy: string;
-  /** `ip`: a wire path, which carries every IP packet, TCP and UDP alike. */
-  protocol: Protocol | 'ip';
+  protocol: ProxyProtocol;
   /** Proxy-level counters: connections or sessions. */
   counters: Counters;
   directions: Record<Direction, Counters>;

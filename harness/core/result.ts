@@ -12,7 +12,7 @@
 import type { ToxicEffect } from './effect.js';
 import type { Location, SerializedError } from './errors.js';
 import type { ProxyLedger } from './ledger.js';
-import type { Direction, Protocol, ToxicSpec } from './spec.js';
+import type { Direction, PacketMatch, Protocol, ToxicSpec } from './spec.js';
 
 /**
  * 2: workloads carry `shape`, toxic faults their declared `effects`, and every assertion its
@@ -222,6 +222,8 @@ export type FaultRecord =
   | (FaultRecordBase & {
       kind: 'toxic';
       toxic: ToxicSpec;
+      /** A wire fault's match: only these packets are affected (absent: all of them). */
+      match?: PacketMatch;
       /** What the toxic does to the traffic crossing it, as its type declares (schema 2; `[]` when read from schema 1). */
       effects: ToxicEffect[];
     })
@@ -229,6 +231,11 @@ export type FaultRecord =
   | (FaultRecordBase & { kind: 'down' });
 
 export type ToxicFaultRecord = Extract<FaultRecord, { kind: 'toxic' }>;
+
+/** Whether a fault acts on a workload's protocol: a wire fault may match one transport only. */
+export function faultActsOn(fault: FaultRecord, protocol: Protocol): boolean {
+  return fault.kind !== 'toxic' || fault.match?.protocol === undefined || fault.match.protocol === protocol;
+}
 
 /** The interval an observation had to fall in (statistical checks, calibration). */
 export interface ConfidenceInterval {

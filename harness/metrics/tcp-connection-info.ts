@@ -3,6 +3,7 @@
  * `tcpInfo`, µs where the kernel keeps µs) turned into a result's TcpConnectionInfo, and the
  * connections of a workload summed into its metrics:
  *
+ *   tcp_segments_sent_total Σ data segments sent, retransmissions included (tcpi_data_segs_out)
  *   tcp_retransmits_total  Σ retransmitted segments (tcpi_total_retrans)
  *   tcp_rto_total          Σ retransmission timeouts (tcpi_total_rto, Linux ≥ 6.7; absent before)
  *   tcp_retransmit_ratio   Σ retransmitted / Σ data segments sent (retransmissions included):
@@ -41,7 +42,10 @@ export function tcpKernelMetrics(connections: readonly TcpConnectionInfo[]): Met
     if (c.rtos === undefined) rtosKnown = false;
     else rtos += c.rtos;
   }
-  const metrics: MetricValue[] = [{ name: 'tcp_retransmits_total', value: retransmits }];
+  const metrics: MetricValue[] = [
+    { name: 'tcp_segments_sent_total', value: segments },
+    { name: 'tcp_retransmits_total', value: retransmits },
+  ];
   if (rtosKnown) metrics.push({ name: 'tcp_rto_total', value: rtos });
   if (segments > 0) metrics.push({ name: 'tcp_retransmit_ratio', value: retransmits / segments });
   return metrics;

@@ -82,13 +82,13 @@ workloads:
   ping: { type: udp-echo, via: u }
   tcp: { type: tcp-echo, via: t }
 `);
-    expect(spec).toMatchObject({ name: 'inline', tags: [], timeoutMs: 60_000, expect: 'pass', faults: [], assertions: [], file: FILE });
+    expect(spec).toMatchObject({ name: 'inline', tags: [], timeoutMs: 60_000, expect: 'pass', ifUnavailable: 'error', faults: [], assertions: [], file: FILE });
     expect(spec.seed).toBeUndefined();
     expect(spec.compare).toBeUndefined();
     expect(spec.where).toEqual({ file: FILE, line: 2, column: 1 });
     expect(spec.proxies).toEqual([
-      { name: 'u', protocol: 'udp', listen: '127.0.0.1:0', target: 'echo', sessionIdleTimeoutMs: 60_000, where: expect.objectContaining({ line: 3 }) },
-      { name: 't', protocol: 'tcp', listen: '127.0.0.1:0', target: 'echo', where: expect.objectContaining({ line: 3 }) },
+      { layer: 'proxy', name: 'u', protocol: 'udp', listen: '127.0.0.1:0', target: 'echo', sessionIdleTimeoutMs: 60_000, where: expect.objectContaining({ line: 3 }) },
+      { layer: 'proxy', name: 't', protocol: 'tcp', listen: '127.0.0.1:0', target: 'echo', where: expect.objectContaining({ line: 3 }) },
     ]);
     expect(spec.workloads[0]).toEqual({
       spec: { type: 'udp-echo', name: 'ping', startMs: 0, messages: 100, size: 64, rate: 'max', connections: 1, timeoutMs: 2000, connectTimeoutMs: 2000 },

@@ -82,8 +82,8 @@ export class WireFaultEngine {
   private readonly history: WireFaultSpec[] = [];
   private readonly events: WireEvent[] = [];
   private eventsDropped = 0;
-  /** addon monotonic ms − performance.now() */
-  private readonly clockOffsetMs: number;
+  /** CLOCK_MONOTONIC ms (the addon's, the captures') − performance.now(): an event's `atMs` + this is its capture time. */
+  readonly clockOffsetMs: number;
   private closed = false;
 
   /**

@@ -11,7 +11,7 @@ import { createRng } from '../core/rng.js';
 import { sumCounter, type WireLedger } from './engine.js';
 import { diffKernelCounters } from './kernel-counters.js';
 import { createWirePath, type WirePath } from './topology.js';
-import { readPcap } from './testing/pcap-reader.js';
+import { readPcap } from './pcap-reader.js';
 import { runTask } from './run-side-task.js';
 import { engineSettled, stableReport } from './testing/settle.js';
 import { describeWire } from './testing/wire-gate.js';
