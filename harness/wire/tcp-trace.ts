@@ -7,7 +7,8 @@
  *                                            highest sequence end so far; a segment starting
  *                                            below it repeats bytes already sent: retransmitted
  *   engine events (dropped_*, reset_sent) ──▶ matched to a flow by direction and ports, at the
- *                                            sequence number of the packet they hit
+ *                                            sequence number of the packet they hit (a drop at
+ *                                            the capture time of that very packet)
  *
  * The capture shows packets as they entered the engine, i.e. in the order the sender sent them,
  * so "below the highest end" can only mean a retransmission, never a reordering by the path. A
@@ -22,8 +23,10 @@ import type { WireEvent } from './engine.js';
 import type { PcapFile } from './pcap-reader.js';
 
 export interface TraceOptions {
-  /** The scenario's t=0 on CLOCK_MONOTONIC, ns (the capture's clock). */
+  /** The scenario's t=0 on CLOCK_MONOTONIC, ns. */
   originNs: number;
+  /** CLOCK_REALTIME − CLOCK_MONOTONIC, ns: the capture's timestamps are wall-clock times. */
+  captureClockOffsetNs: number;
   /** The path's client side address: packets from it travel upstream. */
   clientAddress: string;
   /** Engine events' `atMs` + this = CLOCK_MONOTONIC ms. */
@@ -48,8 +51,9 @@ interface Flow {
   segments: number;
   retransmits: number;
   drops: number;
-  /** Relative starts of the data segments seen, to tell a dropped data segment from a dropped ACK. */
-  starts: Set<number>;
+  /** Capture times (monotonic ns) of each data segment by relative start: tells a dropped data
+   * segment from a dropped ACK, and places a drop at the time of the packet it hit. */
+  sent: Map<number, number[]>;
   points: Array<[number, number, number]>;
 }
 
@@ -67,7 +71,7 @@ export function buildTcpTraces(capture: PcapFile, events: readonly WireEvent[], 
     const key = `${packet.source}:${packet.sourcePort} → ${packet.destination}:${packet.destinationPort}`;
     let flow = flows.get(key);
     if (!flow) {
-      flow = { key, direction, sourcePort: packet.sourcePort, destinationPort: packet.destinationPort, partial: false, highestEnd: 0, bytes: 0, segments: 0, retransmits: 0, drops: 0, starts: new Set(), points: [] };
+      flow = { key, direction, sourcePort: packet.sourcePort, destinationPort: packet.destinationPort, partial: false, highestEnd: 0, bytes: 0, segments: 0, retransmits: 0, drops: 0, sent: new Map(), points: [] };
       flows.set(key, flow);
     }
     if (packet.flags & SYN) {
@@ -84,11 +88,12 @@ export function buildTcpTraces(capture: PcapFile, events: readonly WireEvent[], 
     const end = start + packet.payload;
     const retransmitted = start < flow.highestEnd;
     flow.highestEnd = Math.max(flow.highestEnd, end);
+    const atNs = Number(record.timeNs) - options.captureClockOffsetNs;
     flow.segments++;
     flow.bytes += packet.payload;
-    flow.starts.add(start);
+    flow.sent.set(start, [...(flow.sent.get(start) ?? []), atNs]);
     if (retransmitted) flow.retransmits++;
-    flow.points.push([seconds(Number(record.timeNs)), start, retransmitted ? TRACE_POINT.retransmitted : TRACE_POINT.sent]);
+    flow.points.push([seconds(atNs), start, retransmitted ? TRACE_POINT.retransmitted : TRACE_POINT.sent]);
   }
 
   const byPorts = new Map<string, Flow>();
@@ -100,9 +105,12 @@ export function buildTcpTraces(capture: PcapFile, events: readonly WireEvent[], 
     const flow = byPorts.get(`${event.direction} ${event.sourcePort} ${event.destinationPort}`);
     if (flow?.base === undefined) continue;
     const start = relative(event.tcpSeq, flow.base);
-    if (start === undefined || (!reset && !flow.starts.has(start))) continue;
+    const times = start === undefined ? undefined : flow.sent.get(start);
+    if (start === undefined || (!reset && !times)) continue;
     if (!reset) flow.drops++;
-    const atNs = (event.atMs + options.eventClockOffsetMs) * 1e6;
+    const eventNs = (event.atMs + options.eventClockOffsetMs) * 1e6;
+    // The transmission the drop hit: the capture's time of the same segment nearest the event.
+    const atNs = times ? times.reduce((best, t) => (Math.abs(t - eventNs) < Math.abs(best - eventNs) ? t : best)) : eventNs;
     flow.points.push([seconds(atNs), start, reset ? TRACE_POINT.reset : TRACE_POINT.dropped]);
   }
 

@@ -135,6 +135,8 @@ export class WireBackend implements ProxyBackend {
     try {
       const traces = buildTcpTraces(readPcap(entered), ledger.events, {
         originNs: options.originNs,
+        // performance.now() + timeOrigin is wall-clock time, + clockOffsetMs monotonic time.
+        captureClockOffsetNs: (performance.timeOrigin - wire.engine.clockOffsetMs) * 1e6,
         clientAddress: wire.client.address,
         eventClockOffsetMs: wire.engine.clockOffsetMs,
       });
