@@ -105,7 +105,7 @@ function loadWirePath(
   }
   const mtuField = entries.get('mtu');
   const mtu = mtuField.present ? mtuField.integer({ min: 576, max: 65_535, unit: 'bytes' }) : DEFAULT_MTU;
-  if (target === undefined || mtu === undefined) return { info: { layer: 'wire' } };
+  if (target === undefined || mtu === undefined) return { info: { layer: 'wire', ...(target !== undefined ? { target } : {}) } };
   return { spec: { layer: 'wire', name, target, mtu, where: field.where }, info: { layer: 'wire', target } };
 }
 

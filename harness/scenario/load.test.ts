@@ -429,3 +429,27 @@ describe('files', () => {
     ]);
   });
 });
+
+describe('wire paths', () => {
+  it('load with the target behind them, packet-matched faults and a partition', () => {
+    const [spec] = loadScenarioFile(join(FIXTURES, 'valid', 'wire-path.yaml'));
+    expect(spec!.ifUnavailable).toBe('skip');
+    expect(spec!.proxies).toEqual([{ layer: 'wire', name: 'path', target: 'app', mtu: 1400, where: expect.objectContaining({ path: 'proxies.path' }) }]);
+    expect(spec!.workloads.map((w) => ('via' in w ? w.via : undefined))).toEqual(['path', 'path']);
+    const [loss, delay, down] = spec!.faults;
+    expect(loss).toMatchObject({ kind: 'toxic', toxics: [{ proxy: 'path', toxic: { name: 'loss_upstream', type: 'loss', stream: 'upstream', toxicity: 1, attributes: { probability: 0.05, burst: 2 } } }] });
+    expect(loss!.kind === 'toxic' && loss!.toxics[0]!.match).toBeUndefined();
+    expect(delay).toMatchObject({ kind: 'toxic', toxics: [{ proxy: 'path', toxic: { name: 'udp_delay', attributes: { latency: 10, jitter: 0, allow_reorder: 0 } }, match: { protocol: 'udp', port: 5353 } }] });
+    expect(down).toMatchObject({ kind: 'down', proxies: ['path'], atMs: 1000, forMs: 200 });
+  });
+
+  it('default to the proxy layer, an MTU of 1500 and if_unavailable: error', () => {
+    const spec = load(`
+targets: { echo: { builtin: echo } }
+proxies: { path: { layer: wire, target: echo }, plain: { layer: proxy, protocol: udp, upstream: 127.0.0.1:9 } }
+workloads: { ping: { type: udp-echo, via: path } }
+`);
+    expect(spec.ifUnavailable).toBe('error');
+    expect(spec.proxies.map((p) => (p.layer === 'wire' ? `${p.name} wire ${p.mtu}` : `${p.name} ${p.layer} ${p.protocol}`))).toEqual(['path wire 1500', 'plain proxy udp']);
+  });
+});

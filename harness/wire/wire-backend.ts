@@ -28,7 +28,7 @@ import { LedgerCounter, type Counters, type LedgerEvent, type ProxyLedger, type 
 import type { PathEnds } from '../core/network-place.js';
 import type { PathResult } from '../core/result.js';
 import { createRng, type Rng } from '../core/rng.js';
-import { DIRECTIONS, type Direction, type ProxyInput, type ProxyPatch, type ProxyState, type ToxicInput, type ToxicPatch, type ToxicSpec } from '../core/spec.js';
+import { DIRECTIONS, type Direction, type ProxyInput, type ProxyPatch, type ProxyState, type ToxicPatch, type ToxicSpec } from '../core/spec.js';
 import { wireFaultTypes } from '../toxics/wire/fault-types.js';
 import type { WireFaultInput } from '../toxics/wire/resolve-fault.js';
 import { WIRE_PACKET_PROTOCOLS, type WireLedger, type WirePacketProtocol } from './engine.js';
@@ -219,8 +219,8 @@ export class WireBackend implements ProxyBackend {
     this.open.delete(name);
   }
 
-  async addToxic(name: string, toxic: ToxicInput): Promise<ToxicSpec> {
-    const input = toxic as WireFaultInput;
+  /** A toxic's shape plus the packet match (`protocol`, `port`): toxics/wire/resolve-fault.ts. */
+  async addToxic(name: string, input: WireFaultInput): Promise<ToxicSpec> {
     if (typeof input.name === 'string' && input.name.startsWith('(')) {
       throw new FaultlineError('INVALID_TOXIC_ATTRIBUTE', `wire fault names cannot start with "(" (got "${input.name}"): such names are faultline's own`);
     }
