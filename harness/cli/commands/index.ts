@@ -12,8 +12,9 @@ import { register as serve } from './serve.js';
 import { register as report } from './report.js';
 import { register as run } from './run.js';
 import { register as wire } from './wire.js';
+import { register as doctor } from './doctor.js';
 
-const commands: Register[] = [run, validate, list, schema, proxy, serve, report, wire];
+const commands: Register[] = [run, validate, list, schema, proxy, serve, report, wire, doctor];
 
 export function registerCommands(program: Command, io: CliIo, wrap: Wrap): void {
   for (const register of commands) register(program, io, wrap);
