@@ -6,7 +6,7 @@
  * `session_idle_timeout` (ms) on UDP proxies. Toxiproxy clients ignore unknown keys, and reading a
  * Toxiproxy server's JSON back, a missing `protocol` means `tcp`.
  */
-import type { Protocol, ProxyState, ToxicSpec } from '../core/spec.js';
+import type { ProxyProtocol, ProxyState, ToxicSpec } from '../core/spec.js';
 
 /** A toxic on the wire: Toxiproxy's keys, in its order of importance. */
 export interface ToxicJson {
@@ -24,7 +24,7 @@ export interface ProxyJson {
   upstream: string;
   enabled: boolean;
   toxics: ToxicJson[];
-  protocol: Protocol;
+  protocol: ProxyProtocol;
   /** UDP only, in ms. */
   session_idle_timeout?: number;
 }

@@ -17,7 +17,7 @@
 import { delays, isCounted, type CountedToxicEffect, type ToxicEffect } from '../core/effect.js';
 import type { Counters, ProxyLedger, ToxicLedger } from '../core/ledger.js';
 import { LedgerCounter } from '../core/ledger.js';
-import { directionsCrossed, type CalibrationRow, type FaultRecord, type ToxicFaultRecord, type WorkloadResult } from '../core/result.js';
+import { directionsCrossed, faultActsOn, type CalibrationRow, type FaultRecord, type ToxicFaultRecord, type WorkloadResult } from '../core/result.js';
 import { formatNumber, formatPercent } from './format-value.js';
 import { lossSource, proportionInterval, survivalDesignEffect } from './statistics.js';
 
@@ -86,7 +86,7 @@ function crossing(fault: ToxicFaultRecord, workloads: readonly WorkloadResult[])
   const start = fault.appliedAtMs ?? fault.plannedAtMs;
   const end = fault.removedAtMs ?? fault.plannedUntilMs ?? Infinity;
   return workloads
-    .filter((w) => w.proxy === fault.proxy && directionsCrossed(w.shape).includes(toxic.stream))
+    .filter((w) => w.proxy === fault.proxy && faultActsOn(fault, w.protocol) && directionsCrossed(w.shape).includes(toxic.stream))
     .map((workload) => {
       const from = workload.startedAtMs;
       const to = workload.startedAtMs + workload.durationMs;

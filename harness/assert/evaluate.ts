@@ -25,6 +25,7 @@ const RATIO_COUNTS: Record<RatioMetric, { count?: string; of: string; noun: stri
   // delivered counts intact unique messages (UDP) or bytes (TCP); no counter holds it, so it is
   // recovered from the ratio.
   delivered_ratio: { of: 'messages_sent_total', noun: 'sent' },
+  tcp_retransmit_ratio: { count: 'tcp_retransmits_total', of: 'tcp_segments_sent_total', noun: 'data segments sent' },
 };
 
 type Observation = { value: number; note?: string } | { error: string };

@@ -4,7 +4,7 @@ import { createRng } from '../core/rng.js';
 import type { Direction } from '../core/spec.js';
 import { expectedRates } from './expected-rates.js';
 import { gilbertElliottDesignEffect } from './statistics.js';
-import { toxicFault, type FaultExtra } from '../test/fault-records.js';
+import { toxicFault, wireFault, type FaultExtra } from '../test/fault-records.js';
 
 let nextId = 0;
 /** A toxic fault on `udp_path` (or, with `proxy: 'tcp_…'`, on a TCP proxy). */
@@ -136,5 +136,44 @@ describe('expectedRates', () => {
     // Any toxic that declares it cuts connections, whatever its name.
     const cut = expectedRates({ ...tcp, faults: [toxic('reset_after', 'upstream', { bytes: 1000 }, { proxy: 'tcp_path' })] });
     expect(cut.lost_ratio.unknown).toContain('closes or refuses connections');
+  });
+});
+
+describe('expectedRates on a wire path (segment-level TCP)', () => {
+  const wire = (type: string, stream: Direction, attributes: Record<string, number>, extra: Partial<Parameters<typeof wireFault>[3]> = {}) =>
+    wireFault(type, stream, attributes, { id: `faults[${nextId++}]`, proxy: 'path', appliedAtMs: 0, ...extra });
+  const tcpStream = { proxy: 'path', protocol: 'tcp' as const, shape: 'stream' as const, workloadStartMs: 1, workloadDurationMs: 3000 };
+  const udpStream = { ...tcpStream, protocol: 'udp' as const };
+
+  it('predicts no loss for TCP and a retransmission ratio equal to the upstream drops', () => {
+    const rates = expectedRates({ ...tcpStream, faults: [wire('loss', 'upstream', { probability: 0.05 }), wire('corrupt', 'upstream', { probability: 0.02 }), wire('loss', 'downstream', { probability: 0.3 })] });
+    expect(rates.lost_ratio.ratio).toBe(0);
+    expect(rates.delivered_ratio.ratio).toBe(1);
+    expect(rates.tcp_retransmit_ratio.ratio).toBeCloseTo(1 - 0.95 * 0.98, 12);
+    expect(rates.tcp_retransmit_ratio.basis).toHaveLength(2);
+    expect(rates.notes.join(' ')).toMatch(/retransmitted by the kernel/);
+    // The same corruption is a loss for UDP: the receiving kernel drops what fails its checksum.
+    const udp = expectedRates({ ...udpStream, faults: [wire('corrupt', 'upstream', { probability: 0.02 })] });
+    expect(udp.lost_ratio.ratio).toBeCloseTo(0.02, 12);
+    expect(udp.corrupted_ratio.ratio).toBe(0);
+    expect(udp.tcp_retransmit_ratio.unknown).toMatch(/UDP/);
+  });
+
+  it('counts a fault matched to one transport for that transport only', () => {
+    const faults = [wire('loss', 'upstream', { probability: 0.1 }, { match: { protocol: 'udp' } })];
+    expect(expectedRates({ ...tcpStream, faults }).tcp_retransmit_ratio).toMatchObject({ ratio: 0, basis: [expect.stringMatching(/no faults on path/)] });
+    expect(expectedRates({ ...udpStream, faults }).lost_ratio.ratio).toBeCloseTo(0.1, 12);
+    const reset = [wire('reset', 'downstream', {}, { match: { protocol: 'tcp' } })];
+    expect(expectedRates({ ...udpStream, shape: 'round-trip', faults: reset }).lost_ratio.unknown).toBeUndefined();
+    expect(expectedRates({ ...tcpStream, faults: reset }).lost_ratio.unknown).toMatch(/closes or refuses connections/);
+  });
+
+  it('predicts no retransmission ratio for a drop present part of the run, or one that stalls TCP', () => {
+    const partial = expectedRates({ ...tcpStream, faults: [wire('loss', 'upstream', { probability: 0.1 }, { appliedAtMs: 1000, removedAtMs: 2000 })] });
+    expect(partial.tcp_retransmit_ratio.unknown).toMatch(/part of the run/);
+    const mtu = expectedRates({ ...tcpStream, faults: [wire('mtu', 'upstream', { mtu: 1000 })] });
+    expect(mtu.tcp_retransmit_ratio.unknown).toMatch(/stalls or cuts TCP/);
+    const burst = expectedRates({ ...tcpStream, faults: [wire('loss', 'upstream', { probability: 0.1, burst: 4 })] });
+    expect(burst.tcp_retransmit_ratio.designEffect).toBeCloseTo(gilbertElliottDesignEffect(0.1, 4), 10);
   });
 });

@@ -21,20 +21,27 @@
  * - corrupted: a `corrupt` toxic flips a bit with probability c × toxicity on either leg.
  * - delivered: 1 − lost.
  * TCP workloads expect 0 loss, duplication, reordering and corruption: TCP delivers every byte
- * once and in order, and faultline's TCP `loss` only delays (stream-level emulation).
+ * once and in order, and faultline's TCP `loss` only delays (stream-level emulation). On a wire
+ * path TCP segments really are dropped and the kernel retransmits them: still no loss, but
+ * - tcp_retransmit_ratio: the share of the client's data transmissions that were repeats. Each
+ *   transmission of a data segment crosses the upstream drops independently, so a lost one is
+ *   sent again and the ratio is the upstream drop probability 1 − Π(1 − pᵢ) itself (for faults
+ *   present the whole run: TCP's sending rate depends on the loss, so a time average of a fault
+ *   present part of the time predicts nothing).
+ * A wire fault that matches one transport (`protocol: udp`) does not count for the other.
  *
  * What each toxic does comes from the effects its type declares (core/effect.ts), recorded in
  * the fault; this module never looks at a toxic's type name.
  */
 import type { ToxicEffect } from '../core/effect.js';
-import { directionsCrossed, type FaultRecord, type WorkloadShape } from '../core/result.js';
+import { directionsCrossed, faultActsOn, type FaultRecord, type WorkloadShape } from '../core/result.js';
 import type { Direction, Protocol, ToxicSpec } from '../core/spec.js';
 import { formatPercent } from '../core/format-number.js';
 import { lossSource, survivalDesignEffect, type LossSource } from './statistics.js';
 
-export type RatioMetric = 'lost_ratio' | 'duplicated_ratio' | 'reordered_ratio' | 'corrupted_ratio' | 'delivered_ratio';
+export type RatioMetric = 'lost_ratio' | 'duplicated_ratio' | 'reordered_ratio' | 'corrupted_ratio' | 'delivered_ratio' | 'tcp_retransmit_ratio';
 
-export const RATIO_METRICS: readonly RatioMetric[] = ['lost_ratio', 'duplicated_ratio', 'reordered_ratio', 'corrupted_ratio', 'delivered_ratio'];
+export const RATIO_METRICS: readonly RatioMetric[] = ['lost_ratio', 'duplicated_ratio', 'reordered_ratio', 'corrupted_ratio', 'delivered_ratio', 'tcp_retransmit_ratio'];
 
 export function isRatioMetric(name: string): name is RatioMetric {
   return (RATIO_METRICS as readonly string[]).includes(name);
@@ -77,6 +84,7 @@ export function faultFreeRates(basis = 'no faults on the path'): ExpectedRates {
     reordered_ratio: rate(0),
     corrupted_ratio: rate(0),
     delivered_ratio: rate(1),
+    tcp_retransmit_ratio: rate(0),
     notes: [],
   };
 }
@@ -105,7 +113,7 @@ export function expectedRates(input: ExpectedRatesInput): ExpectedRates {
   const windowEnd = input.workloadStartMs + Math.max(0, input.workloadDurationMs);
   const windows: Window[] = [];
   for (const fault of input.faults) {
-    if (fault.proxy !== proxy) continue;
+    if (fault.proxy !== proxy || !faultActsOn(fault, protocol)) continue;
     if (fault.error && fault.appliedAtMs === undefined) {
       notes.push(`${fault.id} failed to apply (${fault.error.message}); it is not counted`);
       continue;
@@ -134,6 +142,8 @@ export function expectedRates(input: ExpectedRatesInput): ExpectedRates {
     if (windows.some((w) => has(w, ['retransmit']))) {
       notes.push('TCP loss toxics delay segments (an emulated retransmission) but never lose them: expected loss is 0');
     }
+    rates.tcp_retransmit_ratio = retransmitRate(windows.filter((w) => w.fault.kind === 'down' || w.fault.toxic.stream === 'upstream'), windowStart, windowEnd, describe);
+    if (rates.tcp_retransmit_ratio.ratio > 0) notes.push('segments dropped on the wire are retransmitted by the kernel: expected loss is 0, and retransmissions follow the drops');
     rates.notes = notes;
     return rates;
   }
@@ -177,6 +187,7 @@ export function expectedRates(input: ExpectedRatesInput): ExpectedRates {
       designEffect: 1,
       basis: orNone(basisFor(['corrupt']), 'no corrupt toxics on the path'),
     },
+    tcp_retransmit_ratio: { ratio: 0, designEffect: 1, unknown: 'a UDP workload has no TCP retransmissions', basis: [] },
     notes,
   };
   for (const metric of RATIO_METRICS) {
@@ -191,6 +202,31 @@ export function expectedRates(input: ExpectedRatesInput): ExpectedRates {
     );
   }
   return rates;
+}
+
+/**
+ * What share of a TCP sender's data transmissions are retransmissions, from the drops on the
+ * direction its data crosses (upstream): every transmission is dropped with the combined
+ * probability, and every dropped one is sent again.
+ */
+function retransmitRate(upstream: readonly Window[], start: number, end: number, describe: (w: Window) => string): ExpectedRate {
+  const sources: LossSource[] = [];
+  const basis: string[] = [];
+  for (const w of upstream) {
+    const drops = w.fault.kind === 'down' ? [] : w.fault.effects.filter((e) => e.kind === 'drop');
+    if (w.fault.kind === 'down' || w.fault.effects.some((e) => e.kind === 'connection-loss' || e.kind === 'drop-unpredictable')) {
+      return { ratio: 0, designEffect: 1, unknown: `${describe(w)} stalls or cuts TCP, so how often the kernel retransmits is not predictable`, basis: [describe(w)] };
+    }
+    if (drops.length === 0) continue;
+    if (w.startMs > start || w.endMs < end) {
+      return { ratio: 0, designEffect: 1, unknown: `${describe(w)}: a drop present for part of the run predicts no retransmission ratio (TCP sends at a rate the loss itself changes)`, basis: [describe(w)] };
+    }
+    for (const d of drops) sources.push(lossSource(clamp01(d.probability), d.burst, clamp01(w.fault.toxic.toxicity)));
+    basis.push(describe(w));
+  }
+  if (sources.length === 0) return { ratio: 0, designEffect: 1, basis: ['no packet drops on the upstream of the path'] };
+  const survival = sources.reduce((kept, s) => kept * (1 - s.mean), 1);
+  return { ratio: 1 - survival, designEffect: survivalDesignEffect(sources), basis };
 }
 
 /** Combines the toxics active during one segment. Records unpredictable metrics in `unknown`. */

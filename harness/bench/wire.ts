@@ -78,6 +78,7 @@ function bareSide(name: string, address: string): WireSide & { close(): void } {
   writeFileSync(published, '');
   addon.bindMount(`/proc/self/fd/${nsFd}`, published);
   const side = {
+    description: `the veth baseline's namespace ${name}`,
     role: 'client',
     namespace: name,
     published: true,
@@ -91,6 +92,9 @@ function bareSide(name: string, address: string): WireSide & { close(): void } {
       throw new Error('not in the baseline');
     },
     startWorker: (moduleUrl: URL, data?: unknown) => startWorker(new URL('../wire/side-worker.js', import.meta.url), { workerData: { nsFd, moduleUrl: moduleUrl.href, data } }),
+    openSocket: (protocol, bind) => addon.openSocket(nsFd, protocol, bind?.host ?? null, bind?.port ?? 0),
+    readProcNet: (file) => addon.readNetFile(nsFd, file),
+    tcpInfo: (fd) => addon.tcpInfo(fd),
     kernelCounters: () => ({}),
     deviceCounters: () => undefined,
     close() {

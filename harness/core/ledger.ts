@@ -8,7 +8,7 @@
  * counters (a scenario reads the ledger after its faults are gone), and re-adding a toxic with
  * the same name, type and stream continues the same entry.
  */
-import type { Direction, Protocol } from './spec.js';
+import type { Direction, ProxyProtocol } from './spec.js';
 
 /** Counter names. Units: `bytes_*` are bytes; everything else counts datagrams or chunks. */
 export const LedgerCounter = {
@@ -31,8 +31,10 @@ export const LedgerCounter = {
   droppedLoss: 'dropped_loss',
   /** Dropped because a bandwidth queue was full. */
   droppedQueue: 'dropped_queue',
-  /** Dropped by a timeout (blackhole) toxic. */
+  /** Dropped by a timeout (blackhole) toxic, or a wire blackhole fault. */
   droppedBlackhole: 'dropped_blackhole',
+  /** Wire paths: dropped for being larger than an `mtu` fault's limit. */
+  droppedMtu: 'dropped_mtu',
   droppedLimit: 'dropped_limit',
   duplicated: 'duplicated',
   reordered: 'reordered',
@@ -54,6 +56,7 @@ export const DROP_COUNTERS: readonly string[] = [
   LedgerCounter.droppedQueue,
   LedgerCounter.droppedBlackhole,
   LedgerCounter.droppedLimit,
+  LedgerCounter.droppedMtu,
 ];
 
 export type Counters = Record<string, number>;
@@ -92,7 +95,7 @@ export interface LedgerEvent {
 
 export interface ProxyLedger {
   proxy: string;
-  protocol: Protocol;
+  protocol: ProxyProtocol;
   /** Proxy-level counters: connections or sessions. */
   counters: Counters;
   directions: Record<Direction, Counters>;

@@ -13,7 +13,7 @@ import type { ToxicEffect } from './effect.js';
 import type { ScenarioExploration } from './exploration.js';
 import type { Location, SerializedError } from './errors.js';
 import type { ProxyLedger } from './ledger.js';
-import type { Direction, Protocol, ToxicSpec } from './spec.js';
+import type { Direction, PacketMatch, Protocol, ToxicSpec } from './spec.js';
 
 /**
  * 2: workloads carry `shape`, toxic faults their declared `effects`, and every assertion its
@@ -124,8 +124,83 @@ export interface WorkloadResult {
     /** Paced senders: the message rate asked for and achieved, summed over flows, per second. */
     sendRate?: { askedPerSec: number; achievedPerSec: number };
   };
+  /**
+   * TCP workloads on a wire path: the kernel's TCP_INFO of each connection as it ended (its own
+   * sockets, the client side), in the order the connections were opened.
+   */
+  tcpConnections?: TcpConnectionInfo[];
   /** What a reader must know to trust the numbers (the sender could not keep up, stopped early…). */
   notes?: string[];
+}
+
+/** One TCP connection as its sender's kernel saw it at the end (TCP_INFO). */
+export interface TcpConnectionInfo {
+  /** `198.18.0.1:40122 → 198.18.0.2:38245` */
+  connection: string;
+  /** Smoothed round-trip time and its variation, ms. */
+  rttMs: number;
+  rttVarMs: number;
+  /** Lowest RTT the connection measured, ms. */
+  minRttMs?: number;
+  /** Congestion window at the end, segments. */
+  cwnd: number;
+  /** Data segments sent, retransmissions included. */
+  dataSegmentsOut: number;
+  /** Segments retransmitted over the connection's life (tcpi_total_retrans). */
+  retransmits: number;
+  /** Retransmission timeouts (RTOs) over its life; absent on kernels before 6.7. */
+  rtos?: number;
+}
+
+/**
+ * A wire path of the scenario (docs/wire.md): where its ends lived, what their kernels counted
+ * and what its fault engine did per protocol, beside the path's ledger in `ScenarioResultBase.ledger`.
+ */
+export interface PathResult {
+  /** The path's name in the scenario (its `proxies:` key). */
+  proxy: string;
+  namespaces: { client: string; target: string };
+  addresses: { client: string; target: string };
+  mtu: number;
+  /**
+   * Each side's kernel counters over the scenario (deltas, in summarizeKernelCounters' names:
+   * `tcp_retransmits`, `tcp_rto`, `udp_in_errors`, …).
+   */
+  kernel: { client: Record<string, number>; target: Record<string, number> };
+  /** Packets a TUN device dropped before the engine read them: loss outside the ledger. */
+  deviceDrops: { client: number; target: number };
+  /** The engine's direction counters split by transport (`tcp`, `udp`, `other`: ICMP and the rest). */
+  protocols: Record<string, Record<Direction, Record<string, number>>>;
+  /**
+   * pcap files, relative to the report folder: every packet of the scenario (`--capture`), or the
+   * most recent ones, saved because the scenario did not pass.
+   */
+  capture?: { entered: string; left: string; scope: 'all' | 'recent' };
+  /** Time–sequence data of the path's TCP flows (from the capture), busiest and most faulted first. */
+  tcpTraces?: TcpTrace[];
+}
+
+/** Point kinds of a TcpTrace. */
+export const TRACE_POINT = { sent: 0, retransmitted: 1, dropped: 2, reset: 3 } as const;
+
+/**
+ * One direction of one TCP connection over time, as the packets entered the fault engine: the
+ * sequence number of each data segment (relative to the connection's first), and the engine's
+ * drops and forged resets of that flow.
+ */
+export interface TcpTrace {
+  /** `198.18.0.1:40122 → 198.18.0.2:38245` */
+  flow: string;
+  direction: Direction;
+  /** `[seconds since the scenario start, relative sequence number, TRACE_POINT kind]`. */
+  points: Array<[number, number, number]>;
+  segments: number;
+  retransmits: number;
+  drops: number;
+  /** Set when regular segments were thinned out to bound the size (retransmissions and drops never are). */
+  thinned?: { from: number };
+  /** The capture began after the connection did (a ring of recent packets): sequence numbers count from the first one seen. */
+  partial?: boolean;
 }
 
 /** One fault of a scenario's timeline, planned and as applied. */
@@ -148,6 +223,8 @@ export type FaultRecord =
   | (FaultRecordBase & {
       kind: 'toxic';
       toxic: ToxicSpec;
+      /** A wire fault's match: only these packets are affected (absent: all of them). */
+      match?: PacketMatch;
       /** What the toxic does to the traffic crossing it, as its type declares (schema 2; `[]` when read from schema 1). */
       effects: ToxicEffect[];
     })
@@ -155,6 +232,11 @@ export type FaultRecord =
   | (FaultRecordBase & { kind: 'down' });
 
 export type ToxicFaultRecord = Extract<FaultRecord, { kind: 'toxic' }>;
+
+/** Whether a fault acts on a workload's protocol: a wire fault may match one transport only. */
+export function faultActsOn(fault: FaultRecord, protocol: Protocol): boolean {
+  return fault.kind !== 'toxic' || fault.match?.protocol === undefined || fault.match.protocol === protocol;
+}
 
 /** The interval an observation had to fall in (statistical checks, calibration). */
 export interface ConfidenceInterval {
@@ -260,6 +342,8 @@ export interface ScenarioResultBase {
   assertions: AssertionResult[];
   calibration: CalibrationRow[];
   comparison?: ComparisonRow[];
+  /** Its wire paths, when it has any. */
+  paths?: PathResult[];
   targets: TargetOutput[];
   /** Notes about the harness's own accuracy (timer lateness, offered load vs ceiling…). */
   notes: string[];
@@ -275,8 +359,8 @@ export type ScenarioResult =
   | (ScenarioResultBase & { status: 'errored'; error: SerializedError })
   /** Stopped by Ctrl-C. */
   | (ScenarioResultBase & { status: 'interrupted' })
-  /** Not run: `--bail` after an earlier failure, or Ctrl-C before it started. */
-  | (ScenarioResultBase & { status: 'skipped' });
+  /** Not run: `--bail` after an earlier failure, Ctrl-C before it started, a layer this machine lacks. */
+  | (ScenarioResultBase & { status: 'skipped'; reason: string });
 
 export type ScenarioStatus = ScenarioResult['status'];
 

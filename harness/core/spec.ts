@@ -6,6 +6,9 @@
 export type Protocol = 'tcp' | 'udp';
 export const PROTOCOLS: readonly Protocol[] = ['tcp', 'udp'];
 
+/** What a proxy carries: one protocol, or — `ip`, a wire path (docs/wire.md) — every IP packet, TCP and UDP alike. */
+export type ProxyProtocol = Protocol | 'ip';
+
 /** `upstream` = client → server, `downstream` = server → client (Toxiproxy's meaning). */
 export type Direction = 'upstream' | 'downstream';
 export const DIRECTIONS: readonly Direction[] = ['upstream', 'downstream'];
@@ -38,6 +41,15 @@ export interface ToxicSpec {
   attributes: Record<string, number>;
 }
 
+/**
+ * Which packets a wire fault acts on (docs/wire.md): a transport, and a port (source or
+ * destination). A proxy's toxics act on everything that crosses it and have no match.
+ */
+export interface PacketMatch {
+  protocol?: Protocol;
+  port?: number;
+}
+
 /** A toxic as a user sends it: everything but `type` optional, nothing validated yet. */
 export interface ToxicInput {
   name?: unknown;
@@ -59,13 +71,14 @@ export const DEFAULT_SESSION_IDLE_TIMEOUT_MS = 60_000;
 /** A proxy as stored and reported. */
 export interface ProxyState {
   name: string;
-  protocol: Protocol;
+  protocol: ProxyProtocol;
   /**
    * `host:port` the proxy listens on. When created with port 0 and enabled, this is the real
    * port the system picked (as Toxiproxy does); a disabled proxy reports what was asked for.
+   * A wire path listens nowhere: its client side's address, port 0 (it carries every port).
    */
   listen: string;
-  /** `host:port` of the server behind the proxy. */
+  /** `host:port` of the server behind the proxy; a wire path: its target side's address, port 0. */
   upstream: string;
   enabled: boolean;
   /** UDP only: idle ms after which a client's session and its upstream socket are dropped. */

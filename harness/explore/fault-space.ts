@@ -15,7 +15,7 @@ import type { AttributeDef } from '../toxics/attributes.js';
 import { listToxicTypes } from '../toxics/registry.js';
 import type { ToxicType } from '../toxics/types.js';
 import { DEFAULT_EXPLORE_RUNS, DEFAULT_MAX_FAULTS } from '../scenario/scenario-keys.js';
-import type { ExploreFaultKind, NumberRange, ScenarioSpec } from '../scenario/spec.js';
+import type { ExploreFaultKind, NumberRange, ScenarioSpec, StreamProxySpec } from '../scenario/spec.js';
 import { gridValues, niceStep } from './grid.js';
 
 /** The values one attribute is drawn from, mildest first: shrinking moves toward index 0. */
@@ -77,7 +77,8 @@ export function resolveFaultSpace(spec: ScenarioSpec, options: SpaceOptions): Fa
  */
 export function faultChoices(spec: ScenarioSpec): FaultChoice[] {
   const explore = spec.explore;
-  const proxies = spec.proxies.filter((p) => !explore?.proxies || explore.proxies.includes(p.name));
+  // Stream proxies only: faults on wire paths are not explored yet (docs/explore.md).
+  const proxies = spec.proxies.filter((p): p is StreamProxySpec => p.layer === 'proxy' && (!explore?.proxies || explore.proxies.includes(p.name)));
   const choices: FaultChoice[] = [];
   for (const proxy of proxies) {
     for (const kind of explore?.faults ?? defaultKinds(proxy.protocol)) {

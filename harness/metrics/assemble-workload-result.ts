@@ -15,12 +15,13 @@
  * Histograms without samples are left out, so an assertion on them reports "not measured"
  * instead of passing on zeros.
  */
-import type { MetricValue, StreamVerdict, WorkloadResult } from '../core/result.js';
+import type { MetricValue, StreamVerdict, TcpConnectionInfo, WorkloadResult } from '../core/result.js';
 import type { ErrorRecorder } from './error-recorder.js';
 import type { KernelUdpCounters } from './kernel-udp-counters.js';
 import type { LatencyHistogram } from './latency-histogram.js';
 import type { SequenceCounts } from './sequence-tracker.js';
 import type { SeriesRecorder } from './series-recorder.js';
+import { tcpKernelMetrics } from './tcp-connection-info.js';
 
 /** The identity and timing fields come straight from WorkloadResult (startedAtMs: when sending started). */
 export interface WorkloadMeasurements extends Pick<WorkloadResult, 'name' | 'kind' | 'protocol' | 'shape' | 'proxy' | 'startedAtMs' | 'durationMs'> {
@@ -52,6 +53,8 @@ export interface WorkloadMeasurements extends Pick<WorkloadResult, 'name' | 'kin
   kernelUdp?: KernelUdpCounters;
   /** Paced senders: asked and achieved message rates, per second (summed over flows). */
   sendRate?: { askedPerSec: number; achievedPerSec: number };
+  /** TCP on a wire path: each connection's TCP_INFO at its end; adds the tcp_* kernel metrics. */
+  tcpConnections?: TcpConnectionInfo[];
   notes?: string[];
 }
 
@@ -108,6 +111,7 @@ export function assembleWorkloadResult(m: WorkloadMeasurements): WorkloadResult 
     add('connections_failed_total', m.connections.failed);
   }
   for (const extra of m.extraMetrics ?? []) add(extra.name, extra.value, extra.labels);
+  for (const kernel of tcpKernelMetrics(m.tcpConnections ?? [])) add(kernel.name, kernel.value);
 
   const histograms: WorkloadResult['histograms'] = {};
   const named: Record<string, LatencyHistogram | undefined> = { ...m.histograms, send_lateness_ms: m.sendLateness };
@@ -130,6 +134,7 @@ export function assembleWorkloadResult(m: WorkloadMeasurements): WorkloadResult 
   if (m.proxy !== undefined) result.proxy = m.proxy;
   if (m.stream) result.stream = m.stream;
   if (m.mismatches && m.mismatches.length > 0) result.mismatches = m.mismatches;
+  if (m.tcpConnections) result.tcpConnections = m.tcpConnections;
   const harness: NonNullable<WorkloadResult['harness']> = {};
   if (histograms.send_lateness_ms) harness.sendLatenessMs = histograms.send_lateness_ms;
   if (m.kernelUdp) harness.kernelUdp = m.kernelUdp;

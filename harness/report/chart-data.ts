@@ -14,7 +14,7 @@
  * Every time chart carries the scenario's fault windows (applied..removed) as bands, numbered
  * F1, F2… like the fault table, and is min/max-downsampled to at most ~2×maxGroups points.
  */
-import type { HistogramSummary, ScenarioResult, TimeSeries, WorkloadResult } from '../core/result.js';
+import { TRACE_POINT, type HistogramSummary, type PathResult, type ScenarioResult, type TimeSeries, type WorkloadResult } from '../core/result.js';
 import { downsampleMinMax } from './downsample.js';
 import { describeFaultShort } from './scenario-facts.js';
 
@@ -58,7 +58,24 @@ export interface CdfChart {
   log: boolean;
 }
 
-export type ChartSpec = TimeChart | CdfChart;
+/**
+ * A wire path's TCP flow over time (its time–sequence graph): each data segment as it entered
+ * the fault engine, at its relative sequence number; retransmissions, the engine's drops and
+ * forged resets as marks of their own. Points only, no lines: one series per kind, null where a
+ * point is of another kind.
+ */
+export interface TcpTraceChart {
+  kind: 'tcptrace';
+  title: string;
+  /** Seconds since the scenario start, ascending (points of every kind). */
+  x: number[];
+  series: Array<{ label: string; kind: 'sent' | 'retransmitted' | 'dropped' | 'reset'; values: Array<number | null> }>;
+  bands: FaultBand[];
+  /** Set when the results thinned regular segments: how many there were. */
+  thinnedFrom?: number;
+}
+
+export type ChartSpec = TimeChart | CdfChart | TcpTraceChart;
 
 /**
  * Default number of min/max groups per chart: 800 points, more than the ~600 px a chart gets in
@@ -79,8 +96,8 @@ export function unitOf(name: string): ChartUnit {
   return GROUPS.find((g) => g.test(name))!.unit;
 }
 
-/** Fault windows of a scenario that concern a workload (its proxy's faults; all when it has no proxy). */
-export function faultBands(scenario: ScenarioResult, workload?: WorkloadResult): FaultBand[] {
+/** Fault windows of a scenario that concern a workload or a path (its proxy's faults; all when it has no proxy). */
+export function faultBands(scenario: ScenarioResult, workload?: Pick<WorkloadResult, 'proxy'>): FaultBand[] {
   const bands: FaultBand[] = [];
   scenario.faults.forEach((f, i) => {
     if (workload?.proxy !== undefined && f.proxy !== workload.proxy) return;
@@ -183,4 +200,30 @@ function round(value: number, digits: number): number {
 /** Five significant digits: plenty for a chart, and it keeps the embedded JSON small. */
 function significant(value: number | null): number | null {
   return value === null || value === 0 ? value : Number(value.toPrecision(5));
+}
+
+const TRACE_SERIES: ReadonlyArray<{ kind: TcpTraceChart['series'][number]['kind']; point: number; label: string }> = [
+  { kind: 'sent', point: TRACE_POINT.sent, label: 'segment sent' },
+  { kind: 'retransmitted', point: TRACE_POINT.retransmitted, label: 'retransmitted' },
+  { kind: 'dropped', point: TRACE_POINT.dropped, label: 'dropped by the engine' },
+  { kind: 'reset', point: TRACE_POINT.reset, label: 'RST forged' },
+];
+
+/** One time–sequence chart per traced TCP flow of a wire path, in the order the path lists them. */
+export function tcpTraceCharts(scenario: ScenarioResult, path: PathResult): TcpTraceChart[] {
+  // A fault present from start to end shades the whole graph and says nothing about when.
+  const bands = faultBands(scenario, { proxy: path.proxy }).filter((b) => b.fromSec > 0.05 || !b.open);
+  return (path.tcpTraces ?? []).map((trace) => {
+    const points = [...trace.points].sort((a, b) => a[0] - b[0]);
+    const present = TRACE_SERIES.filter((s) => s.kind === 'sent' || points.some((p) => p[2] === s.point));
+    const chart: TcpTraceChart = {
+      kind: 'tcptrace',
+      title: `${trace.flow} (${trace.direction})`,
+      x: points.map((p) => p[0]),
+      series: present.map((s) => ({ label: s.label, kind: s.kind, values: points.map((p) => (p[2] === s.point ? p[1] : null)) })),
+      bands,
+    };
+    if (trace.thinned) chart.thinnedFrom = trace.thinned.from;
+    return chart;
+  });
 }

@@ -275,6 +275,13 @@ export function renderConsoleSummary(result: RunResult, options: ConsoleSummaryO
     lines.push(`    replay: ${safe(s.replay)}`);
     lines.push('');
   }
+  // Skipped scenarios, a line per reason (a layer this machine lacks, --bail, an interrupt).
+  const skipped = new Map<string, string[]>();
+  for (const s of result.scenarios) if (s.status === 'skipped') skipped.set(s.reason, [...(skipped.get(s.reason) ?? []), s.name]);
+  for (const [reason, names] of skipped) {
+    const listed = names.length > 4 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
+    lines.push(p.dim(`${STATUS_LABEL.skipped.symbol} ${STATUS_LABEL.skipped.word} ${safe(listed)}: ${safe(reason)}`));
+  }
   const verdict = overallStatus(summary, result.run.interrupted);
   const paint = verdict === 'passed' ? p.green : verdict === 'failed' ? p.red : p.magenta;
   const symbol = verdict === 'passed' ? '✔' : verdict === 'failed' ? '✘' : '■';

@@ -1,9 +1,10 @@
 /**
  * The copy of a RunResult that index.html carries in its `faultline-result` JSON block, so the page
  * alone says everything a person needs. It stays a valid RunResult (readRunResult accepts it) but
- * is bounded whatever the run's size: long series are mean-resampled to wider buckets and ledger
- * event logs keep their newest events (the rest are added to `eventsDropped`). results.json next
- * to the page is the complete record.
+ * is bounded whatever the run's size: long series are mean-resampled to wider buckets, ledger
+ * event logs keep their newest events (the rest are added to `eventsDropped`), and wire paths'
+ * time–sequence points are left out (the charts block draws them). results.json next to the page
+ * is the complete record.
  */
 import type { RunResult, TimeSeries } from '../core/result.js';
 import { resampleMean } from './downsample.js';
@@ -29,6 +30,7 @@ export function reduceForEmbedding(result: RunResult, limits: EmbedLimits = {}):
         const cut = l.events.length - maxEvents;
         return { ...l, events: l.events.slice(cut), eventsDropped: l.eventsDropped + cut };
       }),
+      ...(s.paths ? { paths: s.paths.map((p) => (p.tcpTraces ? { ...p, tcpTraces: p.tcpTraces.map((t) => ({ ...t, points: [] })) } : p)) } : {}),
     })),
   };
 }

@@ -192,9 +192,57 @@ export const CLIENT_SCRIPT = `
     };
   }
 
+  // A TCP flow's time–sequence graph: points only, a series per kind (sent, retransmitted,
+  // dropped, reset), y in bytes of sequence space.
+  var traceStyle = {
+    sent: { stroke: '--s1', size: 3 },
+    retransmitted: { stroke: '--s2', size: 6 },
+    dropped: { stroke: '--fail', size: 8 },
+    reset: { stroke: '--s4', size: 10 },
+  };
+  function buildTrace(el, spec) {
+    var bytes = function (y) {
+      var a = Math.abs(y);
+      return a >= 1e6 ? num(y / 1e6, 2) + ' MB' : a >= 1e3 ? num(y / 1e3, 1) + ' kB' : num(y, 0) + ' B';
+    };
+    var opts = {
+      width: Math.max(280, el.clientWidth),
+      height: 260,
+      plugins: [bandsPlugin(spec.bands)],
+      scales: { x: { time: false }, y: { range: function (u, min, max) { return [0, max > 0 ? max * 1.05 : 1]; } } },
+      axes: [
+        { stroke: v('--axis'), grid: { stroke: v('--grid') }, ticks: { stroke: v('--grid') }, values: function (u, xs) { return xs.map(function (x) { return x == null ? '' : num(x, 3) + 's'; }); } },
+        { stroke: v('--axis'), grid: { stroke: v('--grid') }, ticks: { stroke: v('--grid') }, size: 70, values: function (u, ys) { return ys.map(function (y) { return y == null ? '' : bytes(y); }); } },
+      ],
+      series: [{ label: 'time', value: function (u, x) { return x == null ? '—' : num(x, 4) + 's'; } }].concat(
+        spec.series.map(function (s) {
+          var style = traceStyle[s.kind] || traceStyle.sent;
+          var color = v(style.stroke) || palette[0];
+          return {
+            label: s.label,
+            stroke: color,
+            fill: color,
+            paths: function () { return null; },
+            points: { show: true, size: style.size, stroke: color, fill: color },
+            value: function (u, y) { return y == null ? '—' : bytes(y); },
+          };
+        })
+      ),
+      legend: { live: true },
+      cursor: { drag: { x: true, y: false } },
+    };
+    return new uPlot(opts, [spec.x].concat(spec.series.map(function (s) { return s.values; })), el);
+  }
+
   function build(el) {
     var spec = charts[el.getAttribute('data-chart')];
     if (!spec) return;
+    if (spec.kind === 'tcptrace') {
+      spec = Object.assign({}, spec, { x: axes[spec.x] });
+      built.push({ el: el, plot: buildTrace(el, spec) });
+      el.setAttribute('data-drawn', 'true');
+      return;
+    }
     var width = Math.max(280, el.clientWidth);
     var f = spec.kind === 'cdf' ? function (x) { return num(x, 1) + '%'; } : formatter(spec.unit);
     var xf = spec.kind === 'cdf' ? fmtMs : function (x) { return num(x, 2) + 's'; };
@@ -262,6 +310,17 @@ export const CLIENT_SCRIPT = `
         if (b.el.clientWidth > 0) b.plot.setSize({ width: Math.max(280, b.el.clientWidth), height: 230 });
       });
     }, 150);
+  });
+
+  // Choosing a flow shows its time–sequence graph (drawn the first time it is shown).
+  document.querySelectorAll('select[data-trace-select]').forEach(function (select) {
+    select.addEventListener('change', function () {
+      var figure = select.closest('figure');
+      figure.querySelectorAll('[data-trace-panel]').forEach(function (panel) {
+        panel.hidden = panel.getAttribute('data-trace-panel') !== select.value;
+      });
+      drawVisible(figure);
+    });
   });
 
   function setAll(open) {

@@ -40,7 +40,7 @@ const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const skip = process.env.FAULTLINE_SKIP_BROWSER === '1';
 
 describe.skipIf(skip)('HTML report in headless Chromium (set FAULTLINE_SKIP_BROWSER=1 only on machines without Chromium)', () => {
-  const run = createSampleRun({ hostile: true });
+  const run = createSampleRun({ hostile: true, withWirePath: true });
   let dir: string;
   let context: BrowserContext | undefined;
   let page: Page;
@@ -122,9 +122,41 @@ describe.skipIf(skip)('HTML report in headless Chromium (set FAULTLINE_SKIP_BROW
     const closedBefore = await page.$$eval('details.scenario:not([open]) [data-chart]:not([data-drawn])', (l) => l.length);
     expect(closedBefore).toBeGreaterThan(0);
     await page.click('#expand-all');
-    await page.waitForFunction(() => document.querySelectorAll('[data-chart]:not([data-drawn])').length === 0);
-    const charts = await page.$$eval('[data-chart]', (l) => l.length);
+    // A time–sequence graph of a flow not chosen stays hidden, and undrawn, until it is chosen.
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-chart]:not([data-drawn])')].filter((el: any) => !el.closest('[hidden]')).length === 0);
+    const charts = await page.$$eval('[data-chart]', (l) => l.filter((el: any) => !el.closest('[hidden]')).length);
     expect(await page.$$eval('[data-chart] canvas', (l) => l.length)).toBe(charts);
+  });
+
+  it('draws a wire path’s time–sequence graph with its marks, and another flow when it is chosen', async () => {
+    ready();
+    await page.click('#expand-all');
+    const figure = '#scenario-8 figure.tcptrace';
+    const painted = (selector: string) =>
+      page.$$eval(`${selector} canvas`, (list) =>
+        list.map((canvas) => {
+          const c = canvas as HTMLCanvasElement;
+          const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+          let count = 0;
+          for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) count++;
+          return count;
+        }),
+      );
+    const panels = await page.$$eval(`${figure} [data-trace-panel]`, (l) => l.map((p: any) => ({ id: p.getAttribute('data-trace-panel'), hidden: p.hidden })));
+    expect(panels.map((p) => p.hidden)).toEqual([false, true]);
+    expect((await painted(`${figure} [data-trace-panel="${panels[0]!.id}"]`))[0]).toBeGreaterThan(2000);
+    const legend = await page.$eval(`${figure} [data-trace-panel="${panels[0]!.id}"]`, (p: any) => p.textContent);
+    expect(legend).toContain('retransmitted');
+    expect(legend).toContain('dropped by the engine');
+    // The kernel counters, TCP_INFO and the capture links are beside it.
+    const section = await page.$eval('#scenario-8', (d: any) => d.textContent);
+    expect(section).toContain('TCP segments retransmitted');
+    expect(section).toContain('198.18.0.1:40122 → 198.18.0.2:38245');
+    expect(section).toContain('captures/wire-tcp-vs-udp-loss/wire_path.entered.pcap');
+    await page.selectOption(`${figure} select`, panels[1]!.id);
+    await page.waitForFunction((id) => document.querySelector(`[data-chart="${id}"][data-drawn]`) !== null, panels[1]!.id);
+    expect(await page.$$eval(`${figure} [data-trace-panel]`, (l) => l.map((p: any) => p.hidden))).toEqual([true, false]);
+    expect((await painted(`${figure} [data-trace-panel="${panels[1]!.id}"]`))[0]).toBeGreaterThan(2000);
   });
 
   it('shows the main facts: names, statuses, key numbers, a failure with expected vs observed', async () => {
@@ -132,7 +164,7 @@ describe.skipIf(skip)('HTML report in headless Chromium (set FAULTLINE_SKIP_BROW
     const text = (selector: string) => page.locator(selector).first().innerText();
     expect(await text('#scenario-1 summary')).toContain('✔ PASSED tcp-vs-udp-random-loss');
     expect(await text('#scenario-5 summary')).toContain('⚠ ERRORED app-under-reset');
-    expect(await text('.verdict')).toBe('✘ Run failed: 7 scenarios: 3 passed, 1 failed, 1 errored, 1 interrupted, 1 skipped');
+    expect(await text('.verdict')).toBe('✘ Run failed: 8 scenarios: 4 passed, 1 failed, 1 errored, 1 interrupted, 1 skipped');
     const problem = await text('#scenario-3 .problem');
     expect(problem).toMatch(/expected\s+consistent with 5% \(99% interval 4\.21%–5\.93%\)/);
     expect(problem).toMatch(/observed\s+8\.1% \(243 of 3000\)/);
@@ -172,7 +204,7 @@ describe.skipIf(skip)('HTML report in headless Chromium (set FAULTLINE_SKIP_BROW
       return { error: doc.querySelector('parsererror')?.textContent ?? null, cases: cases.length, name: cases[2]?.getAttribute('name') };
     }, readFileSync(join(dir, 'junit.xml'), 'utf8'));
     expect(result.error).toBeNull();
-    expect(result.cases).toBe(7);
+    expect(result.cases).toBe(run.scenarios.length);
     expect(result.name).toBe(run.scenarios[2]!.name);
   });
 

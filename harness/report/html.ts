@@ -8,7 +8,8 @@
  *            Exploration × N (faultline explore only: html-exploration.ts)
  *            Scenario × N (<details>, open when it did not pass): why, verdicts, fault timeline,
  *              workloads (time charts with fault bands, latency CDF, percentiles, errors),
- *              comparison, calibration, ledger, target output, notes, replay
+ *              comparison, calibration, ledger, wire paths (kernel counters, TCP_INFO, pcap
+ *              links, time–sequence graph: html-wire.ts), target output, notes, replay
  *   <script type="application/json" id="faultline-result">  bounded RunResult (embed.ts)
  *   <script type="application/json" id="faultline-charts">  chart data (chart-data.ts)
  *   <script> uPlot · the drawing script (html-assets.ts)
@@ -34,6 +35,7 @@ import { formatAtMs, formatMs, formatNumber, formatQuantity, formatPercent } fro
 import { CLIENT_SCRIPT, PAGE_CSS, uplotAssets } from './html-assets.js';
 import { explorationsSection } from './html-exploration.js';
 import { comparisonSvg, faultTimelineSvg, SVG_DEFS } from './html-svg.js';
+import { wirePathsBlock } from './html-wire.js';
 import {
   calibrationVerdict,
   describeCalibration,
@@ -189,6 +191,7 @@ function scenarioSection(s: ScenarioResult, index: number, addChart: AddChart, m
   if (s.comparison && s.comparison.length > 0) parts.push(comparisonBlock(s.comparison, anchor));
   if (s.calibration.length > 0) parts.push(calibrationBlock(s));
   if (s.ledger.length > 0) parts.push(ledgerBlock(s.ledger));
+  parts.push(wirePathsBlock(s, addChart));
   const targets = s.targets.filter((t) => t.kind !== 'builtin' || t.stdout || t.stderr);
   if (targets.length > 0) parts.push(targetsBlock(targets));
   if (s.notes.length > 0) parts.push(`<h3>Notes</h3><ul>${s.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`);

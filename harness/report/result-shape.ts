@@ -33,6 +33,8 @@ import { MAX_SHARDS } from '../core/shard.js';
 
 const DIRECTION = oneOf(['upstream', 'downstream']);
 const PROTOCOL = oneOf(['tcp', 'udp']);
+/** What a proxy carries: a TCP or UDP proxy's protocol, or `ip` for a wire path (both). */
+const PROXY_PROTOCOL = oneOf(['tcp', 'udp', 'ip']);
 const empty = () => [];
 
 const location = object({ file: optional(string), line: optional(count), column: optional(count), path: optional(string) });
@@ -99,6 +101,20 @@ const workload = object({
       sendRate: optional(object({ askedPerSec: count, achievedPerSec: count })),
     }),
   ),
+  tcpConnections: optional(
+    arrayOf(
+      object({
+        connection: string,
+        rttMs: number,
+        rttVarMs: number,
+        minRttMs: optional(number),
+        cwnd: count,
+        dataSegmentsOut: count,
+        retransmits: count,
+        rtos: optional(count),
+      }),
+    ),
+  ),
   notes: optional(arrayOf(string)),
 });
 
@@ -117,7 +133,7 @@ const fault = variants(
   },
   {
     // Effects are the toxic type's declaration (core/effect.ts); reports show them, none computes with them.
-    toxic: { toxic, effects: arrayOf(object({ kind: string })) },
+    toxic: { toxic, match: optional(object({ protocol: optional(PROTOCOL), port: optional(integer) })), effects: arrayOf(object({ kind: string })) },
     down: {},
   },
 );
@@ -126,7 +142,7 @@ const counters = recordOf(number);
 
 const ledger = object({
   proxy: string,
-  protocol: PROTOCOL,
+  protocol: PROXY_PROTOCOL,
   counters,
   directions: object({ upstream: withDefault(counters, () => ({})), downstream: withDefault(counters, () => ({})) }),
   toxics: withDefault(arrayOf(object({ name: string, type: string, stream: DIRECTION, counters })), empty),
@@ -185,6 +201,35 @@ const target = object({
   truncated: withDefault(boolean, () => false),
 });
 
+const bySide = (shape: Shape) => object({ client: shape, target: shape });
+const byDirection = (shape: Shape) => object({ upstream: withDefault(shape, () => ({})), downstream: withDefault(shape, () => ({})) });
+
+/** A wire path of the scenario (core/result.ts PathResult), as the report draws it. */
+const path = object({
+  proxy: string,
+  namespaces: bySide(string),
+  addresses: bySide(string),
+  mtu: count,
+  kernel: bySide(recordOf(number)),
+  deviceDrops: bySide(count),
+  protocols: recordOf(byDirection(recordOf(number))),
+  capture: optional(object({ entered: string, left: string, scope: oneOf(['all', 'recent']) })),
+  tcpTraces: optional(
+    arrayOf(
+      object({
+        flow: string,
+        direction: DIRECTION,
+        points: arrayOf(tuple(number, number, integer)),
+        segments: count,
+        retransmits: count,
+        drops: count,
+        thinned: optional(object({ from: count })),
+        partial: optional(boolean),
+      }),
+    ),
+  ),
+});
+
 const scenario = variants(
   'status',
   {
@@ -206,6 +251,7 @@ const scenario = variants(
     calibration: withDefault(arrayOf(calibration), empty),
     comparison: optional(arrayOf(comparison)),
     targets: withDefault(arrayOf(target), empty),
+    paths: optional(arrayOf(path)),
     notes: withDefault(arrayOf(string), empty),
   },
   {
@@ -213,7 +259,7 @@ const scenario = variants(
     failed: { outcome: oneOf(['passed', 'failed']) },
     errored: { error: serializedError },
     interrupted: {},
-    skipped: {},
+    skipped: { reason: withDefault(string, () => 'not run') },
   },
 );
 

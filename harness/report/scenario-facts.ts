@@ -70,7 +70,7 @@ export function scenarioProblems(s: ScenarioResult): ScenarioProblem[] {
     case 'interrupted':
       return [{ title: 'interrupted before it finished', detail: 'the run was stopped (Ctrl-C or a deadline); its partial results are kept' }];
     case 'skipped':
-      return [{ title: 'skipped', detail: 'not run' }];
+      return [{ title: `skipped: ${s.reason}`, detail: 'not run' }];
     case 'failed': {
       if (s.expect === 'fail' && s.outcome === 'passed') {
         return [

@@ -29,8 +29,10 @@ import type { FaultSpec, ScenarioSpec } from './spec.js';
 export function backendProblems(spec: ScenarioSpec, capabilities: BackendCapabilities, on: string): Problem[] {
   const problems: Problem[] = [];
   const { protocols, toxics } = capabilities;
-  const protocolOf = new Map(spec.proxies.map((p) => [p.name, p.protocol]));
-  for (const proxy of spec.proxies) {
+  // Wire paths are the wire backend's, never this one's: only stream proxies are judged here.
+  const proxies = spec.proxies.filter((p) => p.layer === 'proxy');
+  const protocolOf = new Map(proxies.map((p) => [p.name, p.protocol]));
+  for (const proxy of proxies) {
     if (protocols.includes(proxy.protocol)) continue;
     problems.push({
       path: `proxies.${proxy.name}`,
@@ -40,7 +42,8 @@ export function backendProblems(spec: ScenarioSpec, capabilities: BackendCapabil
   for (const fault of spec.faults) {
     if (fault.kind !== 'toxic') continue;
     for (const { proxy, toxic } of fault.toxics) {
-      const protocol = protocolOf.get(proxy)!;
+      const protocol = protocolOf.get(proxy);
+      if (protocol === undefined) continue; // a wire path's fault
       if (!protocols.includes(protocol)) continue; // already said: the proxy itself cannot exist there
       const known = toxics?.[protocol];
       if (known && !known.includes(toxic.type)) {

@@ -16,6 +16,7 @@ import type { FaultRecord } from '../core/result.js';
 import type { FaultEvent } from '../core/run-events.js';
 import type { Protocol } from '../core/spec.js';
 import { toxicEffects } from '../toxics/registry.js';
+import { wireFaultEffects } from '../toxics/wire/fault-types.js';
 import type { FaultSpec } from './spec.js';
 
 /** One change on the timeline, at `atMs` after t=0; `order` keeps the file's order at equal times. */
@@ -27,9 +28,10 @@ interface TimelineStep {
 
 export interface FaultTimelineDeps {
   clock: Clock;
-  backend: ProxyBackend;
-  /** Each proxy's protocol: a toxic's declared effects depend on it. */
-  protocolOf(proxy: string): Protocol;
+  /** The backend that holds each proxy (a scenario's wire paths are on a backend of their own). */
+  backendOf(proxy: string): ProxyBackend;
+  /** Each proxy's protocol, or `wire` for a wire path: a toxic's declared effects depend on it. */
+  layerOf(proxy: string): Protocol | 'wire';
   /** Told of every fault applied, removed or failed. */
   onEvent?(action: FaultEvent['action'], atMs: number, fault: FaultRecord): void;
 }
@@ -92,9 +94,12 @@ export class FaultTimeline {
       ...(fault.forMs !== undefined ? { plannedUntilMs: fault.atMs + fault.forMs } : {}),
     };
     if (fault.kind === 'down') return { ...base, kind: 'down' };
-    const toxic = fault.toxics.find((t) => t.proxy === proxy)?.toxic;
-    if (!toxic) throw new Error(`${fault.id} has no toxic resolved for proxy "${proxy}"`);
-    return { ...base, kind: 'toxic', toxic, effects: toxicEffects(this.deps.protocolOf(proxy), toxic) };
+    const resolved = fault.toxics.find((t) => t.proxy === proxy);
+    if (!resolved) throw new Error(`${fault.id} has no toxic resolved for proxy "${proxy}"`);
+    const { toxic, match } = resolved;
+    const layer = this.deps.layerOf(proxy);
+    const effects = layer === 'wire' ? wireFaultEffects(toxic) : toxicEffects(layer, toxic);
+    return { ...base, kind: 'toxic', toxic, ...(match ? { match } : {}), effects };
   }
 
   private async runFrom(first: number, signal: AbortSignal): Promise<void> {
@@ -105,15 +110,15 @@ export class FaultTimeline {
   }
 
   private apply(record: FaultRecord): Promise<void> {
-    const { backend } = this.deps;
+    const backend = this.deps.backendOf(record.proxy);
     return this.change(record, 'applied', () =>
-      record.kind === 'toxic' ? backend.addToxic(record.proxy, record.toxic) : backend.updateProxy(record.proxy, { enabled: false }),
+      record.kind === 'toxic' ? backend.addToxic(record.proxy, { ...record.toxic, ...record.match }) : backend.updateProxy(record.proxy, { enabled: false }),
     );
   }
 
   private remove(record: FaultRecord): Promise<void> {
     if (record.appliedAtMs === undefined) return Promise.resolve();
-    const { backend } = this.deps;
+    const backend = this.deps.backendOf(record.proxy);
     return this.change(record, 'removed', () =>
       record.kind === 'toxic' ? backend.removeToxic(record.proxy, record.toxic.name) : backend.updateProxy(record.proxy, { enabled: true }),
     );

@@ -5,9 +5,13 @@
  *   builtin echo / sink ──▶ in-process server (workload/servers)
  *   command            ──▶ a process group with readiness and output capture (target/)
  *   address            ──▶ checked, never started or stopped
+ *
+ * Behind a wire path, `place` is the path's target side: the builtin servers' sockets are opened
+ * there (listening on its address), and a command is started there.
  */
 import { formatHostPort, type HostPort } from '../core/address.js';
 import type { Clock } from '../core/clock.js';
+import type { NetworkPlace } from '../core/network-place.js';
 import { FaultlineError } from '../core/errors.js';
 import type { TargetOutput } from '../core/result.js';
 import type { Protocol } from '../core/spec.js';
@@ -32,13 +36,18 @@ export interface LiveTargetDeps {
   signal: AbortSignal;
   /** Where each proxy created so far listens (`host:port`), for a command's `{proxy:NAME}`. */
   proxies?: ReadonlyMap<string, string>;
+  /** Where it runs and listens: a wire path's target side. Default: where faultline runs. */
+  place?: NetworkPlace;
 }
 
 export async function startLiveTarget(target: ScenarioSpec['targets'][number], deps: LiveTargetDeps): Promise<LiveTarget> {
+  const { place } = deps;
   if (target.kind === 'builtin') {
     const output: TargetOutput = { name: target.name, kind: 'builtin', stdout: '', stderr: '', truncated: false };
-    const server = target.server === 'sink' ? await createSinkServer({ clock: deps.clock }) : await createEchoServer();
-    const endpoints: TargetEndpoints = { host: '127.0.0.1', ...(server.tcp ? { tcp: server.tcp.port } : {}), ...(server.udp ? { udp: server.udp.port } : {}) };
+    const where = place ? { place } : {};
+    const server = target.server === 'sink' ? await createSinkServer({ clock: deps.clock, ...where }) : await createEchoServer(where);
+    const host = place?.address ?? '127.0.0.1';
+    const endpoints: TargetEndpoints = { host, ...(server.tcp ? { tcp: server.tcp.port } : {}), ...(server.udp ? { udp: server.udp.port } : {}) };
     const stop = async () => {
       await server.close();
       return output;

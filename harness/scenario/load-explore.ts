@@ -40,7 +40,9 @@ export function loadExplore(field: Field, context: Context): ExploreSpec | undef
   if (proxies) spec.proxies = proxies;
   const candidates = proxies ?? [...context.proxies.byName.keys()];
   if (candidates.length === 0) field.problem('explore needs a proxy to put faults on, and this scenario has none', 'add a proxy in front of a target');
-  const protocols = new Set(candidates.map((name) => context.proxies.byName.get(name)?.protocol).filter((p): p is Protocol => p !== undefined));
+  const protocols = new Set(
+    candidates.map((name) => context.proxies.byName.get(name)).flatMap((info) => (info?.layer === 'proxy' ? [info.protocol] : [])),
+  );
 
   const faults = loadFaultKinds(entries.get('faults'), protocols);
   if (faults) spec.faults = faults;

@@ -1,16 +1,36 @@
 /**
  * `faults:` — the fault timeline (docs/scenarios.md, "Faults"). A toxic is validated by the same
- * registry function the admin API uses (`resolveToxic`), once for the protocol of each proxy the
- * fault names, so `faultline validate` rejects exactly what a running proxy would, in the same
- * words. Problems it reports by field path are mapped back to YAML positions here.
+ * function the running backend uses — `resolveToxic` (the admin API's) once for the protocol of
+ * each proxy the fault names, `resolveWireFault` (the wire engine's) for wire paths — so
+ * `faultline validate` rejects exactly what a running proxy would, in the same words. Problems it
+ * reports by field path are mapped back to YAML positions here.
  */
 import { FaultlineError, type Problem } from '../core/errors.js';
-import type { Protocol, ToxicInput, ToxicSpec } from '../core/spec.js';
+import type { PacketMatch, ToxicInput, ToxicSpec } from '../core/spec.js';
 import { resolveToxic } from '../toxics/registry.js';
+import { resolveWireFault } from '../toxics/wire/resolve-fault.js';
 import type { Field } from './load-context.js';
 import type { LoadedProxies } from './load-proxies.js';
-import { FAULT_KEYS, TOXIC_KEYS } from './scenario-keys.js';
+import { FAULT_KEYS, PACKET_MATCH_KEYS, TOXIC_KEYS } from './scenario-keys.js';
 import type { FaultSpec } from './spec.js';
+
+/** What a toxic is validated as: a proxy's protocol, or a wire path's packet faults. */
+type Layer = 'tcp' | 'udp' | 'wire';
+
+const LAYER_NAME: Record<Layer, string> = { tcp: 'TCP', udp: 'UDP', wire: 'wire path' };
+
+/** A toxic resolved for one layer: the toxic, and on a wire path which packets it acts on. */
+interface Resolved {
+  toxic: ToxicSpec;
+  match?: PacketMatch;
+}
+
+function resolveFor(layer: Layer, input: ToxicInput, path: string): Resolved {
+  if (layer !== 'wire') return { toxic: resolveToxic(layer, input, [], path) };
+  const { protocol, port, ...toxic } = resolveWireFault(input, [], path);
+  const match: PacketMatch = { ...(protocol ? { protocol } : {}), ...(port !== undefined ? { port } : {}) };
+  return { toxic, ...(protocol || port !== undefined ? { match } : {}) };
+}
 
 interface Context {
   proxies: LoadedProxies;
@@ -99,7 +119,7 @@ function loadProxyNames(field: Field, proxies: LoadedProxies): string[] | undefi
 }
 
 /** Resolves the toxic once per protocol among the fault's proxies. */
-function loadToxic(field: Field, proxyNames: string[] | undefined, proxies: LoadedProxies): Array<{ proxy: string; toxic: ToxicSpec }> | undefined {
+function loadToxic(field: Field, proxyNames: string[] | undefined, proxies: LoadedProxies): Array<{ proxy: string } & Resolved> | undefined {
   const entries = field.map('a toxic: { type: …, stream: upstream | downstream, attributes: {…} }');
   if (!entries) return undefined;
   entries.allowOnly(TOXIC_KEYS, 'a toxic');
@@ -108,30 +128,40 @@ function loadToxic(field: Field, proxyNames: string[] | undefined, proxies: Load
   const input = field.plain() as ToxicInput | undefined;
   if (input === undefined || !proxyNames) return undefined;
 
-  // Group the proxies by protocol: a fault on [tcp_a, tcp_b, udp_c] is validated twice.
-  const byProtocol = new Map<Protocol, string[]>();
+  // Group the proxies by layer: a fault on [tcp_a, tcp_b, udp_c] is validated twice.
+  const byLayer = new Map<Layer, string[]>();
   for (const name of proxyNames) {
-    const protocol = proxies.byName.get(name)?.protocol;
-    if (!protocol) return undefined; // the proxy itself is invalid, already reported
-    byProtocol.set(protocol, [...(byProtocol.get(protocol) ?? []), name]);
+    const info = proxies.byName.get(name);
+    if (!info) return undefined; // the proxy itself is invalid, already reported
+    const layer: Layer = info.layer === 'wire' ? 'wire' : info.protocol;
+    byLayer.set(layer, [...(byLayer.get(layer) ?? []), name]);
   }
-  const resolved = new Map<Protocol, ToxicSpec>();
-  const failures: Array<{ names: string[]; protocol: Protocol; problems: Problem[] }> = [];
-  for (const [protocol, names] of byProtocol) {
+  const resolved = new Map<Layer, Resolved>();
+  const failures: Array<{ names: string[]; layer: Layer; problems: Problem[] }> = [];
+  for (const [layer, names] of byLayer) {
+    const matchKeys = PACKET_MATCH_KEYS.filter((key) => entries.has(key));
+    if (layer !== 'wire' && matchKeys.length > 0) {
+      const problems = matchKeys.map((key) => ({
+        path: `${field.path}.${key}`,
+        message: `${key} matches packets on a wire path (layer: wire); a proxy's toxic acts on everything it carries`,
+      }));
+      failures.push({ names, layer, problems });
+      continue;
+    }
     try {
-      resolved.set(protocol, resolveToxic(protocol, input, [], field.path));
+      resolved.set(layer, resolveFor(layer, input, field.path));
     } catch (error) {
       if (!(error instanceof FaultlineError)) throw error;
       const problems = error.problems.length > 0 ? error.problems : [{ ...error.where, message: error.message, ...(error.hint ? { hint: error.hint } : {}) }];
-      failures.push({ names, protocol, problems });
+      failures.push({ names, layer, problems });
     }
   }
   // The same problem on both protocols (a bad `stream`) is reported once, naming every proxy.
   const merged = new Map<string, { subjects: string[]; problems: Problem[] }>();
-  for (const { names, protocol, problems } of failures) {
+  for (const { names, layer, problems } of failures) {
     const key = JSON.stringify(problems.map((p) => [p.path, p.message]));
     const entry = merged.get(key) ?? { subjects: [], problems };
-    entry.subjects.push(...names.map((n) => `"${n}" (${protocol.toUpperCase()})`));
+    entry.subjects.push(...names.map((n) => `"${n}" (${LAYER_NAME[layer]})`));
     merged.set(key, entry);
   }
   for (const { subjects, problems } of merged.values()) {
@@ -142,7 +172,10 @@ function loadToxic(field: Field, proxyNames: string[] | undefined, proxies: Load
     }
   }
   if (failures.length > 0) return undefined;
-  return proxyNames.map((proxy) => ({ proxy, toxic: resolved.get(proxies.byName.get(proxy)!.protocol)! }));
+  return proxyNames.map((proxy) => {
+    const info = proxies.byName.get(proxy)!;
+    return { proxy, ...resolved.get(info.layer === 'wire' ? 'wire' : info.protocol)! };
+  });
 }
 
 /**

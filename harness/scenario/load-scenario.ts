@@ -48,6 +48,8 @@ export function loadScenario(field: Field, options: ScenarioOptions): { spec?: S
   const timeoutMs = entries.get('timeout', true).duration({ above: 0 }) ?? DEFAULT_SCENARIO_TIMEOUT_MS;
   const expectField = entries.get('expect', true);
   const expect = expectField.present ? expectField.oneOf(['pass', 'fail'] as const) : 'pass';
+  const unavailableField = entries.get('if_unavailable', true);
+  const ifUnavailable = unavailableField.present ? unavailableField.oneOf(['error', 'skip'] as const) : 'error';
 
   const targets = loadTargets(entries.get('targets'), options.dir);
   const proxies = loadProxies(entries.get('proxies', true), targets);
@@ -58,7 +60,7 @@ export function loadScenario(field: Field, options: ScenarioOptions): { spec?: S
   const compare = loadCompare(entries.get('compare', true), workloads);
   const explore = loadExplore(entries.get('explore', true), { proxies, timeoutMs });
 
-  if (field.ctx.problems.length > before || name === undefined || !expect) return { nameField };
+  if (field.ctx.problems.length > before || name === undefined || !expect || !ifUnavailable) return { nameField };
   // A definition may only be left out for a reason the user is told (possibly at what it refers
   // to); a scenario that loads without problems but lost one is a loader bug, never a result.
   const faultsField = entries.get('faults', true);
@@ -82,6 +84,7 @@ export function loadScenario(field: Field, options: ScenarioOptions): { spec?: S
     workloads: workloads.specs,
     faults,
     assertions,
+    ifUnavailable,
   };
   if (options.file !== undefined) spec.file = options.file;
   if (description !== undefined) spec.description = description;

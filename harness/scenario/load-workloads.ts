@@ -21,7 +21,7 @@ import { WORKLOAD_DEFINITIONS, WORKLOAD_TYPES, workloadType } from '../workload/
 import type { Expectation, Framing, RawRequest, SizeSpec, WorkloadCommon } from '../workload/spec.js';
 import type { Entries, Field } from './load-context.js';
 import { loadNamed, type LoadedNamed } from './load-named.js';
-import type { LoadedProxies } from './load-proxies.js';
+import { wireOnly, type LoadedProxies } from './load-proxies.js';
 import type { LoadedTargets, TargetInfo } from './load-targets.js';
 import { parseRate, RATE_FORMAT } from './rate.js';
 import { ALL_WORKLOAD_KEYS, FRAMING_KEYS, REQUEST_EXPECT_KEYS, REQUEST_KEYS, REQUEST_SEND_KEYS, WORKLOAD_KEYS } from './scenario-keys.js';
@@ -123,6 +123,13 @@ function loadRoute(
     const via = viaField.reference(proxies.byName, 'proxy', 'proxies');
     const proxy = via === undefined ? undefined : proxies.byName.get(via);
     if (via === undefined || !proxy) return undefined;
+    if (proxy.layer === 'wire') {
+      // A wire path carries both protocols: its target must serve this one.
+      const end = proxy.target === undefined ? undefined : targets.byName.get(proxy.target);
+      if (end && !end[protocol]) return viaField.problem(`${type} workload "${name}" is ${P} but target "${proxy.target}" behind wire path "${via}" serves no ${P} port`);
+      if (end && !checkEnd(definition, end, viaField, `wire path "${via}" leads to target "${proxy.target}"`)) return undefined;
+      return { via };
+    }
     if (proxy.protocol !== protocol) {
       return viaField.problem(`${type} workload "${name}" is ${P} but proxy "${via}" is ${proxy.protocol.toUpperCase()}`);
     }
@@ -141,6 +148,8 @@ function loadRoute(
     const target = targetField.reference(targets.byName, 'target');
     const info = target === undefined ? undefined : targets.byName.get(target);
     if (target === undefined || !info) return undefined;
+    const path = [...proxies.byName].find(([, p]) => p?.layer === 'wire' && p.target === target)?.[0];
+    if (path) return targetField.problem(wireOnly(target, path, `workload "${name}" sending straight to it`), `send via: ${path}, or give the baseline a target of its own`);
     if (!info[protocol]) return targetField.problem(`${type} workload "${name}" is ${P} but target "${target}" serves no ${P} port`);
     if (!checkEnd(definition, info, targetField, `target "${target}"`)) return undefined;
     return { target };

@@ -82,13 +82,13 @@ workloads:
   ping: { type: udp-echo, via: u }
   tcp: { type: tcp-echo, via: t }
 `);
-    expect(spec).toMatchObject({ name: 'inline', tags: [], timeoutMs: 60_000, expect: 'pass', faults: [], assertions: [], file: FILE });
+    expect(spec).toMatchObject({ name: 'inline', tags: [], timeoutMs: 60_000, expect: 'pass', ifUnavailable: 'error', faults: [], assertions: [], file: FILE });
     expect(spec.seed).toBeUndefined();
     expect(spec.compare).toBeUndefined();
     expect(spec.where).toEqual({ file: FILE, line: 2, column: 1 });
     expect(spec.proxies).toEqual([
-      { name: 'u', protocol: 'udp', listen: '127.0.0.1:0', target: 'echo', sessionIdleTimeoutMs: 60_000, where: expect.objectContaining({ line: 3 }) },
-      { name: 't', protocol: 'tcp', listen: '127.0.0.1:0', target: 'echo', where: expect.objectContaining({ line: 3 }) },
+      { layer: 'proxy', name: 'u', protocol: 'udp', listen: '127.0.0.1:0', target: 'echo', sessionIdleTimeoutMs: 60_000, where: expect.objectContaining({ line: 3 }) },
+      { layer: 'proxy', name: 't', protocol: 'tcp', listen: '127.0.0.1:0', target: 'echo', where: expect.objectContaining({ line: 3 }) },
     ]);
     expect(spec.workloads[0]).toEqual({
       spec: { type: 'udp-echo', name: 'ping', startMs: 0, messages: 100, size: 64, rate: 'max', connections: 1, timeoutMs: 2000, connectTimeoutMs: 2000 },
@@ -511,5 +511,29 @@ workloads: { w: { type: tcp-echo, target: app } }
         hint: 'list "echo" before "app" in targets: they start in order, and the proxy is created in between',
       },
     ]);
+  });
+});
+
+describe('wire paths', () => {
+  it('load with the target behind them, packet-matched faults and a partition', () => {
+    const [spec] = loadScenarioFile(join(FIXTURES, 'valid', 'wire-path.yaml'));
+    expect(spec!.ifUnavailable).toBe('skip');
+    expect(spec!.proxies).toEqual([{ layer: 'wire', name: 'path', target: 'app', mtu: 1400, where: expect.objectContaining({ path: 'proxies.path' }) }]);
+    expect(spec!.workloads.map((w) => ('via' in w ? w.via : undefined))).toEqual(['path', 'path']);
+    const [loss, delay, down] = spec!.faults;
+    expect(loss).toMatchObject({ kind: 'toxic', toxics: [{ proxy: 'path', toxic: { name: 'loss_upstream', type: 'loss', stream: 'upstream', toxicity: 1, attributes: { probability: 0.05, burst: 2 } } }] });
+    expect(loss!.kind === 'toxic' && loss!.toxics[0]!.match).toBeUndefined();
+    expect(delay).toMatchObject({ kind: 'toxic', toxics: [{ proxy: 'path', toxic: { name: 'udp_delay', attributes: { latency: 10, jitter: 0, allow_reorder: 0 } }, match: { protocol: 'udp', port: 5353 } }] });
+    expect(down).toMatchObject({ kind: 'down', proxies: ['path'], atMs: 1000, forMs: 200 });
+  });
+
+  it('default to the proxy layer, an MTU of 1500 and if_unavailable: error', () => {
+    const spec = load(`
+targets: { echo: { builtin: echo } }
+proxies: { path: { layer: wire, target: echo }, plain: { layer: proxy, protocol: udp, upstream: 127.0.0.1:9 } }
+workloads: { ping: { type: udp-echo, via: path } }
+`);
+    expect(spec.ifUnavailable).toBe('error');
+    expect(spec.proxies.map((p) => (p.layer === 'wire' ? `${p.name} wire ${p.mtu}` : `${p.name} ${p.layer} ${p.protocol}`))).toEqual(['path wire 1500', 'plain proxy udp']);
   });
 });

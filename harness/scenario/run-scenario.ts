@@ -9,21 +9,35 @@
  *   ─▶ stop the timeline ─▶ ledgers, incidental loss (incidental-loss) ─▶ judge, verdict (judge)
  *   ─▶ tear everything down (always: on errors, the deadline and Ctrl-C too)
  *
- * A proxy that a command target names with `{proxy:NAME}` (a service reaching its dependency
- * through faultline) is created just before that target starts, instead of after all targets.
- *
  * One deadline (the scenario's `timeout`) bounds setup, traffic and assertions; teardown steps
  * are bounded on their own (a target gets SIGTERM, then SIGKILL). The proxy backend is created
  * per scenario, so parallel scenarios never share proxy names or ports.
+ *
+ * Wire paths (`layer: wire`) live on a wire backend of their own, made only for a scenario that
+ * has them. A path exists before its target starts, because the target runs in it:
+ *
+ *   wire backend ─▶ paths.create ─▶ target side: the target (command via the side's spawn,
+ *                                    builtin servers' sockets), its readiness probed there
+ *                                  ─▶ client side: the sockets of every workload `via` the path
+ *   after judging ─▶ paths.report (kernel counters, per-protocol ledger, TCP time–sequence data),
+ *                    and the recent packets saved as pcap when the scenario did not pass
+ *   tear down: proxies, then targets, then the paths (their namespaces end last)
+ *
+ * A proxy that a command target names with `{proxy:NAME}` (a service reaching its dependency
+ * through faultline) is created just before that target starts, instead of after all targets.
  */
+import { join, relative } from 'node:path';
 import { formatHostPort, parseHostPort, type HostPort } from '../core/address.js';
 import type { ProxyBackend } from '../core/backend.js';
 import type { Clock, Timer } from '../core/clock.js';
 import { formatDuration } from '../core/duration.js';
 import { FaultlineError, serializeError, type SerializedError } from '../core/errors.js';
 import type { ProxyLedger } from '../core/ledger.js';
+import type { PathEnds } from '../core/network-place.js';
 import { createRng, type Rng } from '../core/rng.js';
-import type { ScenarioResult, TargetOutput, WorkloadResult } from '../core/result.js';
+import type { PathResult, ScenarioResult, TargetOutput, WorkloadResult } from '../core/result.js';
+import type { Protocol } from '../core/spec.js';
+import { wireAnchor } from '../workload/wire-time.js';
 import type { RunObserver, ScenarioPhase } from '../core/run-events.js';
 import { proxyPlaceholders } from '../target/spec.js';
 import { runWorkload } from '../workload/run-workload.js';
@@ -34,7 +48,7 @@ import { FaultTimeline } from './fault-timeline.js';
 import { addIncidentalLoss } from './incidental-loss.js';
 import { judge, verdict, type Judgement } from './judge.js';
 import { startLiveTarget, targetEndpoint, targetUpstream, type LiveTarget } from './live-targets.js';
-import type { ScenarioSpec, ScenarioWorkload } from './spec.js';
+import type { ProxySpec, ScenarioSpec, ScenarioWorkload, StreamProxySpec, WirePathSpec } from './spec.js';
 
 export interface ScenarioRunDeps {
   clock: Clock;
@@ -47,6 +61,16 @@ export interface ScenarioRunDeps {
   allocateWorkloadId(): number;
   /** Overrides every scenario's own timeout (CLI `--timeout`), ms. */
   timeoutMs?: number;
+  /**
+   * Creates the wire backend of a scenario with wire paths, seeded with the scenario's seed; the
+   * runner closes it. Absent: this run has no wire layer, and such a scenario errors (ENVIRONMENT).
+   */
+  createWireBackend?(seed: number): ProxyBackend | Promise<ProxyBackend>;
+  /**
+   * Packet captures of wire paths, into `<outDir>/captures/<scenario>/`: every packet (`all`), or
+   * the recent ones of a scenario that did not pass. Absent: no capture is written.
+   */
+  captures?: { outDir: string; all: boolean };
 }
 
 export interface ScenarioRunInput {
@@ -86,6 +110,11 @@ class ScenarioRun {
 
   private readonly targets = new Map<string, LiveTarget>();
   private backend: ProxyBackend | undefined;
+  private wire: ProxyBackend | undefined;
+  /** Each wire path's two ends, by path name. */
+  private readonly pathEnds = new Map<string, PathEnds>();
+  /** Clock ms of t=0, once traffic started. */
+  private trafficStartMs: number | undefined;
   private timeline: FaultTimeline | undefined;
   private readonly proxyListen = new Map<string, HostPort>();
   /** The same, as `host:port` for a command's `{proxy:NAME}`. */
@@ -126,13 +155,15 @@ class ScenarioRun {
     let judgement: Judgement = { assertions: [], calibration: [] };
     let error: SerializedError | undefined;
     let targetOutputs: TargetOutput[] = [];
+    let paths: PathResult[] = [];
     try {
-      const { backend, timeline } = await this.setUp();
+      const { timeline } = await this.setUp();
       this.setPhase('running');
       workloads = await this.runTraffic(timeline);
       this.setPhase('asserting');
-      ledgers = await this.readLedgers(backend);
-      addIncidentalLoss(workloads, ledgers);
+      ledgers = await this.readLedgers();
+      paths = await this.reportPaths();
+      addIncidentalLoss(workloads, ledgers, paths);
       judgement = judge(spec, this.input.file, workloads, timeline.records, ledgers);
       const faultFailure = timeline.failure();
       if (faultFailure) throw faultFailure;
@@ -143,6 +174,15 @@ class ScenarioRun {
       this.progressTimer?.cancel();
       this.deps.signal.removeEventListener('abort', onInterrupt);
       this.setPhase('stopping');
+      if (paths.length === 0 && this.pathEnds.size > 0) {
+        // Stopped before judging: what the paths saw so far still belongs in the result.
+        paths = await this.reportPaths().catch((caught: unknown) => {
+          this.notes.push(`reading the wire paths failed: ${serializeError(caught).message}`);
+          return [];
+        });
+      }
+      const passing = verdict(spec.expect, judgement.assertions, { interrupted: this.stopReason !== undefined, ...(error ? { error } : {}) }, []).status === 'passed';
+      if (!passing) await this.saveCaptures(paths);
       targetOutputs = await this.tearDown();
     }
 
@@ -171,6 +211,7 @@ class ScenarioRun {
       faults: this.faults,
       ledger: ledgers,
       ...judgement,
+      ...(paths.length > 0 ? { paths } : {}),
       targets: targetOutputs,
       notes: this.notes,
     };
@@ -220,48 +261,76 @@ class ScenarioRun {
 
   // ── setup ────────────────────────────────────────────────────────────────
 
-  private protocolOf(proxy: string) {
-    const spec = this.spec.proxies.find((p) => p.name === proxy);
-    if (!spec) throw new Error(`proxy "${proxy}" is not in the scenario`);
-    return spec.protocol;
+  private proxySpec(name: string): ProxySpec {
+    const spec = this.spec.proxies.find((p) => p.name === name);
+    if (!spec) throw new Error(`proxy "${name}" is not in the scenario`);
+    return spec;
   }
 
-  private async setUp(): Promise<{ backend: ProxyBackend; timeline: FaultTimeline }> {
-    // The backend first: a scenario it cannot run stops here, before any target starts.
+  /** A proxy's protocol, or `wire` for a wire path. */
+  private layerOf(proxy: string): Protocol | 'wire' {
+    const spec = this.proxySpec(proxy);
+    return spec.layer === 'wire' ? 'wire' : spec.protocol;
+  }
+
+  /** The backend that holds a proxy: the scenario's wire backend for a wire path. */
+  private backendOf(proxy: string): ProxyBackend {
+    const backend = this.proxySpec(proxy).layer === 'wire' ? this.wire : this.backend;
+    if (!backend) throw new Error(`proxy "${proxy}" has no backend yet`);
+    return backend;
+  }
+
+  private async setUp(): Promise<{ timeline: FaultTimeline }> {
+    const wirePaths = this.spec.proxies.filter((p): p is WirePathSpec => p.layer === 'wire');
+    const proxies = this.spec.proxies.filter((p): p is StreamProxySpec => p.layer === 'proxy');
+    // The backends first: a scenario they cannot run stops here, before any target starts.
     const backend = await this.deps.createBackend(this.input.seed);
     this.backend = backend;
     const unfit = backendUnfit(this.spec, backend.capabilities, this.input.backendKind);
     if (unfit) throw unfit;
+    if (wirePaths.length > 0) this.wire = await this.createWireBackend(wirePaths);
     const timeline = new FaultTimeline(this.spec.faults, {
       clock: this.clock,
-      backend,
-      protocolOf: (proxy) => this.protocolOf(proxy),
+      backendOf: (proxy) => this.backendOf(proxy),
+      layerOf: (proxy) => this.layerOf(proxy),
       onEvent: (action, atMs, fault) => this.deps.observer?.onFaultApplied?.({ scenarioId: this.input.id, action, atMs, fault }),
     });
     this.timeline = timeline;
+    // Each wire path before its target: the target is started inside it.
+    const placeOf = new Map<string, PathEnds>();
+    for (const path of wirePaths) {
+      this.checkStopped();
+      const ends = await this.wire!.paths!.create(path.name, { mtu: path.mtu, ...this.captureOptions() });
+      this.pathEnds.set(path.name, ends);
+      placeOf.set(path.target, ends);
+    }
     for (const target of this.spec.targets) {
       this.checkStopped();
       // A command that names a proxy ({proxy:NAME}) gets it created first; the loader made sure
       // the proxy's own target is already running.
       if (target.kind === 'command') for (const name of proxyPlaceholders(target.argv)) await this.createProxy(backend, name);
-      this.targets.set(target.name, await startLiveTarget(target, { signal: this.stop.signal, clock: this.clock, proxies: this.proxyAddress }));
+      const place = placeOf.get(target.name)?.target;
+      this.targets.set(target.name, await startLiveTarget(target, { signal: this.stop.signal, clock: this.clock, proxies: this.proxyAddress, ...(place ? { place } : {}) }));
     }
     this.checkStopped();
-    if (this.spec.proxies.some((p) => p.protocol === 'tcp') && backend.capabilities.tcpFaultLevel === 'stream') {
+    if (proxies.some((p) => p.protocol === 'tcp') && backend.capabilities.tcpFaultLevel === 'stream') {
       this.notes.push(`TCP faults are stream-level (${backend.kind} proxy): it delays, throttles, cuts and resets the byte stream; it cannot make the kernel lose or retransmit segments`);
     }
-    for (const proxy of this.spec.proxies) {
+    if (wirePaths.length > 0) {
+      this.notes.push(`wire ${wirePaths.length === 1 ? 'path' : 'paths'} ${wirePaths.map((p) => p.name).join(', ')}: faults act on packets between two network namespaces; dropped TCP segments are retransmitted by the kernel`);
+    }
+    for (const proxy of proxies) {
       this.checkStopped();
       await this.createProxy(backend, proxy.name);
     }
-    return { backend, timeline };
+    return { timeline };
   }
 
-  /** Creates proxy `name` on the backend, once. */
+  /** Creates stream proxy `name` on the backend, once. */
   private async createProxy(backend: ProxyBackend, name: string): Promise<void> {
     if (this.proxyListen.has(name)) return;
-    const proxy = this.spec.proxies.find((p) => p.name === name);
-    if (!proxy) throw new Error(`proxy "${name}" is not in the scenario`);
+    const proxy = this.proxySpec(name);
+    if (proxy.layer !== 'proxy') throw new Error(`"${name}" is a wire path, not a proxy`);
     const upstream = 'upstream' in proxy ? proxy.upstream : targetUpstream(this.target(proxy.target), proxy.protocol, proxy.name);
     const state = await backend.createProxy({
       name: proxy.name,
@@ -276,6 +345,26 @@ class ScenarioRun {
     this.proxyAddress.set(proxy.name, formatHostPort(listen));
   }
 
+  private async createWireBackend(paths: readonly WirePathSpec[]): Promise<ProxyBackend> {
+    const create = this.deps.createWireBackend;
+    if (!create) {
+      throw new FaultlineError('ENVIRONMENT', `wire ${paths.length === 1 ? 'path' : 'paths'} ${paths.map((p) => `"${p.name}"`).join(', ')}: this run has no wire layer`, {
+        hint: 'faultline run provides it where the machine supports it: faultline doctor says what is missing',
+      });
+    }
+    const wire = await create(this.input.seed);
+    this.wire = wire;
+    if (!wire.paths) throw new Error(`the wire backend (${wire.kind}) has no paths`);
+    return wire;
+  }
+
+  /** Where a path's packets are captured: the scenario's own folder among the run's captures. */
+  private captureOptions(): { capture?: { mode: 'all' | 'on-failure'; dir: string } } {
+    const captures = this.deps.captures;
+    if (!captures) return {};
+    return { capture: { mode: captures.all ? 'all' : 'on-failure', dir: join(captures.outDir, 'captures', this.spec.name) } };
+  }
+
   private target(name: string): LiveTarget {
     const target = this.targets.get(name);
     if (!target) throw new Error(`target "${name}" was not started`);
@@ -286,6 +375,7 @@ class ScenarioRun {
 
   private async runTraffic(timeline: FaultTimeline): Promise<WorkloadResult[]> {
     const t0 = this.clock.now();
+    this.trafficStartMs = t0;
     const stopTimeline = new AbortController();
     const stop = () => stopTimeline.abort();
     this.stop.signal.addEventListener('abort', stop, { once: true });
@@ -302,7 +392,7 @@ class ScenarioRun {
   private async runOneWorkload(workload: ScenarioWorkload, t0: number): Promise<WorkloadResult> {
     const { spec } = workload;
     await this.clock.sleepUntil(t0 + spec.startMs, this.stop.signal);
-    const { endpoint, sink } = this.routeOf(workload);
+    const { endpoint, sink, path } = this.routeOf(workload);
     return runWorkload(spec, {
       clock: this.clock,
       rng: this.rng.fork(`workload:${spec.name}`),
@@ -311,41 +401,92 @@ class ScenarioRun {
       scenarioStartMs: t0,
       workloadId: this.deps.allocateWorkloadId(),
       ...(sink ? { sink } : {}),
+      ...(path ? { path } : {}),
       ...('via' in workload ? { proxy: workload.via } : {}),
       onProgress: (p) => this.progress.set(spec.name, p),
     });
   }
 
-  /** Where a workload sends (its proxy's listen address, or its target), and the sink at the end of its path, if any. */
-  private routeOf(workload: ScenarioWorkload): { endpoint: HostPort; sink?: LiveTarget['sink'] } {
+  /**
+   * Where a workload sends (its proxy's listen address; through a wire path, the target's own
+   * address on it; or its target), the sink at the end of its path, if any, and a wire path's ends.
+   */
+  private routeOf(workload: ScenarioWorkload): { endpoint: HostPort; sink?: LiveTarget['sink']; path?: PathEnds } {
+    const protocol = workloadType(workload.spec.type).protocol;
     if ('via' in workload) {
+      const proxy = this.proxySpec(workload.via);
+      if (proxy.layer === 'wire') {
+        const target = this.target(proxy.target);
+        const path = this.pathEnds.get(proxy.name);
+        if (!path) throw new Error(`wire path "${proxy.name}" was not created`);
+        return { endpoint: targetEndpoint(target, protocol, `workload "${workload.spec.name}"`), path, ...(target.sink ? { sink: target.sink } : {}) };
+      }
       const endpoint = this.proxyListen.get(workload.via);
       if (!endpoint) throw new Error(`proxy "${workload.via}" was not created`);
-      const proxy = this.spec.proxies.find((p) => p.name === workload.via);
-      const sink = proxy && 'target' in proxy ? this.target(proxy.target).sink : undefined;
+      const sink = 'target' in proxy ? this.target(proxy.target).sink : undefined;
       return { endpoint, ...(sink ? { sink } : {}) };
     }
     const target = this.target(workload.target);
-    const endpoint = targetEndpoint(target, workloadType(workload.spec.type).protocol);
+    const endpoint = targetEndpoint(target, protocol);
     return { endpoint, ...(target.sink ? { sink: target.sink } : {}) };
   }
 
-  private async readLedgers(backend: ProxyBackend): Promise<ProxyLedger[]> {
+  private async readLedgers(): Promise<ProxyLedger[]> {
     const ledgers: ProxyLedger[] = [];
     for (const proxy of this.spec.proxies) {
-      const ledger = await backend.ledger(proxy.name);
+      const ledger = await this.backendOf(proxy.name).ledger(proxy.name);
       if (ledger) ledgers.push(ledger);
     }
     return ledgers;
   }
 
+  /** Each wire path's report, with time–sequence data from t=0. */
+  private async reportPaths(): Promise<PathResult[]> {
+    const paths = this.wire?.paths;
+    if (!paths) return [];
+    const originNs = wireAnchor(this.clock).toWireNs(this.trafficStartMs ?? this.startedAtMs);
+    const outDir = this.deps.captures?.outDir;
+    const results: PathResult[] = [];
+    for (const name of this.pathEnds.keys()) {
+      const result = await paths.report(name, { originNs });
+      // Files are named relative to the report folder, as the reports link them.
+      if (result.capture && outDir !== undefined) result.capture = { ...result.capture, entered: relative(outDir, result.capture.entered), left: relative(outDir, result.capture.left) };
+      results.push(result);
+    }
+    return results;
+  }
+
+  /**
+   * A scenario that did not pass keeps the recent packets of its wire paths as pcap (with
+   * --capture, everything was written already). Never throws: a capture is evidence, not a step.
+   */
+  private async saveCaptures(results: PathResult[]): Promise<void> {
+    const paths = this.wire?.paths;
+    const outDir = this.deps.captures?.outDir;
+    if (!paths || outDir === undefined) return;
+    for (const name of this.pathEnds.keys()) {
+      try {
+        const saved = await paths.saveCapture(name);
+        const result = results.find((r) => r.proxy === name);
+        if (saved && result) result.capture = { entered: relative(outDir, saved.entered), left: relative(outDir, saved.left), scope: 'recent' };
+        else if (saved) this.notes.push(`packets of wire path "${name}" saved in ${relative(outDir, saved.entered)} and ${relative(outDir, saved.left)}`);
+      } catch (caught) {
+        this.notes.push(`saving the packets of wire path "${name}" failed: ${serializeError(caught).message}`);
+      }
+    }
+  }
+
   // ── teardown ─────────────────────────────────────────────────────────────
 
-  /** Releases everything the scenario started, in reverse order; never throws. */
+  /**
+   * Releases everything the scenario started, in reverse order; never throws. Wire paths go last:
+   * their targets run inside them and stop first, gracefully, with their output.
+   */
   private async tearDown(): Promise<TargetOutput[]> {
-    if (this.backend) {
-      await this.backend.close().catch((caught: unknown) => this.notes.push(`closing the proxy backend failed: ${serializeError(caught).message}`));
-    }
+    const close = async (backend: ProxyBackend | undefined, what: string) => {
+      await backend?.close().catch((caught: unknown) => this.notes.push(`closing the ${what} failed: ${serializeError(caught).message}`));
+    };
+    await close(this.backend, 'proxy backend');
     const outputs: TargetOutput[] = [];
     for (const target of [...this.targets.values()].reverse()) {
       try {
@@ -354,6 +495,7 @@ class ScenarioRun {
         this.notes.push(`stopping target "${target.name}" failed: ${serializeError(caught).message}`);
       }
     }
+    await close(this.wire, 'wire paths');
     return outputs;
   }
 }

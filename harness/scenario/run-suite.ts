@@ -34,6 +34,12 @@ export interface SuiteRunOptions {
   observer?: RunObserver;
   createBackend(seed: number): ProxyBackend | Promise<ProxyBackend>;
   backendKind: string;
+  /** The wire backend of scenarios with wire paths (ScenarioRunDeps.createWireBackend). */
+  createWireBackend?(seed: number): ProxyBackend | Promise<ProxyBackend>;
+  /** Packet captures of wire paths (ScenarioRunDeps.captures). */
+  captures?: { outDir: string; all: boolean };
+  /** Why a scenario is not run at all (a layer this machine lacks), or undefined to run it. */
+  skipReason?(spec: ScenarioSpec): string | undefined;
   /** The command line as typed, for the report header. */
   command: string;
   /** Folder that file paths in ids and replay commands are relative to. */
@@ -115,8 +121,9 @@ export async function runSuite(options: SuiteRunOptions): Promise<RunResult> {
       const spec = specs[index]!;
       const seed = scenarioSeed(options.seed, spec);
       const replay = options.replay ? options.replay(spec) : replayCommand(spec, options.seed, options.cwd);
-      if (options.signal.aborted || bailed) {
-        results[index] = skipped(spec, ids[index]!, seed, replay, options, options.signal.aborted ? 'the run was interrupted' : 'an earlier scenario failed (--bail)');
+      const why = options.signal.aborted ? 'the run was interrupted' : bailed ? 'an earlier scenario failed (--bail)' : options.skipReason?.(spec);
+      if (why !== undefined) {
+        results[index] = skipped(spec, ids[index]!, seed, replay, options, why);
         continue;
       }
       const result = await runScenario(
@@ -128,6 +135,8 @@ export async function runSuite(options: SuiteRunOptions): Promise<RunResult> {
           ...(options.observer ? { observer: options.observer } : {}),
           allocateWorkloadId: () => nextWorkloadId++,
           ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+          ...(options.createWireBackend ? { createWireBackend: options.createWireBackend } : {}),
+          ...(options.captures ? { captures: options.captures } : {}),
         },
       );
       results[index] = result;
@@ -183,6 +192,7 @@ function skipped(spec: ScenarioSpec, id: string, seed: number, replay: string, o
     ...(spec.description ? { description: spec.description } : {}),
     tags: spec.tags,
     status: 'skipped',
+    reason: why,
     expect: spec.expect,
     seed,
     backend: options.backendKind,

@@ -20,6 +20,7 @@ export const SCENARIO_KEYS = [
   'assert',
   'compare',
   'explore',
+  'if_unavailable',
 ] as const;
 
 export const TARGET_KINDS = ['builtin', 'command', 'address'] as const;
@@ -35,7 +36,16 @@ export const BUILTIN_SERVERS = ['echo', 'sink'] as const;
 
 export const READY_KEYS = ['tcp', 'stdout'] as const;
 
-export const PROXY_KEYS = ['protocol', 'target', 'upstream', 'listen', 'session_idle_timeout'] as const;
+/** Where a proxy's faults act: the backend's proxy (stream-level for TCP), or a wire path (packets). */
+export const PROXY_LAYERS = ['proxy', 'wire'] as const;
+export type ProxyLayer = (typeof PROXY_LAYERS)[number];
+
+export const PROXY_KEYS = ['layer', 'protocol', 'target', 'upstream', 'listen', 'session_idle_timeout', 'mtu'] as const;
+/** The keys each layer takes. */
+export const PROXY_LAYER_KEYS: Record<ProxyLayer, readonly (typeof PROXY_KEYS)[number][]> = {
+  proxy: ['layer', 'protocol', 'target', 'upstream', 'listen', 'session_idle_timeout'],
+  wire: ['layer', 'target', 'mtu'],
+};
 
 /** Keys every workload takes whatever its type: the type and the route (a proxy, or a target). */
 export const WORKLOAD_ROUTE_KEYS = ['type', 'via', 'target'] as const;
@@ -56,7 +66,9 @@ export const FRAMING_WORDS = ['newline'] as const;
 export const FRAMING_KEYS = ['length_prefix', 'length', 'idle'] as const;
 
 export const FAULT_KEYS = ['proxy', 'toxic', 'down', 'at', 'for'] as const;
-export const TOXIC_KEYS = ['name', 'type', 'stream', 'toxicity', 'attributes'] as const;
+export const TOXIC_KEYS = ['name', 'type', 'stream', 'toxicity', 'protocol', 'port', 'attributes'] as const;
+/** Toxic keys only a wire path's faults take: which packets they act on. */
+export const PACKET_MATCH_KEYS = ['protocol', 'port'] as const;
 
 export const EXPLORE_KEYS = ['proxies', 'faults', 'max_faults', 'streams', 'start', 'duration', 'runs', 'time'] as const;
 /** The fault kind `explore.faults` names besides the toxic types. */

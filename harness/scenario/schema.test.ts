@@ -7,6 +7,7 @@ import { parseAllDocuments } from 'yaml';
 import { parseDuration } from '../core/duration.js';
 import { PROTOCOLS } from '../core/spec.js';
 import { listToxicTypes } from '../toxics/registry.js';
+import { wireFaultTypes } from '../toxics/wire/fault-types.js';
 import { WORKLOAD_TYPES } from '../workload/registry.js';
 import { BYTE_SIZE_PATTERN, parseByteSize } from './byte-size.js';
 import { loadScenarioFile } from './load.js';
@@ -100,12 +101,12 @@ describe('the schema offers exactly the keys the loader accepts', () => {
     for (const type of WORKLOAD_TYPES) expect(keysOf(definitions[`workload_${type}`])).toEqual([...WORKLOAD_KEYS[type]!]);
   });
 
-  it('every registered toxic type, with its attribute table', () => {
+  it('every registered toxic type and wire fault type, with its attribute table', () => {
     const toxic = definitions.toxic as { properties: { type: { enum: string[] } }; allOf: Array<{ if: any; then: any }> };
-    const registered = [...new Set(PROTOCOLS.flatMap((p) => listToxicTypes(p).map((t) => t.type)))];
+    const registered = [...new Set([...PROTOCOLS.flatMap((p) => listToxicTypes(p).map((t) => t.type)), ...wireFaultTypes.map((t) => t.type)])];
     expect(toxic.properties.type.enum.sort()).toEqual([...registered].sort());
-    for (const protocol of PROTOCOLS) {
-      for (const type of listToxicTypes(protocol)) {
+    for (const types of [...PROTOCOLS.map((p) => listToxicTypes(p)), wireFaultTypes]) {
+      for (const type of types) {
         const branch = toxic.allOf.find((b) => b.if.properties.type.const === type.type)!;
         const attributes = branch.then.properties.attributes;
         const tables: Array<{ properties: object }> = attributes.anyOf ?? [attributes];

@@ -15,6 +15,7 @@ import { DEFAULT_SESSION_IDLE_TIMEOUT_MS, PROTOCOLS } from '../core/spec.js';
 import { GUARANTEES, METRIC_ALIASES, METRIC_NAMES } from '../assert/metric-catalog.js';
 import { attributesJsonSchema } from '../toxics/attributes.js';
 import { listToxicTypes } from '../toxics/registry.js';
+import { wireFaultTypes } from '../toxics/wire/fault-types.js';
 import { DEFAULT_REPEAT, type WorkloadOption } from '../workload/definition.js';
 import { WORKLOAD_DEFINITIONS, WORKLOAD_TYPES, workloadType } from '../workload/registry.js';
 import { BYTE_SIZE_PATTERN } from './byte-size.js';
@@ -35,6 +36,8 @@ import {
   MAX_EXPLORE_FAULTS,
   MAX_EXPLORE_RUNS,
   PROXY_KEYS,
+  PROXY_LAYER_KEYS,
+  PROXY_LAYERS,
   REQUEST_KEYS,
   SCENARIO_KEYS,
   SCENARIO_NAME,
@@ -120,6 +123,11 @@ function scenarioSchema(): Schema {
     ),
     compare: describe({ type: 'array', minItems: 2, uniqueItems: true, items: ref('name') }, 'Workload names to report side by side (TCP vs UDP).'),
     explore: ref('explore'),
+    if_unavailable: describe(
+      { enum: ['error', 'skip'] },
+      'Where a layer the scenario needs (the wire layer) is unavailable: error stops the run (exit 3); skip reports the scenario skipped, with the reason.',
+      { default: 'error' },
+    ),
   };
   return { type: 'object', additionalProperties: false, required: ['targets', 'workloads'], properties };
 }
@@ -170,17 +178,26 @@ function targetSchema(): Schema {
 
 function proxySchema(): Schema {
   const properties: Record<(typeof PROXY_KEYS)[number], Schema> = {
+    layer: describe(
+      { enum: [...PROXY_LAYERS] },
+      'proxy: the backend\'s proxy (TCP faults are stream-level). wire: a wire path — the target runs in a network namespace of its own, workloads of both protocols in another, and faults act on packets between them (docs/wire.md).',
+      { default: 'proxy' },
+    ),
     protocol: describe({ enum: [...PROTOCOLS] }, 'tcp or udp.', { default: 'tcp' }),
-    target: refWith('name', "A target name: the upstream is that target's port for the protocol."),
+    target: refWith('name', "A target name: the upstream is that target's port for the protocol (a wire path: the target runs inside the path)."),
     upstream: describe({ type: 'string', pattern: HOST_PORT_PATTERN }, 'An explicit host:port instead of target.'),
     listen: describe({ type: 'string', pattern: HOST_PORT_PATTERN }, 'Where the proxy listens; port 0 picks a free port.', { default: '127.0.0.1:0' }),
     session_idle_timeout: refWith('duration', "UDP: forget a client's session after this idle time.", { default: msDefault(DEFAULT_SESSION_IDLE_TIMEOUT_MS) }),
+    mtu: describe({ type: 'integer', minimum: 576, maximum: 65_535 }, "Wire paths: the path's MTU, bytes.", { default: 1500 }),
   };
+  const only = (layer: (typeof PROXY_LAYERS)[number]) => Object.fromEntries(PROXY_LAYER_KEYS[layer].map((key) => [key, properties[key]]));
   return {
     type: 'object',
-    additionalProperties: false,
+    // Every key, for completion before `layer` is chosen; each layer then restricts them.
     properties,
-    oneOf: [{ required: ['target'] }, { required: ['upstream'] }],
+    if: { properties: { layer: { const: 'wire' } }, required: ['layer'] },
+    then: { additionalProperties: false, required: ['target'], properties: only('wire') },
+    else: { additionalProperties: false, properties: only('proxy'), oneOf: [{ required: ['target'] }, { required: ['upstream'] }] },
   };
 }
 
@@ -307,27 +324,29 @@ function faultSchema(): Schema {
 }
 
 /**
- * A toxic type's attributes. JSON Schema cannot see the protocol of the proxy a fault names, so a
- * type both protocols implement with different attributes accepts either table (the loader then
- * checks the right one for each proxy).
+ * A toxic type's attributes. JSON Schema cannot see the protocol (or layer) of the proxy a fault
+ * names, so a type both protocols — or a wire path — implement with different attributes accepts
+ * either table (the loader then checks the right one for each proxy).
  */
 function toxicSchema(): Schema {
   const byType = new Map<string, Array<{ protocol: string; summary: string; attributes: Schema }>>();
-  for (const protocol of PROTOCOLS) {
-    for (const type of listToxicTypes(protocol)) {
-      const list = byType.get(type.type) ?? [];
-      list.push({ protocol, summary: type.summary, attributes: attributesJsonSchema(type.attributes) });
-      byType.set(type.type, list);
-    }
-  }
+  const add = (protocol: string, type: { type: string; summary: string; attributes: Parameters<typeof attributesJsonSchema>[0] }) => {
+    const list = byType.get(type.type) ?? [];
+    list.push({ protocol, summary: type.summary, attributes: attributesJsonSchema(type.attributes) });
+    byType.set(type.type, list);
+  };
+  for (const protocol of PROTOCOLS) for (const type of listToxicTypes(protocol)) add(protocol, type);
+  for (const type of wireFaultTypes) add('wire', type);
   const properties: Record<(typeof TOXIC_KEYS)[number], Schema> = {
     name: describe({ type: 'string' }, 'Unique per proxy among overlapping faults. Default: <type>_<stream>.'),
     type: describe(
       { enum: [...byType.keys()] },
-      [...byType].map(([type, impls]) => `${type} (${impls.map((i) => i.protocol.toUpperCase()).join(', ')}): ${impls[0]!.summary}`).join('\n'),
+      [...byType].map(([type, impls]) => `${type} (${impls.map((i) => layerName(i.protocol)).join(', ')}): ${impls[0]!.summary}`).join('\n'),
     ),
     stream: describe({ enum: ['upstream', 'downstream'] }, 'upstream = client → server, downstream = server → client.', { default: 'downstream' }),
-    toxicity: describe({ type: 'number', minimum: 0, maximum: 1 }, 'Probability the toxic applies (TCP: per connection, UDP: per datagram).', { default: 1 }),
+    toxicity: describe({ type: 'number', minimum: 0, maximum: 1 }, 'Probability the toxic applies (TCP: per connection, UDP: per datagram, wire: per packet).', { default: 1 }),
+    protocol: describe({ enum: [...PROTOCOLS] }, 'Wire paths: act on packets of this transport only. Default: every packet.'),
+    port: refWith('port', 'Wire paths: act on packets from or to this port only. Default: every port.'),
     attributes: describe({ type: 'object' }, "The toxic type's attributes, in Toxiproxy's keys and units (docs/toxics.md)."),
   };
   return {
@@ -338,7 +357,7 @@ function toxicSchema(): Schema {
     allOf: [...byType].map(([type, impls]) => {
       const tables = impls.map((i) => i.attributes);
       const same = tables.every((t) => JSON.stringify(t) === JSON.stringify(tables[0]));
-      const attributes = same ? tables[0]! : { anyOf: impls.map((i) => ({ ...i.attributes, description: `${i.protocol.toUpperCase()} attributes` })) };
+      const attributes = same ? tables[0]! : { anyOf: impls.map((i) => ({ ...i.attributes, description: `${layerName(i.protocol)} attributes` })) };
       return { if: { properties: { type: { const: type } }, required: ['type'] }, then: { properties: { attributes } } };
     }),
   };
@@ -365,6 +384,10 @@ function exploreSchema(): Schema {
     time: refWith('duration', 'Budget: wall time for the whole exploration, shrinking included (faultline explore --time).'),
   };
   return describe({ type: 'object', additionalProperties: false, properties }, 'The fault space `faultline explore` searches; `faultline run` ignores it. See docs/explore.md.');
+}
+
+function layerName(protocol: string): string {
+  return protocol === 'wire' ? 'wire path' : protocol.toUpperCase();
 }
 
 // ── assertions ─────────────────────────────────────────────────────────────

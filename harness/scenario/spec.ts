@@ -7,7 +7,7 @@
  */
 import type { Check } from '../assert/parse.js';
 import type { Location } from '../core/errors.js';
-import type { Direction, Protocol, ToxicSpec } from '../core/spec.js';
+import type { Direction, PacketMatch, Protocol, ToxicSpec } from '../core/spec.js';
 import type { TargetSpec } from '../target/spec.js';
 import type { WorkloadSpecBase } from '../workload/definition.js';
 
@@ -37,16 +37,22 @@ export interface ScenarioSpec {
   compare?: string[];
   /** What `faultline explore` may generate (docs/explore.md); `faultline run` ignores it. */
   explore?: ExploreSpec;
+  /** Where a layer it needs (the wire layer) is unavailable: stop the run with ENVIRONMENT, or skip it. */
+  ifUnavailable: 'error' | 'skip';
 }
 
 /** A scenario loaded from a file (`faultline run`, `validate`, `list` see only these). */
 export type ScenarioFileSpec = ScenarioSpec & { file: string };
 
+/** A fault-injecting proxy (the backend's, stream-level for TCP), or a wire path. */
+export type ProxySpec = StreamProxySpec | WirePathSpec;
+
 /**
  * A proxy and what is behind it: a target of the scenario (its port for the proxy's protocol), or
  * an explicit `host:port`.
  */
-export type ProxySpec = {
+export type StreamProxySpec = {
+  layer: 'proxy';
   name: string;
   protocol: Protocol;
   /** `host:port` to listen on; port 0 picks a free port. Default `127.0.0.1:0`. */
@@ -55,6 +61,20 @@ export type ProxySpec = {
   sessionIdleTimeoutMs?: number;
   where: Location;
 } & ({ target: string } | { upstream: string });
+
+/**
+ * A wire path (docs/wire.md): the target runs in the path's target namespace, the workloads that
+ * go `via` it in its client namespace, TCP and UDP alike, and its faults act on packets.
+ */
+export interface WirePathSpec {
+  layer: 'wire';
+  name: string;
+  /** The target behind it, which only this path reaches. */
+  target: string;
+  /** MTU of the path, bytes. Default 1500. */
+  mtu: number;
+  where: Location;
+}
 
 /** A workload and its route: through a proxy (`via`), or straight to a target (a baseline without faults). */
 export type ScenarioWorkload = { spec: WorkloadSpecBase; where: Location } & ({ via: string } | { target: string });
@@ -78,9 +98,10 @@ export type FaultSpec = FaultTiming &
         /**
          * The toxic resolved for each proxy in `proxies` (same order): defaults are filled per
          * protocol, so a toxic on a TCP and a UDP proxy may differ in its default attributes.
-         * `name`, `type` and `stream` are the same in every entry.
+         * `name`, `type` and `stream` are the same in every entry. On a wire path, `match` says
+         * which packets it acts on.
          */
-        toxics: Array<{ proxy: string; toxic: ToxicSpec }>;
+        toxics: Array<{ proxy: string; toxic: ToxicSpec; match?: PacketMatch }>;
       }
     | {
         /** The proxies are disabled (refuse connections, close live ones) for the fault's span. */

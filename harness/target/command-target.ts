@@ -8,8 +8,15 @@
  * Any way of not becoming ready — the program cannot be spawned, it exits first, the deadline
  * passes — is a TARGET_FAILED error (exit 3) carrying what happened and the last output lines,
  * and the process group is stopped before the error is thrown: nothing is left running.
+ *
+ * On a wire path the target runs in the path's target side (`place`): started there, its free
+ * ports found there, its TCP readiness probed there on the side's address. It must listen on
+ * that address ($FAULTLINE_HOST) or on every address; 127.0.0.1 is not reachable over the path.
  */
+import { closeSync } from 'node:fs';
 import type { Clock } from '../core/clock.js';
+import type { NetworkPlace } from '../core/network-place.js';
+import type { Protocol } from '../core/spec.js';
 import { FaultlineError } from '../core/errors.js';
 import type { TargetOutput } from '../core/result.js';
 import { formatDuration } from '../core/duration.js';
@@ -29,38 +36,43 @@ export interface CommandTargetDeps {
   clock: Clock;
   /** Where each proxy the command names with `{proxy:NAME}` listens (`host:port`). */
   proxies: ReadonlyMap<string, string>;
+  /** Where the command runs and listens: a wire path's target side. Default: where faultline runs. */
+  place?: NetworkPlace;
 }
 
 /** Starts `spec` and resolves once it is ready. Rejects with TARGET_FAILED, or the abort reason. */
 export async function startCommandTarget(spec: CommandTargetSpec, deps: CommandTargetDeps): Promise<RunningTarget> {
-  const { clock, signal } = deps;
+  const { clock, signal, place } = deps;
   if (signal.aborted) throw abortReason(signal);
+  const host = place?.address ?? '127.0.0.1';
+  const freePort = (protocol: Protocol) => (place ? freePortIn(place, protocol) : allocateFreePort(protocol));
   const ports = {
-    tcp: spec.tcp === 'auto' ? await allocateFreePort('tcp') : spec.tcp,
-    udp: spec.udp === 'auto' ? await allocateFreePort('udp') : spec.udp,
+    tcp: spec.tcp === 'auto' ? await freePort('tcp') : spec.tcp,
+    udp: spec.udp === 'auto' ? await freePort('udp') : spec.udp,
   };
   const argv = substitutePlaceholders(spec, ports, deps.proxies);
   const command = formatCommand(argv);
   if (spec.ready.kind === 'tcp') {
     if (ports.tcp === undefined) throw new FaultlineError('INVALID_INPUT', `target "${spec.name}" waits for its TCP port, but has no tcp port`, { hint: 'add tcp: auto (or a port number)' });
-    if (spec.tcp !== 'auto' && (await probeTcp('127.0.0.1', ports.tcp, 500)).ok) {
-      throw new FaultlineError('TARGET_FAILED', `target "${spec.name}": something already accepts connections on 127.0.0.1:${ports.tcp} before ${command} started, so readiness cannot be told`, {
+    // A wire path's target side is a namespace of its own: nothing else can be listening there.
+    if (spec.tcp !== 'auto' && !place && (await probeTcp(host, ports.tcp, 500)).ok) {
+      throw new FaultlineError('TARGET_FAILED', `target "${spec.name}": something already accepts connections on ${host}:${ports.tcp} before ${command} started, so readiness cannot be told`, {
         hint: 'stop the other server, or use tcp: auto to get a free port',
       });
     }
   }
   if (signal.aborted) throw abortReason(signal);
 
-  const env: NodeJS.ProcessEnv = { ...process.env, ...spec.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...spec.env, FAULTLINE_HOST: host };
   if (ports.tcp !== undefined) env.FAULTLINE_TCP_PORT = String(ports.tcp);
   if (ports.udp !== undefined) env.FAULTLINE_UDP_PORT = String(ports.udp);
-  const child = new TargetProcess(argv, { cwd: spec.cwd, env }, clock);
+  const child = new TargetProcess(argv, { cwd: spec.cwd, env, ...(place ? { spawn: place.spawn.bind(place) } : {}) }, clock);
 
   const outcome = await waitUntilReady(spec, child, ports, deps);
   if (outcome.kind !== 'ready') {
     await child.stop(FAILED_START_GRACE_MS);
     if (outcome.kind === 'aborted') throw abortReason(signal);
-    throw startError(spec, command, child, outcome, ports);
+    throw startError(spec, command, child, outcome, ports, place);
   }
 
   const endpoints: TargetEndpoints = { host: outcome.host };
@@ -104,7 +116,7 @@ async function waitUntilReady(
   ports: { tcp?: number; udp?: number },
   deps: CommandTargetDeps,
 ): Promise<ReadyOutcome> {
-  const { clock, signal } = deps;
+  const { clock, signal, place } = deps;
   const done = new AbortController();
   let lastProbe: string | undefined;
   const candidates: Array<Promise<ReadyOutcome>> = [
@@ -128,7 +140,8 @@ async function waitUntilReady(
           if (!match) return;
           const group = match.groups?.port;
           const port = group !== undefined && /^\d+$/.test(group) && Number(group) >= 1 && Number(group) <= 65_535 ? Number(group) : undefined;
-          resolve(port === undefined ? { kind: 'ready', host: '127.0.0.1' } : { kind: 'ready', host: '127.0.0.1', port });
+          const host = place?.address ?? '127.0.0.1';
+          resolve(port === undefined ? { kind: 'ready', host } : { kind: 'ready', host, port });
         });
       }),
     );
@@ -136,13 +149,15 @@ async function waitUntilReady(
     candidates.push(
       (async (): Promise<ReadyOutcome> => {
         let backoffMs = 10;
-        // Alternate IPv4 and IPv6 loopback: a server may bind only ::1.
+        // Alternate IPv4 and IPv6 loopback: a server may bind only ::1. A wire path's side has
+        // one address, IPv4, and only it is reachable over the path.
+        const hosts = place ? [place.address] : ['127.0.0.1', '::1'];
         for (let attempt = 0; !done.signal.aborted; attempt++) {
-          const host = attempt % 2 === 0 ? '127.0.0.1' : '::1';
-          const result = await probeTcp(host, ports.tcp!, 1000, done.signal);
+          const host = hosts[attempt % hosts.length]!;
+          const result = await probeTcp(host, ports.tcp!, 1000, done.signal, place);
           if (result.ok) return { kind: 'ready', host };
-          if (host === '127.0.0.1') lastProbe = `${result.code}: ${result.message}`;
-          if (attempt % 2 === 1) {
+          if (host === hosts[0]) lastProbe = `${result.code}: ${result.message}`;
+          if (attempt % hosts.length === hosts.length - 1) {
             await clock.sleep(backoffMs, done.signal);
             backoffMs = Math.min(200, backoffMs * 1.5);
           }
@@ -162,6 +177,7 @@ function startError(
   child: TargetProcess,
   outcome: Exclude<ReadyOutcome, { kind: 'ready' } | { kind: 'aborted' }>,
   ports: { tcp?: number; udp?: number },
+  place: NetworkPlace | undefined,
 ): FaultlineError {
   const where = { path: `targets.${spec.name}` };
   if (outcome.kind === 'exited' && outcome.exit.spawnError) {
@@ -190,13 +206,16 @@ function startError(
         : undefined;
     return new FaultlineError('TARGET_FAILED', `target "${spec.name}" (${command}) ${how} before it was ready${output}`, hint ? { where, hint } : { where });
   }
+  const probed = place ? `${place.address}:${ports.tcp} in ${place.description}` : `127.0.0.1:${ports.tcp} (or [::1]:${ports.tcp})`;
   const waitingFor =
     spec.ready.kind === 'tcp'
-      ? `waiting for 127.0.0.1:${ports.tcp} (or [::1]:${ports.tcp}) to accept TCP connections${outcome.lastProbe ? `; last attempt: ${outcome.lastProbe}` : ''}`
+      ? `waiting for ${probed} to accept TCP connections${outcome.lastProbe ? `; last attempt: ${outcome.lastProbe}` : ''}`
       : `waiting for a stdout line matching /${spec.ready.pattern.source}/`;
   let hint: string;
   if (spec.ready.kind === 'tcp') {
-    hint = `make the server listen on the port faultline gives it: {tcp_port} in the command or $FAULTLINE_TCP_PORT (here ${ports.tcp}); or raise ready_timeout`;
+    hint = place
+      ? `on a wire path the server must listen on ${place.address} ($FAULTLINE_HOST) or on every address (0.0.0.0), port {tcp_port} / $FAULTLINE_TCP_PORT (here ${ports.tcp}); 127.0.0.1 is not reachable over the path`
+      : `make the server listen on the port faultline gives it: {tcp_port} in the command or $FAULTLINE_TCP_PORT (here ${ports.tcp}); or raise ready_timeout`;
   } else if (spec.ready.pattern.test(child.stderr.text())) {
     hint = 'the pattern matches the program\'s stderr, but ready.stdout watches stdout only';
   } else {
@@ -212,6 +231,13 @@ function describeOutput(child: TargetProcess): string {
     ...child.stderr.lastLines(ERROR_OUTPUT_LINES).map((line) => `  stderr | ${line}`),
   ];
   return lines.length === 0 ? '; it printed nothing' : `; its last output:\n${lines.join('\n')}`;
+}
+
+/** A free port of `place`, found as allocateFreePort finds one here: bind port 0, close. */
+function freePortIn(place: NetworkPlace, protocol: Protocol): number {
+  const { fd, port } = place.openSocket(protocol, { host: place.address, port: 0 });
+  closeSync(fd);
+  return port;
 }
 
 /**

@@ -2,17 +2,19 @@
  * One TCP connect attempt: does something accept connections at host:port? The connection is
  * closed as soon as it opens; nothing is sent.
  */
-import { connect } from 'node:net';
+import { Socket } from 'node:net';
+import type { NetworkPlace } from '../core/network-place.js';
 
 export type ProbeResult = { ok: true } | { ok: false; code: string; message: string };
 
 /**
  * Resolves (never rejects) with the outcome of one connect, giving up after `timeoutMs` or when
- * `signal` aborts (then as ECANCELED).
+ * `signal` aborts (then as ECANCELED). From `place` when given (a wire path's target side).
  */
-export function probeTcp(host: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<ProbeResult> {
+export function probeTcp(host: string, port: number, timeoutMs: number, signal?: AbortSignal, place?: NetworkPlace): Promise<ProbeResult> {
   return new Promise((resolve) => {
-    const socket = connect({ host, port });
+    const socket = place ? new Socket({ fd: place.openSocket('tcp').fd }) : new Socket();
+    socket.connect({ host, port });
     const onAbort = () => finish({ ok: false, code: 'ECANCELED', message: 'probe cancelled' });
     const finish = (result: ProbeResult) => {
       clearTimeout(timer);

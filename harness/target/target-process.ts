@@ -10,7 +10,7 @@
  * No shell is involved: argv[0] is executed directly. A grandchild that leaves the group on
  * purpose (setsid, double fork into a new session) escapes, as it would escape a terminal's Ctrl-C.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -29,6 +29,9 @@ export const STOP_GRACE_MS = 2000;
 
 /** Longest stdout line handed to line listeners; longer ones are passed on in pieces. */
 const MAX_LINE_CHARS = 64 * 1024;
+
+/** child_process.spawn's shape, for starting the program elsewhere (NetworkPlace.spawn). */
+export type Spawner = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
 
 export interface ProcessExit {
   exitCode: number | null;
@@ -49,15 +52,17 @@ export class TargetProcess {
   private stopping: Promise<void> | undefined;
   private targetPid: number | undefined;
 
+  /** `spawn`: how to start the program, by default child_process.spawn (a wire path's side starts it inside). */
   constructor(
     argv: readonly string[],
-    options: { cwd: string; env: NodeJS.ProcessEnv; graceMs?: number },
+    options: { cwd: string; env: NodeJS.ProcessEnv; graceMs?: number; spawn?: Spawner },
     private readonly clock: Clock,
   ) {
     // NODE_OPTIONS is the target's (a user's --require must not slow the supervisor down): the
-    // supervisor gets it as an argument and hands it on.
+    // supervisor gets it as an argument and hands it on. On a wire path the supervisor itself is
+    // started inside the target side (`spawn`), so the program and its children run there too.
     const { NODE_OPTIONS: nodeOptions = '', ...env } = options.env;
-    this.child = spawn(process.execPath, [SUPERVISOR, String(options.graceMs ?? STOP_GRACE_MS), nodeOptions, '--', ...argv], {
+    this.child = (options.spawn ?? spawn)(process.execPath, [SUPERVISOR, String(options.graceMs ?? STOP_GRACE_MS), nodeOptions, '--', ...argv], {
       cwd: options.cwd,
       env,
       detached: true, // its own session and process group (setsid): -pid signals the whole tree

@@ -39,8 +39,10 @@ describeWithToxiproxy('the built-in suite on a real Toxiproxy', (bin) => {
   });
 
   const specs = loadScenarioFiles(findScenarioFiles(['scenarios'], ROOT)).specs;
-  const tcpOnly = specs.filter((s) => s.proxies.every((p) => p.protocol === 'tcp')).map((s) => s.name);
-  const withUdp = specs.filter((s) => s.proxies.some((p) => p.protocol === 'udp')).map((s) => s.name);
+  // Wire paths run on the wire backend whatever --backend says: only the proxies are Toxiproxy's.
+  const proxiesOf = (s: (typeof specs)[number]) => s.proxies.filter((p) => p.layer === 'proxy');
+  const tcpOnly = specs.filter((s) => s.proxies.every((p) => p.layer === 'proxy' && p.protocol === 'tcp')).map((s) => s.name);
+  const withUdp = specs.filter((s) => proxiesOf(s).some((p) => p.protocol === 'udp')).map((s) => s.name);
 
   it('runs every TCP scenario there; each passes, except connection-reset, refused before it starts because Toxiproxy cannot reset open connections', () => {
     expect(tcpOnly.length).toBeGreaterThanOrEqual(6);

@@ -14,7 +14,7 @@ import type { Rng } from '../core/rng.js';
 import type { Direction } from '../core/spec.js';
 import { FaultlineError } from '../core/errors.js';
 import type { NativeWireEngine, WireAddon, WireLayout } from './native.js';
-import { patchWireFault, resolveWireFault, type WireFaultInput, type WireFaultPatch, type WireFaultSpec } from './resolve-fault.js';
+import { patchWireFault, resolveWireFault, type WireFaultInput, type WireFaultPatch, type WireFaultSpec } from '../toxics/wire/resolve-fault.js';
 
 /** Packets are counted by transport: TCP, UDP, and everything else (ICMP, fragments' tails…). */
 export type WirePacketProtocol = 'tcp' | 'udp' | 'other';
@@ -82,8 +82,8 @@ export class WireFaultEngine {
   private readonly history: WireFaultSpec[] = [];
   private readonly events: WireEvent[] = [];
   private eventsDropped = 0;
-  /** addon monotonic ms − performance.now() */
-  private readonly clockOffsetMs: number;
+  /** CLOCK_MONOTONIC ms (the addon's, the captures') − performance.now(): an event's `atMs` + this is its capture time. */
+  readonly clockOffsetMs: number;
   private closed = false;
 
   /**

@@ -64,6 +64,8 @@ export interface WireAddon {
   /** Creates a namespace (or enters `joinNsFd`) and, given `tun`, a configured TUN device in it. */
   createSide(tun: NativeTunOptions | null, joinNsFd?: number): NativeSide;
   enterNetns(nsFd: number): void;
+  /** An IPv4 socket created inside the namespace, bound when given an address (port 0: a free one). */
+  openSocket(nsFd: number, kind: 'tcp' | 'udp', address: string | null, port: number): { fd: number; port: number };
   readNetFile(nsFd: number, name: string): string;
   bindMount(source: string, target: string): void;
   unmount(target: string): void;

@@ -155,6 +155,9 @@ export default async function run(task: SideTask): Promise<void> {
     }
     case 'udp-send': {
       const socket = createSocket({ type: 'udp4', sendBufferSize: 8 << 20 });
+      // A connected socket reports an ICMP port unreachable as an error on a later receive; a
+      // datagram refused so is lost, as on a network, and must not crash the task's thread.
+      socket.on('error', () => {});
       await new Promise<void>((resolve) => socket.connect(task.port, task.host, resolve));
       const addon = wireAddon();
       const started = performance.now();

@@ -26,6 +26,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { Worker, WorkerOptions } from 'node:worker_threads';
 import { FaultlineError } from '../core/errors.js';
+import type { NetworkPlace } from '../core/network-place.js';
 import type { Rng } from '../core/rng.js';
 import { startWorker } from '../workload/servers/start-worker.js';
 import { WireFaultEngine } from './engine.js';
@@ -36,7 +37,8 @@ import { startSupervisor } from './supervisor.js';
 
 export type WireRole = 'client' | 'target';
 
-export interface WireSide {
+/** One side of a path: a network namespace with its TUN device, and a place to run things in. */
+export interface WireSide extends NetworkPlace {
   readonly role: WireRole;
   /** The namespace's name, `fl-<run>-<n>-c|t` (published under /run/netns when `published`). */
   readonly namespace: string;
@@ -211,6 +213,7 @@ function createSide(
   });
   const nsPath = published ?? `/proc/${process.pid}/fd/${nsFd}`;
   const side: WireSide = {
+    description: `the ${role} side of wire path ${namespace.slice(0, -2)} (${namespace})`,
     role,
     namespace,
     published: published !== undefined,
@@ -235,6 +238,11 @@ function createSide(
       worker.on('exit', () => workers.delete(worker));
       return worker;
     },
+    openSocket(protocol, bind) {
+      return addon.openSocket(nsFd, protocol, bind?.host ?? null, bind?.port ?? 0);
+    },
+    readProcNet: (name) => addon.readNetFile(nsFd, name),
+    tcpInfo: (fd) => addon.tcpInfo(fd),
     kernelCounters: () => readKernelCounters(addon, nsFd),
     deviceCounters: () => parseProcNetDev(addon.readNetFile(nsFd, 'dev'), device),
   };

@@ -11,7 +11,7 @@ import { createRng } from '../core/rng.js';
 import { sumCounter, type WireLedger } from './engine.js';
 import { diffKernelCounters } from './kernel-counters.js';
 import { createWirePath, type WirePath } from './topology.js';
-import { readPcap } from './testing/pcap-reader.js';
+import { readPcap } from './pcap-reader.js';
 import { runTask } from './run-side-task.js';
 import { engineSettled, stableReport } from './testing/settle.js';
 import { describeWire } from './testing/wire-gate.js';
@@ -163,8 +163,12 @@ describeWire('wire path', () => {
     const port = await server.ready;
     const serverSaw = server.result();
     const clientSaw = runTask<{ error: string }>(client, { task: 'tcp-until-reset', host: target.address, port, timeoutMs: 10_000 }).result();
-    // Once requests and replies flow (the server has accepted the connection), the fault meets it.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Once replies flow (the server has accepted the connection), the fault meets it. A fixed
+    // wait raced the worker threads' start on a loaded machine: a fault that met the handshake
+    // forged an RST the server never took.
+    for (const deadline = Date.now() + 10_000; (engine.ledger().directions.downstream.tcp.bytes_seen ?? 0) < 1000 && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     engine.addFault({ name: 'cut_server', type: 'reset', stream: 'upstream', protocol: 'tcp', port });
     expect((await serverSaw).error).toBe('ECONNRESET');
     // The server's kernel, reset, answers the client's next request with an RST of its own.

@@ -8,7 +8,7 @@
  * is mounted over /dev/net/tun — and runs a real TCP transfer through a wire path without root.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,6 +92,46 @@ describeWire('wire layer without root', () => {
       expect(result.stderr).toBe('');
       expect(JSON.parse(result.stdout)).toMatchObject({ mode: 'user-namespace', published: false, intact: true });
       expect(JSON.parse(result.stdout).retransmits).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  rootlessIt(`runs a wire scenario through faultline run as an unprivileged user, a command target included${reason ? ` (skipped: ${reason})` : ''}`, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faultline-rootless-run-'));
+    try {
+      execFileSync('chmod', ['0777', dir]);
+      const scenario = join(dir, 'rootless.yaml');
+      writeFileSync(
+        scenario,
+        `name: wire-rootless
+timeout: 20s
+targets:
+  app: { command: [${JSON.stringify(process.execPath)}, -e, "require('net').createServer((c) => c.pipe(c)).listen(+process.env.FAULTLINE_TCP_PORT, process.env.FAULTLINE_HOST)"], tcp: auto }
+  sink: { builtin: sink }
+proxies:
+  to_app: { layer: wire, target: app }
+  to_sink: { layer: wire, target: sink }
+workloads:
+  echo: { type: tcp-echo, via: to_app, messages: 50 }
+  datagrams: { type: udp-stream, via: to_sink, messages: 300, rate: 3000/s, timeout: 300ms }
+faults:
+  - proxy: [to_app, to_sink]
+    toxic: { type: loss, stream: upstream, attributes: { probability: 0.05 } }
+assert:
+  echo: [delivered, in_order]
+  datagrams: [lost_ratio > 0, incidental_lost_total == 0]
+`,
+        { mode: 0o644 },
+      );
+      const setup = `mknod -m 0666 ${dir}/tun c 10 200 && mount --bind ${dir}/tun /dev/net/tun && exec "$@"`;
+      const cli = ['unshare', '--user', '--map-root-user', '--', process.execPath, join(dist, '..', 'bin', 'faultline.js'), 'run', scenario, '--out', join(dir, 'out'), '--reporter', 'json'];
+      const command = ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', setup, 'sh', ...unprivileged(cli)];
+      const result = spawnSync(command[0]!, command.slice(1), { encoding: 'utf8', cwd: dir, timeout: 40_000, env: { ...process.env, HOME: dir, XDG_RUNTIME_DIR: '' } });
+      expect(result.status, result.stdout + result.stderr).toBe(0);
+      const run = JSON.parse(readFileSync(join(dir, 'out', 'results.json'), 'utf8')) as { scenarios: Array<{ status: string; paths: unknown[] }> };
+      expect(run.scenarios[0]).toMatchObject({ status: 'passed' });
+      expect(run.scenarios[0]!.paths).toHaveLength(2);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -4,6 +4,7 @@
  */
 import type { HostPort } from '../core/address.js';
 import type { Clock } from '../core/clock.js';
+import type { PathEnds } from '../core/network-place.js';
 import type { Rng } from '../core/rng.js';
 import type { SinkServer } from './servers/sink-server.js';
 
@@ -33,6 +34,12 @@ export interface WorkloadContext {
   sink?: SinkServer;
   /** The proxy's name, copied into the result. */
   proxy?: string;
+  /**
+   * A wire path's two ends: the workload opens its sockets on the client side (the endpoint is
+   * the target side's address), reads the kernel's counters on both, and each TCP connection's
+   * TCP_INFO as it closes. Absent: sockets where faultline runs.
+   */
+  path?: PathEnds;
   /** Called a few times a second while the workload runs, and once at the end. */
   onProgress?(progress: WorkloadProgress): void;
   /** Series bucket width, ms. Default 100. */

@@ -123,6 +123,8 @@ export const SEQUENCE_METRICS = [
 ] as const;
 /** TCP workloads' connections. */
 export const CONNECTION_METRICS = ['connections_total', 'connections_failed_total', 'connect_ms'] as const;
+/** TCP workloads on a wire path: their connections' TCP_INFO (metrics/tcp-connection-info.ts). */
+export const TCP_KERNEL_METRICS = ['tcp_segments_sent_total', 'tcp_retransmits_total', 'tcp_rto_total', 'tcp_retransmit_ratio'] as const;
 /** UDP workloads' arrival timing. */
 export const UDP_TIMING_METRICS = ['jitter_ms', 'interarrival_ms'] as const;
 /** Raw workloads: responses checked against expectations. */

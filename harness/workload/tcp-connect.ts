@@ -18,7 +18,7 @@ import { assembleWorkloadResult } from '../metrics/assemble-workload-result.js';
 import { LatencyHistogram } from '../metrics/latency-histogram.js';
 import { classifyError } from './classify-error.js';
 import { connectTcp } from './connect-tcp.js';
-import { COMMON_OPTIONS, defineWorkload } from './definition.js';
+import { COMMON_OPTIONS, defineWorkload, TCP_KERNEL_METRICS } from './definition.js';
 import type { WorkloadContext } from './context.js';
 import type { WorkloadCommon } from './spec.js';
 import { WorkloadRun } from './workload-run.js';
@@ -66,7 +66,7 @@ async function connector(run: WorkloadRun, spec: TcpConnectSpec, ctx: WorkloadCo
   for (let k = 0; spec.attempts === undefined || k < spec.attempts; k++) {
     if (!(await run.paceRequest(k, startMs))) return;
     const attemptedAt = run.clock.now();
-    const outcome = await connectTcp(ctx.endpoint, spec.connectTimeoutMs, run.clock, ctx.signal);
+    const outcome = await connectTcp(ctx.endpoint, spec.connectTimeoutMs, run.clock, ctx.signal, ctx.path?.client);
     if (!outcome.ok && outcome.error === null) return; // stopped: the attempt does not count
     tally.attempted++;
     run.series.sent(attemptedAt);
@@ -76,6 +76,7 @@ async function connector(run: WorkloadRun, spec: TcpConnectSpec, ctx: WorkloadCo
       continue;
     }
     tally.connected++;
+    run.watchTcpInfo(outcome.socket);
     const now = run.clock.now();
     connect.record(outcome.connectMs);
     run.series.received(now, 0);
@@ -125,6 +126,6 @@ export const tcpConnect = defineWorkload<TcpConnectSpec>({
     return common.durationMs === undefined ? { attempts: DEFAULT_ATTEMPTS } : {};
   },
   run: runTcpConnect,
-  metrics: ['connections_total', 'connections_failed_total', 'connect_ms', 'connections_per_sec', 'errors_total', 'send_lateness_ms'],
+  metrics: ['connections_total', 'connections_failed_total', 'connect_ms', 'connections_per_sec', 'errors_total', 'send_lateness_ms', ...TCP_KERNEL_METRICS],
   example: { attempts: 5 },
 });

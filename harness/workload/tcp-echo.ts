@@ -18,7 +18,7 @@ import { assembleWorkloadResult } from '../metrics/assemble-workload-result.js';
 import { LatencyHistogram } from '../metrics/latency-histogram.js';
 import { addSequenceCounts, emptySequenceCounts, SequenceTracker, type SequenceCounts } from '../metrics/sequence-tracker.js';
 import { classifyError, ErrorCodes } from './classify-error.js';
-import { BASE_METRICS, COMMON_OPTIONS, CONNECTION_METRICS, defineWorkload, FRAMED_OPTIONS, SEQUENCE_METRICS } from './definition.js';
+import { BASE_METRICS, COMMON_OPTIONS, CONNECTION_METRICS, defineWorkload, FRAMED_OPTIONS, SEQUENCE_METRICS, TCP_KERNEL_METRICS } from './definition.js';
 import type { WorkloadContext } from './context.js';
 import { encodeFrame, FRAME_HEADER_BYTES } from './frame.js';
 import { FrameReader, type ReceivedFrame } from './frame-reader.js';
@@ -252,6 +252,6 @@ export const tcpEcho = defineWorkload<TcpEchoSpec>({
   options: [...COMMON_OPTIONS, ...FRAMED_OPTIONS, 'connect_timeout'],
   load: () => ({}),
   run: runTcpEcho,
-  metrics: [...BASE_METRICS, ...SEQUENCE_METRICS, ...CONNECTION_METRICS, 'rtt_ms'],
+  metrics: [...BASE_METRICS, ...SEQUENCE_METRICS, ...CONNECTION_METRICS, ...TCP_KERNEL_METRICS, 'rtt_ms'],
   example: { messages: 5 },
 });

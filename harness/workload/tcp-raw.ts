@@ -16,7 +16,7 @@ import type { WorkloadResult } from '../core/result.js';
 import { assembleWorkloadResult } from '../metrics/assemble-workload-result.js';
 import { LatencyHistogram } from '../metrics/latency-histogram.js';
 import { classifyError, ErrorCodes } from './classify-error.js';
-import { BASE_METRICS, COMMON_OPTIONS, CONNECTION_METRICS, DEFAULT_REPEAT, defineWorkload, RAW_METRICS, RAW_OPTIONS, RAW_REJECTS } from './definition.js';
+import { BASE_METRICS, COMMON_OPTIONS, CONNECTION_METRICS, DEFAULT_REPEAT, defineWorkload, RAW_METRICS, RAW_OPTIONS, RAW_REJECTS, TCP_KERNEL_METRICS } from './definition.js';
 import type { WorkloadContext } from './context.js';
 import { escapeBytes, ResponseCutter } from './raw-response.js';
 import { RawTally } from './raw-tally.js';
@@ -182,6 +182,6 @@ export const tcpRaw = defineWorkload<TcpRawSpec>({
     return requests && repeat !== undefined && framing ? { requests, repeat, framing } : undefined;
   },
   run: runTcpRaw,
-  metrics: [...BASE_METRICS, ...RAW_METRICS, ...CONNECTION_METRICS],
+  metrics: [...BASE_METRICS, ...RAW_METRICS, ...CONNECTION_METRICS, ...TCP_KERNEL_METRICS],
   example: { requests: [{ send: 'PING\n', expect: 'PING\n' }] },
 });

@@ -20,7 +20,7 @@ import type { StreamVerdict, WorkloadResult } from '../core/result.js';
 import { assembleWorkloadResult } from '../metrics/assemble-workload-result.js';
 import { LatencyHistogram } from '../metrics/latency-histogram.js';
 import { classifyError, ErrorCodes } from './classify-error.js';
-import { BASE_METRICS, COMMON_OPTIONS, CONNECTION_METRICS, defineWorkload, FRAMED_OPTIONS, SEQUENCE_METRICS } from './definition.js';
+import { BASE_METRICS, COMMON_OPTIONS, CONNECTION_METRICS, defineWorkload, FRAMED_OPTIONS, SEQUENCE_METRICS, TCP_KERNEL_METRICS } from './definition.js';
 import type { WorkloadContext } from './context.js';
 import { FRAME_HEADER_BYTES } from './frame.js';
 import { BATCH_BYTES, FrameBatch, ZERO_COPY_MIN_PAYLOAD_BYTES } from './frame-batch.js';
@@ -318,6 +318,6 @@ export const tcpStream = defineWorkload<TcpStreamSpec>({
     };
   },
   run: runTcpStream,
-  metrics: [...BASE_METRICS, ...SEQUENCE_METRICS, ...CONNECTION_METRICS, 'one_way_delay_ms', 'goodput_bytes_per_sec'],
+  metrics: [...BASE_METRICS, ...SEQUENCE_METRICS, ...CONNECTION_METRICS, ...TCP_KERNEL_METRICS, 'one_way_delay_ms', 'goodput_bytes_per_sec'],
   example: { messages: 5, size: '1KiB' },
 });

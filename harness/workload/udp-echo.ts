@@ -105,7 +105,7 @@ class EchoFlow {
 
   async run(): Promise<void> {
     const { run, ctx, spec } = this.s;
-    const opened = await openUdpFlow(ctx.endpoint);
+    const opened = await openUdpFlow(ctx.endpoint, ctx.path?.client);
     if (!opened.ok) {
       run.error(opened.error.code, opened.error.message);
       return;

@@ -71,7 +71,7 @@ class RawFlow {
 
   async run(): Promise<void> {
     const { workload: run, ctx } = this;
-    const opened = await openUdpFlow(ctx.endpoint);
+    const opened = await openUdpFlow(ctx.endpoint, ctx.path?.client);
     if (!opened.ok) {
       run.error(opened.error.code, opened.error.message);
       return;

@@ -142,7 +142,7 @@ class StreamFlow {
 
   async open(): Promise<void> {
     const { run, ctx } = this.s;
-    const opened = await openUdpFlow(ctx.endpoint);
+    const opened = await openUdpFlow(ctx.endpoint, ctx.path?.client);
     if (!opened.ok) {
       run.error(opened.error.code, opened.error.message);
       return;

@@ -26,6 +26,14 @@ describe('waitFor', () => {
     expect(await outcome).toBe('aborted');
     expect(clock.pending()).toBe(0);
   });
+
+  it('returns aborted at once for a signal that aborted before the wait (a workload closing after its deadline)', async () => {
+    const clock = new ManualClock();
+    const controller = new AbortController();
+    controller.abort();
+    expect(await waitFor(new Promise(() => {}), clock, 5000, controller.signal)).toBe('aborted');
+    expect(clock.pending()).toBe(0);
+  });
 });
 
 describe('SignalBox', () => {

@@ -9,6 +9,8 @@ import type { Clock } from '../core/clock.js';
 export async function waitFor(promise: Promise<unknown>, clock: Clock, timeoutMs: number, signal?: AbortSignal): Promise<'done' | 'timeout' | 'aborted'> {
   const cancel = new AbortController();
   const onAbort = () => cancel.abort();
+  // An abort listener added to a signal that has already aborted never runs.
+  if (signal?.aborted) cancel.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const slept = clock.sleep(timeoutMs, cancel.signal).then((outcome) => (outcome === 'elapsed' ? ('timeout' as const) : ('aborted' as const)));

@@ -48,6 +48,11 @@ export class WireAnchor {
   toClockMs(ns: number): number {
     return this.clockMs + (ns - this.wireNs) / 1e6;
   }
+
+  /** The inverse: a clock time as wire time (a capture's timestamps are wire time). */
+  toWireNs(clockMs: number): number {
+    return this.wireNs + (clockMs - this.clockMs) * 1e6;
+  }
 }
 
 const anchors = new WeakMap<Clock, WireAnchor>();

@@ -4,10 +4,12 @@
  */
 import type { Socket } from 'node:net';
 import type { Clock, Timer } from '../core/clock.js';
-import type { WorkloadResult } from '../core/result.js';
+import { formatHostPort } from '../core/address.js';
+import type { TcpConnectionInfo, WorkloadResult } from '../core/result.js';
 import type { WorkloadMeasurements } from '../metrics/assemble-workload-result.js';
 import { ErrorRecorder } from '../metrics/error-recorder.js';
-import { diffKernelUdpCounters, readKernelUdpCounters, type KernelUdpCounters } from '../metrics/kernel-udp-counters.js';
+import { diffKernelUdpCounters, parseSnmpUdp, readKernelUdpCounters, type KernelUdpCounters } from '../metrics/kernel-udp-counters.js';
+import { tcpConnectionInfo } from '../metrics/tcp-connection-info.js';
 import { LatencyHistogram } from '../metrics/latency-histogram.js';
 import { DEFAULT_BUCKET_MS, SeriesRecorder } from '../metrics/series-recorder.js';
 import type { WorkloadContext, WorkloadProgress } from './context.js';
@@ -20,7 +22,7 @@ import { wireAnchor, type WireAnchor } from './wire-time.js';
 /** The parts of a result every workload fills the same way. */
 export type ResultBase = Pick<
   WorkloadMeasurements,
-  'name' | 'kind' | 'protocol' | 'shape' | 'proxy' | 'startedAtMs' | 'durationMs' | 'errors' | 'series' | 'notes' | 'sendLateness' | 'kernelUdp'
+  'name' | 'kind' | 'protocol' | 'shape' | 'proxy' | 'startedAtMs' | 'durationMs' | 'errors' | 'series' | 'notes' | 'sendLateness' | 'kernelUdp' | 'tcpConnections'
 >;
 
 /** What a workload type's result says it is (its definition's first three fields). */
@@ -44,6 +46,9 @@ export class WorkloadRun {
   /** Running totals for progress. */
   readonly totals = { sent: 0, received: 0 };
   private kernelBefore: KernelUdpCounters | undefined;
+  /** On a wire path: TCP_INFO of each connection as it closed, and the connections still open. */
+  private readonly tcpConnections: TcpConnectionInfo[] = [];
+  private readonly openSockets = new Map<Socket, () => void>();
   /** Clock ms when sending started (after the start delay). */
   startedAt = NaN;
   private progressTimer: Timer | undefined;
@@ -65,12 +70,23 @@ export class WorkloadRun {
 
   /** Snapshots the kernel's UDP counters; `resultBase` reports the difference. */
   watchKernelUdp(): void {
-    this.kernelBefore = readKernelUdpCounters();
+    this.kernelBefore = this.readKernelUdp();
   }
 
   /** Kernel UDP counter deltas since `watchKernelUdp`, or undefined (not watched, not Linux). */
   kernelUdpDelta(): KernelUdpCounters | undefined {
-    return this.kernelBefore === undefined ? undefined : diffKernelUdpCounters(this.kernelBefore, readKernelUdpCounters());
+    return this.kernelBefore === undefined ? undefined : diffKernelUdpCounters(this.kernelBefore, this.readKernelUdp());
+  }
+
+  /** The host's counters; on a wire path, its two namespaces' together (the whole path, as the host is). */
+  private readKernelUdp(): KernelUdpCounters | undefined {
+    const path = this.ctx.path;
+    if (path === undefined) return readKernelUdpCounters();
+    const sides = [path.client, path.target].map((place) => parseSnmpUdp(place.readProcNet('snmp')));
+    if (sides.some((c) => c === undefined)) return undefined;
+    const sum: KernelUdpCounters = {};
+    for (const counters of sides) for (const [name, value] of Object.entries(counters!)) sum[name] = (sum[name] ?? 0) + value;
+    return sum;
   }
 
   /**
@@ -91,6 +107,36 @@ export class WorkloadRun {
       notes: this.notes,
       ...(paced ? { sendLateness: this.lateness } : {}),
       ...(kernelUdp ? { kernelUdp } : {}),
+      ...(this.ctx.path && identity.protocol === 'tcp' ? { tcpConnections: this.endedTcpConnections() } : {}),
+    };
+  }
+
+  /** Every connection's TCP_INFO, reading those still open now (in the order they closed, then opened). */
+  private endedTcpConnections(): TcpConnectionInfo[] {
+    for (const read of [...this.openSockets.values()]) read();
+    return this.tcpConnections;
+  }
+
+  /**
+   * On a wire path, takes the kernel's TCP_INFO of `socket` just before it closes, whichever way
+   * it closes (destroyed by the workload, by an error, or ended by both sides): `_destroy` is the
+   * stream's last step while the descriptor is still open.
+   */
+  watchTcpInfo(socket: Socket): void {
+    const place = this.ctx.path?.client;
+    if (place === undefined) return;
+    const connection = `${formatHostPort({ host: socket.localAddress ?? '?', port: socket.localPort ?? 0 })} → ${formatHostPort(this.ctx.endpoint)}`;
+    const read = () => {
+      if (!this.openSockets.delete(socket)) return;
+      const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+      const info = typeof fd === 'number' && fd >= 0 ? tcpConnectionInfo(connection, place.tcpInfo(fd)) : undefined;
+      if (info) this.tcpConnections.push(info);
+    };
+    this.openSockets.set(socket, read);
+    const destroy = socket._destroy;
+    socket._destroy = function (this: Socket, error, callback) {
+      read();
+      destroy.call(this, error, callback);
     };
   }
 
@@ -99,9 +145,10 @@ export class WorkloadRun {
    * 'failed' (the classified error is recorded) or 'stopped' (the workload was stopped).
    */
   async connect(histogram: LatencyHistogram): Promise<Socket | 'failed' | 'stopped'> {
-    const outcome = await connectTcp(this.ctx.endpoint, this.spec.connectTimeoutMs, this.clock, this.ctx.signal);
+    const outcome = await connectTcp(this.ctx.endpoint, this.spec.connectTimeoutMs, this.clock, this.ctx.signal, this.ctx.path?.client);
     if (outcome.ok) {
       histogram.record(outcome.connectMs);
+      this.watchTcpInfo(outcome.socket);
       return outcome.socket;
     }
     if (outcome.error === null) return 'stopped';

@@ -13,8 +13,9 @@ import { register as report } from './report.js';
 import { register as run } from './run.js';
 import { register as wire } from './wire.js';
 import { register as explore } from './explore.js';
+import { register as doctor } from './doctor.js';
 
-const commands: Register[] = [run, explore, validate, list, schema, proxy, serve, report, wire];
+const commands: Register[] = [run, explore, validate, list, schema, proxy, serve, report, wire, doctor];
 
 export function registerCommands(program: Command, io: CliIo, wrap: Wrap): void {
   for (const register of commands) register(program, io, wrap);

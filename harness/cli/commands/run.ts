@@ -24,6 +24,9 @@ import { findScenarioFiles } from '../../scenario/discover.js';
 import { loadScenarioFiles } from '../../scenario/load-files.js';
 import { replayCommand, runSuite } from '../../scenario/run-suite.js';
 import { selectScenarios } from '../../scenario/select.js';
+import type { ScenarioSpec } from '../../scenario/spec.js';
+import { probeWire } from '../../wire/probe.js';
+import { createWireBackend } from '../../wire/wire-backend.js';
 import type { CliIo, Register } from '../command.js';
 import { DEFAULT_REPORT_DIR } from './report.js';
 import { DEFAULT_SCENARIO_PATHS, runValidate, displayPath } from './validate.js';
@@ -39,6 +42,7 @@ interface RunOptions {
   reporter: string;
   out: string;
   backend: string;
+  capture?: boolean;
 }
 
 export const register: Register = (program, io, wrap) => {
@@ -56,6 +60,7 @@ export const register: Register = (program, io, wrap) => {
     .option('--reporter <list>', `comma-separated: ${REPORTER_NAMES.join(', ')}`, DEFAULT_REPORTER_LIST)
     .option('-o, --out <dir>', 'folder for results.json and the reports', DEFAULT_REPORT_DIR)
     .option('--backend <backend>', '`embedded` (in-process proxy) or the URL of a server speaking the Toxiproxy API', 'embedded')
+    .option('--capture', 'wire paths: write every packet as pcap into <out>/captures/ (by default only a scenario that does not pass keeps its recent packets)')
     .action(wrap((paths: string[], options: RunOptions) => runRun(paths, options, io)));
 };
 
@@ -84,6 +89,7 @@ export async function runRun(paths: string[], options: RunOptions, io: CliIo): P
   const tags = (options.tag ?? []).flatMap((t) => t.split(',')).filter(Boolean);
   const specs = selectScenarios(loaded.specs, { ...(options.grep ? { grep: options.grep } : {}), tags, ...(shard ? { shard } : {}) }, io.cwd, paths.join(', '));
 
+  const wire = checkWireLayer(specs, io.env);
   const backend = await resolveBackend(options.backend);
   const consoleReporter = reporters.includes('console') ? createConsoleReporter({ stream: io.stdout, env: io.env }) : undefined;
   if (!consoleReporter) io.stderr.write(`faultline: seed ${seed}, ${specs.length} scenario${specs.length === 1 ? '' : 's'}, backend ${backend.kind}\n`);
@@ -106,6 +112,9 @@ export async function runRun(paths: string[], options: RunOptions, io: CliIo): P
         : {}),
       createBackend: backend.create,
       backendKind: backend.kind,
+      ...(wire.available ? { createWireBackend: (scenarioSeed: number) => createWireBackend({ seed: scenarioSeed }) } : {}),
+      captures: { outDir: resolve(io.cwd, options.out), all: options.capture === true },
+      skipReason: (spec) => (usesWire(spec) ? wire.skip : undefined),
       command: ['faultline', ...(io.argv ?? ['run', ...paths])].join(' '),
       cwd: io.cwd,
       // What decides how a scenario runs goes into its replay command; the shard only decides whether.
@@ -121,6 +130,36 @@ export async function runRun(paths: string[], options: RunOptions, io: CliIo): P
   if (consoleReporter) consoleReporter.printSummary(result, files);
   else if (Object.keys(files).length > 0) io.stderr.write(`reports: ${Object.values(files).join(', ')}\n`);
   return runExitCode(result);
+}
+
+function usesWire(spec: ScenarioSpec): boolean {
+  return spec.proxies.some((p) => p.layer === 'wire');
+}
+
+/**
+ * Whether this machine has the wire layer, asked once and only when a selected scenario needs it.
+ * Where it has not, scenarios that say `if_unavailable: skip` are skipped with the reason (unless
+ * FAULTLINE_WIRE=required, as in CI); any other stops the run before anything starts (exit 3).
+ */
+function checkWireLayer(specs: readonly ScenarioSpec[], env: NodeJS.ProcessEnv): { available: boolean; skip?: string } {
+  const needing = specs.filter(usesWire);
+  if (needing.length === 0) return { available: false };
+  const support = probeWire();
+  if (support.available) return { available: true };
+  const missing = support.missing.join('; ');
+  const required = env.FAULTLINE_WIRE === 'required';
+  const refusing = needing.filter((spec) => required || spec.ifUnavailable === 'error');
+  if (refusing.length > 0) {
+    throw new FaultlineError('ENVIRONMENT', `${describeNames(refusing)} ${refusing.length === 1 ? 'needs' : 'need'} the wire layer, which is unavailable here: ${missing}`, {
+      hint: required ? 'FAULTLINE_WIRE=required forbids skipping wire scenarios' : 'faultline doctor says what this machine supports; `if_unavailable: skip` in a scenario skips it instead',
+    });
+  }
+  return { available: false, skip: `the wire layer is unavailable here: ${support.missing[0]}` };
+}
+
+function describeNames(specs: readonly ScenarioSpec[]): string {
+  const names = specs.map((s) => `"${s.name}"`);
+  return `scenario${names.length === 1 ? '' : 's'} ${names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ')}`;
 }
 
 /** The run's exit code: the most severe of its scenarios' outcomes (see the header comment). */

@@ -44,6 +44,7 @@ describe('faultline validate', () => {
       `ok  ${VALID}/tcp-stream-bulk.yaml (1 scenario)`,
       `ok  ${VALID}/tcp-vs-udp-loss.yaml (1 scenario)`,
       `ok  ${VALID}/udp-stream-timeline.yaml (1 scenario)`,
+      `ok  ${VALID}/wire-path.yaml (1 scenario)`,
     ]);
   });
 
@@ -56,11 +57,11 @@ describe('faultline validate', () => {
       .map((f) => readFileSync(join(ROOT, INVALID, f), 'utf8').match(/^# expect: /gm)!.length)
       .reduce((a, b) => a + b, 0);
     expect(lines.filter((l) => l.startsWith(`${INVALID}/`))).toHaveLength(expected);
-    expect(lines.filter((l) => l.startsWith('ok  '))).toHaveLength(7);
+    expect(lines.filter((l) => l.startsWith('ok  '))).toHaveLength(8);
     expect(lines).toContain(`${INVALID}/timeline.yaml:10:48: workloads.ping.duration: workload "ping" runs until 11000ms, past the scenario timeout (10000ms) (hint: raise the scenario timeout)`);
     expect(lines).toContain(`${INVALID}/duplicate-keys.yaml:8:55: duplicate key "messages": a key may appear only once in a map`);
     expect(lines).toContain(`${INVALID}/unknown-references.yaml:9:32: workloads.ping.via: unknown proxy "pth" (hint: did you mean "path"? proxies in this scenario: path)`);
-    expect(stderr).toBe(`faultline: ${expected} problems in 11 of 18 files\n`);
+    expect(stderr).toBe(`faultline: ${expected} problems in 12 of 20 files\n`);
   });
 
   it('defaults to scenarios/ and exits 2 with NOT_FOUND when it is missing', async () => {
@@ -115,7 +116,7 @@ describe('faultline list', () => {
     const { code, stdout } = await faultline(['list', VALID]);
     expect(code).toBe(0);
     const lines = stdout.trim().split('\n');
-    expect(lines).toHaveLength(9);
+    expect(lines).toHaveLength(10);
     expect(lines[0]).toMatch(/^running-redis\s+\[tcp, external\]\s+fixtures\/scenarios\/valid\/address-and-upstream\.yaml:5$/);
     expect(lines).toContainEqual(expect.stringMatching(/^udp-stream-timeline\s+\[udp, timeline, jitter\]\s+\S+udp-stream-timeline\.yaml:5\s+One-way datagrams to the sink/));
   });

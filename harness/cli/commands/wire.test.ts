@@ -44,4 +44,22 @@ describeWire('faultline wire', () => {
     expect(result.stdout).toContain('wire layer: unavailable');
     expect(result.stdout).toMatch(/missing: creating network namespaces needs CAP_NET_ADMIN and CAP_SYS_ADMIN: run as root/);
   });
+
+  it('doctor says what this machine supports, the wire layer included, and exits 0', async () => {
+    const result = await cli(['doctor', '--json']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ node: process.version, wire: { available: true, mode: wireSupport.mode }, nsenter: true });
+    const text = await cli(['doctor']);
+    expect(text.stdout).toMatch(/^wire layer: available; privileges: /m);
+    expect(text.stdout).toContain('wire scenarios run here.');
+  });
+
+  (wireSupport.mode === 'root' ? it : it.skip)('doctor, as an unprivileged user, says the wire layer is unavailable and why, and that wire scenarios are skipped', () => {
+    requireBuild();
+    const result = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, 'doctor'], { encoding: 'utf8', cwd: '/' });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^wire layer: unavailable; privileges: none$/m);
+    expect(result.stdout).toMatch(/missing: creating network namespaces needs CAP_NET_ADMIN/);
+    expect(result.stdout).toContain("if_unavailable: skip");
+  });
 });

@@ -15,6 +15,9 @@
  *
  *   enterNetns(nsFd)              the calling thread joins the namespace (a worker thread, before
  *                                 it opens sockets)
+ *   openSocket(nsFd, kind, address, port)   a TCP or UDP socket created inside the namespace
+ *                                 (bound when given an address) for any thread to use: a socket
+ *                                 belongs to the namespace it was created in, wherever it is used
  *   readNetFile(nsFd, name)       /proc/net/<name> (snmp, netstat, dev) as seen from inside
  *   bindMount(source, target)     publish a namespace (`ip netns` reads /run/netns)
  *   unmount(target)               detach such a bind mount
@@ -290,6 +293,76 @@ static napi_value EnterNetns(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * openSocket(nsFd, "tcp" | "udp", address | null, port) -> { fd, port }: an IPv4 socket created
+ * by a thread inside the namespace, bound to address:port when an address is given (port 0: a
+ * free one, reported back). The event loop wraps the descriptor (net.Socket({ fd }), server.listen({
+ * fd }), dgram bind({ fd })) and uses it as any other: no JavaScript thread leaves its namespace.
+ */
+typedef struct {
+  int ns_fd, type, fd, port;
+  int bind;
+  struct sockaddr_in address;
+  Failure failure;
+} SocketJob;
+
+static void *socket_thread(void *arg) {
+  SocketJob *job = arg;
+  if (setns(job->ns_fd, CLONE_NEWNET) < 0) {
+    fail(&job->failure, "setns");
+    return NULL;
+  }
+  job->fd = socket(AF_INET, job->type | SOCK_CLOEXEC, 0);
+  if (job->fd < 0) {
+    fail(&job->failure, "socket");
+    return NULL;
+  }
+  if (!job->bind) return NULL;
+  int one = 1;
+  socklen_t len = sizeof job->address;
+  if (job->type == SOCK_STREAM && setsockopt(job->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) fail(&job->failure, "setsockopt SO_REUSEADDR");
+  else if (bind(job->fd, (struct sockaddr *)&job->address, sizeof job->address) < 0) fail(&job->failure, "bind");
+  else if (getsockname(job->fd, (struct sockaddr *)&job->address, &len) < 0) fail(&job->failure, "getsockname");
+  else job->port = ntohs(job->address.sin_port);
+  if (job->failure.err) {
+    close(job->fd);
+    job->fd = -1;
+  }
+  return NULL;
+}
+
+static napi_value OpenSocket(napi_env env, napi_callback_info info) {
+  size_t argc = 4, len;
+  napi_value argv[4], result;
+  napi_valuetype type;
+  char kind[8], address[INET_ADDRSTRLEN];
+  int32_t port = 0;
+  SocketJob job = {.fd = -1, .address = {.sin_family = AF_INET}};
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  CHECK(napi_get_value_int32(env, argv[0], &job.ns_fd));
+  CHECK(napi_get_value_string_utf8(env, argv[1], kind, sizeof kind, &len));
+  if (strcmp(kind, "tcp") == 0) job.type = SOCK_STREAM;
+  else if (strcmp(kind, "udp") == 0) job.type = SOCK_DGRAM;
+  else return throw_errno(env, EINVAL, "openSocket: kind must be tcp or udp");
+  CHECK(napi_typeof(env, argv[2], &type));
+  if (type == napi_string) {
+    CHECK(napi_get_value_string_utf8(env, argv[2], address, sizeof address, &len));
+    CHECK(napi_get_value_int32(env, argv[3], &port));
+    if (inet_pton(AF_INET, address, &job.address.sin_addr) != 1 || port < 0 || port > 65535) return throw_errno(env, EINVAL, "openSocket: an IPv4 address and a port 0..65535");
+    job.address.sin_port = htons((uint16_t)port);
+    job.bind = 1;
+  }
+  int err = on_own_thread(socket_thread, &job);
+  if (err != 0) return throw_errno(env, err, "pthread_create");
+  if (job.failure.err) return throw_failure(env, &job.failure);
+  CHECK(napi_create_object(env, &result));
+  if (!set_number(env, result, "fd", job.fd) || !set_number(env, result, "port", job.port)) {
+    close(job.fd);
+    return NULL;
+  }
+  return result;
+}
+
 typedef struct {
   int ns_fd;
   char path[64];
@@ -440,6 +513,9 @@ struct kernel_tcp_info {
   uint32_t tcpi_delivered, tcpi_delivered_ce;
   uint64_t tcpi_bytes_sent, tcpi_bytes_retrans;
   uint32_t tcpi_dsack_dups, tcpi_reord_seen;
+  uint32_t tcpi_rcv_ooopack, tcpi_snd_wnd, tcpi_rcv_wnd, tcpi_rehash;
+  uint16_t tcpi_total_rto, tcpi_total_rto_recoveries; /* Linux 6.7 */
+  uint32_t tcpi_total_rto_time;
 };
 
 /* tcpInfo(fd) -> the kernel's view of one TCP socket; times in µs as the kernel keeps them */
@@ -485,6 +561,9 @@ static napi_value TcpInfo(napi_env env, napi_callback_info info) {
   FIELD("bytesRetrans", tcpi_bytes_retrans);
   FIELD("dsackDups", tcpi_dsack_dups);
   FIELD("reordSeen", tcpi_reord_seen);
+  FIELD("totalRto", tcpi_total_rto);
+  FIELD("totalRtoRecoveries", tcpi_total_rto_recoveries);
+  FIELD("totalRtoTimeMs", tcpi_total_rto_time);
 #undef FIELD
   return result;
 }
@@ -493,6 +572,7 @@ napi_value wire_netns_init(napi_env env, napi_value exports) {
   napi_property_descriptor functions[] = {
       {"createSide", NULL, CreateSide, NULL, NULL, NULL, napi_default, NULL},
       {"enterNetns", NULL, EnterNetns, NULL, NULL, NULL, napi_default, NULL},
+      {"openSocket", NULL, OpenSocket, NULL, NULL, NULL, napi_default, NULL},
       {"readNetFile", NULL, ReadNetFile, NULL, NULL, NULL, napi_default, NULL},
       {"bindMount", NULL, BindMount, NULL, NULL, NULL, napi_default, NULL},
       {"unmount", NULL, Unmount, NULL, NULL, NULL, napi_default, NULL},

@@ -23,7 +23,7 @@ import type {
   ScenarioResultBase,
   WorkloadResult,
 } from '../../core/result.js';
-import { RESULT_SCHEMA_VERSION, summarizeScenarios } from '../../core/result.js';
+import { RESULT_SCHEMA_VERSION, summarizeScenarios, TRACE_POINT } from '../../core/result.js';
 import { createRng } from '../../core/rng.js';
 import type { Rng } from '../../core/rng.js';
 import type { Direction, Protocol } from '../../core/spec.js';
@@ -331,12 +331,23 @@ type SampleVerdict =
   | { status: 'passed' | 'failed'; outcome: 'passed' | 'failed' }
   | { status: 'errored'; error: SerializedError }
   | { status: 'interrupted' }
-  | { status: 'skipped' };
+  | { status: 'skipped'; reason: string };
 
 function scenarioShell(base: ScenarioBase, rest: Partial<ScenarioResultBase> & Partial<SampleVerdict>): ScenarioResult {
-  const { status = 'passed', outcome = 'passed', error, ...fields } = rest as Partial<ScenarioResultBase> & { status?: ScenarioResult['status']; outcome?: 'passed' | 'failed'; error?: SerializedError };
+  const { status = 'passed', outcome = 'passed', error, reason, ...fields } = rest as Partial<ScenarioResultBase> & {
+    status?: ScenarioResult['status'];
+    outcome?: 'passed' | 'failed';
+    error?: SerializedError;
+    reason?: string;
+  };
   const verdict: SampleVerdict =
-    status === 'passed' || status === 'failed' ? { status, outcome } : status === 'errored' ? { status, error: error! } : { status };
+    status === 'passed' || status === 'failed'
+      ? { status, outcome }
+      : status === 'errored'
+        ? { status, error: error! }
+        : status === 'skipped'
+          ? { status, reason: reason ?? 'an earlier scenario failed (--bail)' }
+          : { status };
   return {
     id: `${base.file}#${base.name}`,
     name: base.name,
@@ -673,6 +684,77 @@ function skippedScenario(seed: number): ScenarioResult {
   );
 }
 
+/**
+ * TCP and UDP on one wire path under 3% packet loss: kernel counters per side, the engine per
+ * transport, TCP_INFO of the connection, a recent-packet capture and two traced TCP flows.
+ */
+export function wireSampleScenario(rng: Rng, seed: number): ScenarioResult {
+  const series = { buckets: 60, bucketMs: 50, rate: 300, lossInFault: 0.03, baseRttMs: 0.3, rttInFaultMs: 0.3, windows: [{ fromMs: 0, toMs: 3000 }] };
+  const tcp = makeWorkload(rng.fork('tcp'), { name: 'tcp', kind: 'tcp-stream', proxy: 'wire_path', messages: 900, lossRatio: 0, medianMs: 0.4, spread: 2, durationMs: 3000, series });
+  const udp = makeWorkload(rng.fork('udp'), { name: 'udp', kind: 'udp-stream', proxy: 'wire_path', messages: 900, lossRatio: 0.03, medianMs: 0.2, spread: 0.3, durationMs: 3000, series });
+  tcp.tcpConnections = [{ connection: '198.18.0.1:40122 → 198.18.0.2:38245', rttMs: 0.21, rttVarMs: 0.12, minRttMs: 0.04, cwnd: 37, dataSegmentsOut: 930, retransmits: 28, rtos: 1 }];
+  tcp.metrics.push(metric('tcp_segments_sent_total', 930), metric('tcp_retransmits_total', 28), metric('tcp_rto_total', 1), metric('tcp_retransmit_ratio', round(28 / 930, 5)));
+  const trace = (flow: string, segments: number, drops: readonly number[]) => {
+    const points: Array<[number, number, number]> = [];
+    for (let i = 0; i < segments; i++) points.push([round(0.02 + i * 0.0032, 6), i * 1448, TRACE_POINT.sent]);
+    for (const i of drops) points.push([round(0.02 + i * 0.0032, 6), i * 1448, TRACE_POINT.dropped], [round(0.14 + i * 0.0032, 6), i * 1448, TRACE_POINT.retransmitted]);
+    return { flow, direction: 'upstream' as const, points, segments: segments + drops.length, retransmits: drops.length, drops: drops.length };
+  };
+  return scenarioShell(
+    { name: 'wire-tcp-vs-udp-loss', file: 'scenarios/wire.yaml', seed, startOffsetMs: 33000, durationMs: 3400 },
+    {
+      description: 'The same 3% packet loss on one wire path carrying TCP and UDP.',
+      tags: ['wire', 'loss'],
+      backend: 'embedded',
+      workloads: [tcp, udp],
+      faults: [
+        {
+          id: 'faults[0]',
+          proxy: 'wire_path',
+          plannedAtMs: 0,
+          appliedAtMs: 0.2,
+          kind: 'toxic',
+          toxic: { name: 'loss_upstream', type: 'loss', stream: 'upstream', toxicity: 1, attributes: { probability: 0.03, burst: 1 } },
+          effects: [{ kind: 'drop', probability: 0.03, burst: 1, counter: 'dropped_loss', quantity: 'loss_ratio' }],
+        },
+      ],
+      ledger: [
+        {
+          proxy: 'wire_path',
+          protocol: 'ip',
+          counters: {},
+          directions: { upstream: { seen: 1834, forwarded: 1779, bytes_seen: 1_320_000, bytes_forwarded: 1_281_000 }, downstream: { seen: 702, forwarded: 702, bytes_seen: 36_504, bytes_forwarded: 36_504 } },
+          toxics: [{ name: 'loss_upstream', type: 'loss', stream: 'upstream', counters: { seen: 1834, activations: 1834, dropped_loss: 55 } }],
+          events: [],
+          eventsDropped: 0,
+        },
+      ],
+      paths: [
+        {
+          proxy: 'wire_path',
+          namespaces: { client: 'fl-k2x9q1-0-c', target: 'fl-k2x9q1-0-t' },
+          addresses: { client: '198.18.0.1', target: '198.18.0.2' },
+          mtu: 1500,
+          kernel: {
+            client: { tcp_out_segments: 934, tcp_retransmits: 28, tcp_rto: 1, tcp_fast_retransmits: 27, tcp_sack_recoveries: 25, udp_in_errors: 0 },
+            target: { tcp_out_segments: 702, tcp_retransmits: 0, tcp_rto: 0, udp_in_errors: 0 },
+          },
+          deviceDrops: { client: 0, target: 0 },
+          protocols: {
+            tcp: { upstream: { seen: 934, forwarded: 906, dropped_loss: 28 }, downstream: { seen: 702, forwarded: 702 } },
+            udp: { upstream: { seen: 900, forwarded: 873, dropped_loss: 27 }, downstream: {} },
+            other: { upstream: {}, downstream: {} },
+          },
+          capture: { entered: 'captures/wire-tcp-vs-udp-loss/wire_path.entered.pcap', left: 'captures/wire-tcp-vs-udp-loss/wire_path.left.pcap', scope: 'recent' },
+          tcpTraces: [trace('198.18.0.1:40122 → 198.18.0.2:38245', 900, [120, 121, 400, 777]), trace('198.18.0.1:40124 → 198.18.0.2:38245', 300, [10])],
+        },
+      ],
+      calibration: [{ proxy: 'wire_path', toxic: 'loss_upstream', stream: 'upstream', quantity: 'loss_ratio', requested: 0.03, achieved: round(55 / 1834, 5), samples: 1834, interval: wilson(55, 1834) }],
+      notes: ['wire path wire_path: faults act on packets between two network namespaces; dropped TCP segments are retransmitted by the kernel'],
+    },
+  );
+}
+
 function runShell(seed: number, scenarios: ScenarioResult[], command: string): RunResult {
   const end = Math.max(...scenarios.map((s) => Date.parse(s.startedAt) + s.durationMs));
   return {
@@ -697,10 +779,10 @@ function runShell(seed: number, scenarios: ScenarioResult[], command: string): R
 /**
  * A run with one scenario of every kind: a passing TCP vs UDP loss comparison, a latency
  * scenario, a failed statistical assertion, an `expect: fail` scenario, an errored and an
- * interrupted one, and a skipped one. `hostile` puts markup, quotes, `]]>`, `</script>`, control
+ * interrupted one, and a skipped one. `withWirePath` adds wireSampleScenario at the end. `hostile` puts markup, quotes, `]]>`, `</script>`, control
  * characters and non-ASCII text into names, messages and target output.
  */
-export function createSampleRun(options: { seed?: number; hostile?: boolean } = {}): RunResult {
+export function createSampleRun(options: { seed?: number; hostile?: boolean; withWirePath?: boolean } = {}): RunResult {
   const seed = options.seed ?? 1234;
   const hostile = options.hostile ?? false;
   const rng = createRng(seed);
@@ -712,6 +794,7 @@ export function createSampleRun(options: { seed?: number; hostile?: boolean } = 
     erroredScenario(3005, hostile),
     interruptedScenario(rng.fork('partition'), 3006),
     skippedScenario(3007),
+    ...(options.withWirePath ? [wireSampleScenario(rng.fork('wire'), 3008)] : []),
   ];
   return runShell(seed, scenarios, `faultline run scenarios/ --seed ${seed}`);
 }

@@ -6,11 +6,14 @@
 import type dgram from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { HostPort } from '../../core/address.js';
-import { bindUdp, listenTcp } from './listen.js';
+import type { NetworkPlace } from '../../core/network-place.js';
+import { bindUdp, listenTcp, openServerSocket } from './listen.js';
 
 export interface BuiltinServerOptions {
-  /** Default 127.0.0.1. */
+  /** Default 127.0.0.1 (a `place`'s own address when given). */
   host?: string;
+  /** Where the sockets live: a wire path's target side. Default: where faultline runs. */
+  place?: NetworkPlace;
   /** TCP port (0: a free one), or false for no TCP listener. Default 0. */
   tcp?: number | false;
   /** UDP port (0: a free one), or false for no UDP socket. Default 0. */
@@ -25,7 +28,8 @@ export interface EchoServer {
 }
 
 export async function createEchoServer(options: BuiltinServerOptions = {}): Promise<EchoServer> {
-  const host = options.host ?? '127.0.0.1';
+  const { place } = options;
+  const host = options.host ?? place?.address ?? '127.0.0.1';
   const connections = new Set<Socket>();
   let server: Server | undefined;
   let udpSocket: dgram.Socket | undefined;
@@ -53,10 +57,14 @@ export async function createEchoServer(options: BuiltinServerOptions = {}): Prom
         socket.on('close', () => connections.delete(socket));
         socket.pipe(socket);
       });
-      tcp = await listenTcp(server, host, options.tcp ?? 0, 'echo server (tcp)');
+      const port = options.tcp ?? 0;
+      const fd = place && openServerSocket(place, 'tcp', host, port, 'echo server (tcp)');
+      tcp = await listenTcp(server, host, port, 'echo server (tcp)', fd);
     }
     if (options.udp !== false) {
-      const bound = await bindUdp(host, options.udp ?? 0, 'echo server (udp)');
+      const port = options.udp ?? 0;
+      const fd = place && openServerSocket(place, 'udp', host, port, 'echo server (udp)');
+      const bound = await bindUdp(host, port, 'echo server (udp)', fd);
       udpSocket = bound.socket;
       udp = bound.address;
       const socket = udpSocket;

@@ -63,6 +63,8 @@ export interface SinkListenOptions {
   /** Port, or false for no TCP listener. */
   tcp: number | false;
   udp: number | false;
+  /** Sockets already opened and bound elsewhere (a wire path's target side), to listen on instead. */
+  fds?: { tcp?: number; udp?: number };
 }
 
 /** A listen failure, as plain data (errors do not cross threads with their fields). */

@@ -28,6 +28,7 @@
  * If the worker thread dies (a bug), `collect` rejects with the reason, `failure` resolves with it
  * and `close` still returns: an error, never a hang.
  */
+import { closeSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import type { HostPort } from '../../core/address.js';
 import { formatHostPort } from '../../core/address.js';
@@ -36,6 +37,7 @@ import { FaultlineError, type ErrorCode } from '../../core/errors.js';
 import type { Protocol } from '../../core/spec.js';
 import { wireAnchor, type WireAnchor } from '../wire-time.js';
 import type { BuiltinServerOptions } from './echo-server.js';
+import { openServerSocket } from './listen.js';
 import { FlowReceiver, WorkloadReceiver } from './flow-receiver.js';
 import {
   EVENT_SLOTS,
@@ -233,14 +235,35 @@ class Sink implements SinkServer {
 
   async listen(): Promise<void> {
     const { options } = this;
-    const host = options.host ?? '127.0.0.1';
+    const { place } = options;
+    const host = options.host ?? place?.address ?? '127.0.0.1';
     const threads = { ...DEFAULT_SINK_THREADS, ...options.threads };
     const port = (protocol: Protocol, thread: SinkThread): number | false => {
       const wanted = options[protocol];
       return wanted === false || threads[protocol] !== thread ? false : (wanted ?? 0);
     };
-    const inWorker: SinkListenOptions = { host, tcp: port('tcp', 'worker'), udp: port('udp', 'worker') };
-    const inMain: SinkListenOptions = { host, tcp: port('tcp', 'main'), udp: port('udp', 'main') };
+    // On a wire path, the sockets are opened in the target side here and read wherever the
+    // thread choice says: a socket stays in the namespace it was created in.
+    const listenOptions = (thread: SinkThread): SinkListenOptions => {
+      const tcp = port('tcp', thread);
+      const udp = port('udp', thread);
+      if (place === undefined) return { host, tcp, udp };
+      const fds: NonNullable<SinkListenOptions['fds']> = {};
+      opened.push(fds);
+      if (tcp !== false) fds.tcp = openServerSocket(place, 'tcp', host, tcp, 'sink server (tcp)');
+      if (udp !== false) fds.udp = openServerSocket(place, 'udp', host, udp, 'sink server (udp)');
+      return { host, tcp, udp, fds };
+    };
+    const opened: Array<NonNullable<SinkListenOptions['fds']>> = [];
+    let inWorker: SinkListenOptions;
+    let inMain: SinkListenOptions;
+    try {
+      inWorker = listenOptions('worker');
+      inMain = listenOptions('main');
+    } catch (error) {
+      for (const fds of opened) for (const fd of Object.values(fds)) closeSync(fd);
+      throw error;
+    }
     if (inWorker.tcp !== false || inWorker.udp !== false) await this.startWorker(inWorker);
     if (inMain.tcp !== false || inMain.udp !== false) {
       this.local = new SinkSockets(new ImmediateOutput((events, strings) => this.apply(events, strings)));

@@ -43,10 +43,10 @@ export class SinkSockets {
   async listen(options: SinkListenOptions): Promise<void> {
     if (options.tcp !== false) {
       this.server = createServer({ noDelay: true }, (socket) => this.acceptTcp(socket));
-      this.tcp = await listenTcp(this.server, options.host, options.tcp, 'sink server (tcp)');
+      this.tcp = await listenTcp(this.server, options.host, options.tcp, 'sink server (tcp)', options.fds?.tcp);
     }
     if (options.udp !== false) {
-      const bound = await bindUdp(options.host, options.udp, 'sink server (udp)');
+      const bound = await bindUdp(options.host, options.udp, 'sink server (udp)', options.fds?.udp);
       this.udpSocket = bound.socket;
       this.udp = bound.address;
       this.udpSocket.on('error', () => {});

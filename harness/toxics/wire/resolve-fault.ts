@@ -4,11 +4,11 @@
  * same words) plus an optional match: `protocol` (tcp | udp) and `port` (the source or the
  * destination port of a packet). Every problem is reported at once, as for toxics.
  */
-import { FaultlineError, type Problem } from '../core/errors.js';
-import type { Direction } from '../core/spec.js';
-import { describe } from '../core/describe.js';
-import { resolveAttributes } from '../toxics/attributes.js';
-import { attributeError, parseStream, parseToxicity } from '../toxics/registry.js';
+import { FaultlineError, type Problem } from '../../core/errors.js';
+import type { Direction } from '../../core/spec.js';
+import { describe } from '../../core/describe.js';
+import { resolveAttributes } from '../attributes.js';
+import { attributeError, parseStream, parseToxicity } from '../registry.js';
 import { findWireFaultType, wireFaultTypes, type WireFaultType } from './fault-types.js';
 
 export type WireProtocol = 'tcp' | 'udp';

@@ -1,6 +1,7 @@
 /**
- * A minimal reader of classic pcap files, enough to check the wire engine's captures: the global
- * header (microsecond or nanosecond magic, either byte order) and every record, as bytes.
+ * A minimal reader of classic pcap files, enough for the wire engine's own captures (the
+ * time–sequence data of tcp-trace.ts, and the tests): the global header (microsecond or
+ * nanosecond magic, either byte order) and every record, as bytes.
  */
 import { readFileSync } from 'node:fs';
 

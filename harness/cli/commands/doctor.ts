@@ -1,0 +1,63 @@
+/**
+ * `faultline doctor [--json]`: what this machine supports, each line saying what is missing and
+ * its remedy. Everything but the wire layer works anywhere faultline installs, so the doctor is
+ * informational and exits 0; `faultline wire probe` is the gate that exits 3 without the layer.
+ *
+ *   native UDP I/O   the addon's batched sockets (else Node's dgram, slower, same behaviour)
+ *   wire layer       namespaces + TUN devices, and where the privileges come from (probeWire)
+ *   rootless         whether an unprivileged user could have it (a user namespace of their own)
+ *   nsenter          how command targets start inside a wire path
+ */
+import { spawnSync } from 'node:child_process';
+import { arch, platform, release } from 'node:os';
+import { ExitCode } from '../../core/errors.js';
+import { loadNativeUdpIo } from '../../proxy/udp-io-native.js';
+import { probeWire, type WireSupport } from '../../wire/probe.js';
+import type { CliIo, Register } from '../command.js';
+
+export const register: Register = (program, io, wrap) => {
+  program
+    .command('doctor')
+    .description('say what this machine supports: native UDP I/O, the wire layer and its privileges, rootless use')
+    .option('--json', 'print the findings as JSON')
+    .action(wrap((options: { json?: boolean }) => runDoctor(options, io)));
+};
+
+interface Findings {
+  node: string;
+  os: string;
+  nativeUdpIo: { available: boolean; problem?: string };
+  wire: WireSupport;
+  /** Whether `nsenter` (util-linux) is on PATH: command targets on wire paths start through it. */
+  nsenter: boolean;
+}
+
+export async function runDoctor(options: { json?: boolean }, io: CliIo): Promise<ExitCode> {
+  const native = loadNativeUdpIo();
+  const findings: Findings = {
+    node: process.version,
+    os: `${platform()} ${release()} ${arch()}`,
+    nativeUdpIo: native.io ? { available: true } : { available: false, ...(native.problem ? { problem: native.problem } : {}) },
+    wire: probeWire(),
+    nsenter: spawnSync('sh', ['-c', 'command -v nsenter'], { stdio: 'ignore' }).status === 0,
+  };
+  if (options.json) {
+    io.stdout.write(`${JSON.stringify(findings, null, 2)}\n`);
+    return ExitCode.ok;
+  }
+  const { wire } = findings;
+  const privilege = { root: 'root (CAP_NET_ADMIN, CAP_SYS_ADMIN)', 'user-namespace': 'root of a user namespace of its own (rootless)', none: 'none' }[wire.mode];
+  const lines = [
+    `node: ${findings.node} on ${findings.os}`,
+    `native UDP I/O: ${findings.nativeUdpIo.available ? 'yes (batched sockets, timed sends)' : `no, Node's dgram instead (same results, lower rates): ${findings.nativeUdpIo.problem}`}`,
+    `wire layer: ${wire.available ? 'available' : 'unavailable'}; privileges: ${privilege}`,
+    ...wire.missing.map((line) => `  missing: ${line}`),
+    `  rootless: ${wire.rootless.possible ? 'possible' : 'not possible'}: ${wire.rootless.reason}`,
+    `  nsenter: ${findings.nsenter ? 'found (command targets start inside wire paths through it)' : 'missing (util-linux): command targets cannot run behind a wire path; builtin targets can'}`,
+    wire.available
+      ? 'wire scenarios run here.'
+      : 'wire scenarios are skipped here where they say `if_unavailable: skip` (the built-in ones do); others stop the run with exit 3.',
+  ];
+  io.stdout.write(`${lines.join('\n')}\n`);
+  return ExitCode.ok;
+}
