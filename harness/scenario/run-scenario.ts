@@ -26,6 +26,7 @@
  * A proxy that a command target names with `{proxy:NAME}` (a service reaching its dependency
  * through faultline) is created just before that target starts, instead of after all targets.
  */
+import { setMaxListeners } from 'node:events';
 import { join, relative } from 'node:path';
 import { formatHostPort, parseHostPort, type HostPort } from '../core/address.js';
 import type { ProxyBackend } from '../core/backend.js';
@@ -131,6 +132,9 @@ class ScenarioRun {
     this.rng = createRng(input.seed);
     this.timeoutMs = deps.timeoutMs ?? input.spec.timeoutMs;
     this.startedAtMs = this.clock.now();
+    // Every connection and flow of every workload waits on this one signal: dozens of listeners
+    // are the design, not a leak, so Node's warning at 11 would only be noise on the console.
+    setMaxListeners(0, this.stop.signal);
   }
 
   async run(): Promise<ScenarioResult> {
