@@ -117,7 +117,7 @@ struct Pair {
   napi_env env;
   napi_ref self; /* strong while a descriptor is open (`self_held`): an open pair is never collected */
   int self_held;
-  napi_ref on_event;
+  napi_ref on_event; /* strong while a descriptor is open, then deleted (see close_side) */
   napi_async_context async;
   napi_ref counters_ref;
   double *counters;
@@ -577,6 +577,10 @@ static void close_side(Pair *p, Side *s, int reset) {
     uint32_t refs;
     p->self_held = 0;
     napi_reference_unref(p->env, p->self, &refs); /* nothing open: JavaScript's reference decides */
+    /* No event can come any more, and the handler's closure holds the sides, which hold this pair:
+     * kept, that strong reference would keep the pair and its closure alive for ever. */
+    napi_delete_reference(p->env, p->on_event);
+    p->on_event = NULL;
   }
 }
 
