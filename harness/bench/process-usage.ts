@@ -45,7 +45,8 @@ export function createUsageMeter(): { sample(): ProcessUsage } {
   };
 }
 
-function openFds(): number {
+/** Open file descriptors now (Linux: /proc/self/fd), -1 where that cannot be read. */
+export function openFds(): number {
   try {
     return readdirSync('/proc/self/fd').length;
   } catch {
