@@ -266,7 +266,7 @@ const scenario = variants(
 // `faultline explore`'s section (core/exploration.ts): optional; every field the renderers read.
 const exploredSchedule = object({
   seed: number,
-  faults: arrayOf(variants('kind', { proxy: string, atMs: count, forMs: count }, { toxic: { toxic }, down: {} })),
+  faults: arrayOf(variants('kind', { proxy: string, layer: optional(oneOf(['wire'])), atMs: count, forMs: count }, { toxic: { toxic }, down: {} })),
 });
 const confirmation = object({ failed: count, runs: count });
 

@@ -15,11 +15,15 @@ import { resolveWireFault } from './wire/resolve-fault.js';
 /** What a fault is validated as: a proxy's protocol, or a wire path's packet faults. */
 export type FaultLayer = Protocol | 'wire';
 
+export const FAULT_LAYERS: readonly FaultLayer[] = ['tcp', 'udp', 'wire'];
+
 export const FAULT_LAYER_NAME: Record<FaultLayer, string> = { tcp: 'TCP', udp: 'UDP', wire: 'wire path' };
 
 /** What a toxic type and a wire fault type have in common. */
 export interface FaultType {
   type: string;
+  /** One line for docs and listings. */
+  summary: string;
   attributes: AttributeSchema;
   effects(attributes: Record<string, number>): ToxicEffect[];
   /** Acts on TCP connections only (a wire `reset`): nothing to do where no TCP crosses. */
