@@ -50,12 +50,14 @@ export interface FlakyCandidate {
  * - `passed`: the budget ran out and no schedule failed (flaky ones may have);
  * - `failed`: a failure was found, confirmed and shrunk (possibly not to the end: `shrinkComplete`);
  * - `errored`: the scenario could not run (a target would not start…): not a finding;
- * - `interrupted`: Ctrl-C; what was found so far is kept.
+ * - `interrupted`: Ctrl-C; what was found so far is kept;
+ * - `skipped`: not explored, as `faultline run` would not run it: a layer it needs (the wire
+ *   layer) is unavailable here and the scenario says `if_unavailable: skip`; `reason` says why.
  */
-export type ExplorationStatus = 'passed' | 'failed' | 'errored' | 'interrupted';
+export type ExplorationStatus = 'passed' | 'failed' | 'errored' | 'interrupted' | 'skipped';
 
-/** Why the exploration ended. */
-export type ExplorationStop = 'runs' | 'time' | 'shrunk' | 'error' | 'interrupt';
+/** Why the exploration ended (`unavailable`: it never began, see `skipped`). */
+export type ExplorationStop = 'runs' | 'time' | 'shrunk' | 'error' | 'interrupt' | 'unavailable';
 
 export interface ScenarioExploration {
   /** The scenario explored, and its file as results name it (relative to where the command ran). */
@@ -91,6 +93,8 @@ export interface ScenarioExploration {
   minimal?: { schedule: ExploredSchedule; path: string; file?: string; scenarioId?: string };
   flaky: FlakyCandidate[];
   error?: SerializedError;
+  /** Why a skipped exploration was not run. */
+  reason?: string;
   notes: string[];
 }
 

@@ -273,8 +273,8 @@ const confirmation = object({ failed: count, runs: count });
 const exploration = object({
   scenario: string,
   file: string,
-  status: oneOf(['passed', 'failed', 'errored', 'interrupted']),
-  stoppedBy: oneOf(['runs', 'time', 'shrunk', 'error', 'interrupt']),
+  status: oneOf(['passed', 'failed', 'errored', 'interrupted', 'skipped']),
+  stoppedBy: oneOf(['runs', 'time', 'shrunk', 'error', 'interrupt', 'unavailable']),
   seed: number,
   replay: string,
   startedAt: timestamp,
@@ -292,6 +292,7 @@ const exploration = object({
   minimal: optional(object({ schedule: exploredSchedule, path: string, file: optional(string), scenarioId: optional(string) })),
   flaky: withDefault(arrayOf(object({ phase: oneOf(['search', 'shrink']), schedule: exploredSchedule, confirmation })), empty),
   error: optional(serializedError),
+  reason: optional(string),
   notes: withDefault(arrayOf(string), empty),
 });
 
