@@ -10,6 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { faultlineNamespaces } from '../wire/testing/namespaces.js';
 import { describeWire, wireSupport } from '../wire/testing/wire-gate.js';
 import { BIN, faultline, readResults, requireBuild, scenarioNamed, scratchDir, writeScenario } from './e2e-cli.js';
 
@@ -19,12 +20,6 @@ beforeAll(() => {
   scratch = scratchDir('e2e-explore-wire');
 });
 afterAll(() => scratch?.remove());
-
-const wireNamespaces = () =>
-  execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
-    .split('\n')
-    .map((line) => line.split(' ')[0]!)
-    .filter((name) => name.startsWith('fl-'));
 
 /**
  * 200-byte messages fit in any packet; 8 KiB ones travel in full-size segments, which a path MTU
@@ -51,7 +46,7 @@ explore:
 
 describeWire('faultline explore on a wire path', () => {
   it('finds the MTU black hole among packet faults, shrinks it, and the minimal file fails again', { timeout: 60_000 }, async () => {
-    const before = wireNamespaces();
+    const before = faultlineNamespaces();
     const file = writeScenario(scratch.path, 'large.yaml', LARGE_REPLIES);
     const out = join(scratch.path, 'out-large');
     const run = await faultline(['explore', file, '--seed', '3', '--parallel', '2', '--out', out], { timeoutMs: 50_000 });
@@ -76,7 +71,7 @@ describeWire('faultline explore on a wire path', () => {
     const again = scenarioNamed(readResults(join(out, 'rerun')), 'wire-large-messages-min');
     const failed = again.assertions.filter((a) => a.status === 'failed').map((a) => `${a.subject}: ${a.source}`);
     expect(failed).toEqual(['large: delivered', 'large: errors == 0']);
-    expect(wireNamespaces().filter((name) => !before.includes(name))).toEqual([]);
+    expect(faultlineNamespaces().filter((name) => !before.includes(name))).toEqual([]);
   });
 });
 
