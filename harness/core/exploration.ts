@@ -9,8 +9,11 @@ import { formatDuration } from './duration.js';
 import type { SerializedError } from './errors.js';
 import type { ToxicSpec } from './spec.js';
 
-/** One fault of a generated schedule, on one proxy, with its window. */
-export type ExploredFault = { proxy: string; atMs: number; forMs: number } & ({ kind: 'down' } | { kind: 'toxic'; toxic: ToxicSpec });
+/**
+ * One fault of a generated schedule, on one proxy or wire path (`layer: 'wire'`; absent: a
+ * proxy), with its window. On a wire path the toxic is a wire fault (docs/wire.md), written the same way.
+ */
+export type ExploredFault = { proxy: string; layer?: 'wire'; atMs: number; forMs: number } & ({ kind: 'down' } | { kind: 'toxic'; toxic: ToxicSpec });
 
 /** A generated fault schedule and the seed its scenario runs with (drawn by fast-check, never shrunk). */
 export interface ExploredSchedule {
@@ -47,12 +50,14 @@ export interface FlakyCandidate {
  * - `passed`: the budget ran out and no schedule failed (flaky ones may have);
  * - `failed`: a failure was found, confirmed and shrunk (possibly not to the end: `shrinkComplete`);
  * - `errored`: the scenario could not run (a target would not start…): not a finding;
- * - `interrupted`: Ctrl-C; what was found so far is kept.
+ * - `interrupted`: Ctrl-C; what was found so far is kept;
+ * - `skipped`: not explored, as `faultline run` would not run it: a layer it needs (the wire
+ *   layer) is unavailable here and the scenario says `if_unavailable: skip`; `reason` says why.
  */
-export type ExplorationStatus = 'passed' | 'failed' | 'errored' | 'interrupted';
+export type ExplorationStatus = 'passed' | 'failed' | 'errored' | 'interrupted' | 'skipped';
 
-/** Why the exploration ended. */
-export type ExplorationStop = 'runs' | 'time' | 'shrunk' | 'error' | 'interrupt';
+/** Why the exploration ended (`unavailable`: it never began, see `skipped`). */
+export type ExplorationStop = 'runs' | 'time' | 'shrunk' | 'error' | 'interrupt' | 'unavailable';
 
 export interface ScenarioExploration {
   /** The scenario explored, and its file as results name it (relative to where the command ran). */
@@ -88,6 +93,8 @@ export interface ScenarioExploration {
   minimal?: { schedule: ExploredSchedule; path: string; file?: string; scenarioId?: string };
   flaky: FlakyCandidate[];
   error?: SerializedError;
+  /** Why a skipped exploration was not run. */
+  reason?: string;
   notes: string[];
 }
 
@@ -112,12 +119,16 @@ export interface ExploreProgress {
   elapsedMs: number;
 }
 
-/** `slicer upstream on path (average_size 5, size_variation 0, delay 0) at 0ms for 50ms`. */
+/**
+ * `slicer upstream on path (average_size 5, size_variation 0, delay 0) at 0ms for 50ms`; on a wire
+ * path `mtu downstream on wire path net (mtu 1200) at 0ms for 50ms`.
+ */
 export function describeExploredFault(fault: ExploredFault): string {
   const window = `at ${formatScheduleTime(fault.atMs)} for ${formatScheduleTime(fault.forMs)}`;
-  if (fault.kind === 'down') return `${fault.proxy} down ${window}`;
+  const where = fault.layer === 'wire' ? `wire path ${fault.proxy}` : fault.proxy;
+  if (fault.kind === 'down') return `${where} down ${window}`;
   const attributes = Object.entries(fault.toxic.attributes).map(([k, v]) => `${k} ${v}`);
-  return `${fault.toxic.type} ${fault.toxic.stream} on ${fault.proxy}${attributes.length > 0 ? ` (${attributes.join(', ')})` : ''} ${window}`;
+  return `${fault.toxic.type} ${fault.toxic.stream} on ${where}${attributes.length > 0 ? ` (${attributes.join(', ')})` : ''} ${window}`;
 }
 
 /** A time of a schedule (whole ms at most scales): `0ms`, `150ms`, `1.5s`. */

@@ -58,6 +58,8 @@ export interface ExploreDeps {
   clock: Clock;
   /** A fresh backend per run, seeded with the run's seed (each run is isolated). */
   createBackend(seed: number): ProxyBackend | Promise<ProxyBackend>;
+  /** A fresh wire backend per run of a scenario with wire paths (its own namespaces); absent: no wire layer. */
+  createWireBackend?(seed: number): ProxyBackend | Promise<ProxyBackend>;
   backendKind: string;
   /** Ctrl-C: running scenarios stop and the exploration ends with what it has. */
   signal: AbortSignal;
@@ -74,6 +76,33 @@ export interface ExploreOutcome {
 
 export function exploreScenario(input: ExploreInput, deps: ExploreDeps): Promise<ExploreOutcome> {
   return new Exploration(input, deps).run();
+}
+
+/** The exploration of a scenario not explored here, as `faultline run` would skip it (`reason`). */
+export function skippedExploration(input: ExploreInput, reason: string): ScenarioExploration {
+  return {
+    scenario: input.spec.name,
+    file: input.file,
+    status: 'skipped',
+    stoppedBy: 'unavailable',
+    seed: input.seed,
+    replay: input.replay(),
+    startedAt: new Date().toISOString(),
+    durationMs: 0,
+    budget: budgetOf(undefined, input),
+    confirm: input.confirm,
+    parallel: input.parallel,
+    space: [],
+    schedulesTried: 0,
+    runs: 0,
+    failures: 0,
+    meanRunMs: 0,
+    shrinkPath: [],
+    shrinkComplete: false,
+    flaky: [],
+    reason,
+    notes: [],
+  };
 }
 
 class Exploration {
@@ -243,7 +272,13 @@ class Exploration {
     const run: ScenarioRunner = (s, runSeed, signal) =>
       runScenario(
         { spec: s, id: this.input.id, file: this.input.file, seed: runSeed, replay: this.input.replay(), index: 0, total: 1, backendKind: this.deps.backendKind },
-        { clock: this.deps.clock, createBackend: this.deps.createBackend, signal, allocateWorkloadId: this.deps.allocateWorkloadId },
+        {
+          clock: this.deps.clock,
+          createBackend: this.deps.createBackend,
+          ...(this.deps.createWireBackend ? { createWireBackend: this.deps.createWireBackend } : {}),
+          signal,
+          allocateWorkloadId: this.deps.allocateWorkloadId,
+        },
       );
     return runTrial(spec, seed, {
       run,

@@ -3,19 +3,20 @@
  * lists of values per dimension (grid.ts). Resolved in one place from three sources:
  *
  *   the scenario's `explore:` (scenario/load-explore.ts)   what the file narrows
- *   the toxic registry's attribute schemas                  everything else: each attribute's
- *                                                           bounds and search hint (toxics/attributes.ts)
+ *   the fault types' attribute schemas                      everything else: each attribute's
+ *     (toxics of a proxy's protocol, a wire path's           bounds and search hint (toxics/attributes.ts)
+ *      packet faults: toxics/fault-layers.ts)
  *   a baseline run                                          when faults may start, when the file does not say
  *
- * so a toxic added to the registry is explorable without a line here.
+ * so a toxic or wire fault type added to its registry is explorable without a line here.
  */
 import { formatScheduleTime } from '../core/exploration.js';
-import { DIRECTIONS, type Direction, type Protocol } from '../core/spec.js';
+import { DIRECTIONS, type Direction } from '../core/spec.js';
 import type { AttributeDef } from '../toxics/attributes.js';
-import { listToxicTypes } from '../toxics/registry.js';
-import type { ToxicType } from '../toxics/types.js';
+import { faultLayerOf, findFaultType, listFaultTypes, type FaultLayer, type FaultType } from '../toxics/fault-layers.js';
+import { workloadType } from '../workload/registry.js';
 import { DEFAULT_EXPLORE_RUNS, DEFAULT_MAX_FAULTS } from '../scenario/scenario-keys.js';
-import type { ExploreFaultKind, NumberRange, ScenarioSpec, StreamProxySpec } from '../scenario/spec.js';
+import type { ExploreFaultKind, NumberRange, ProxySpec, ScenarioSpec } from '../scenario/spec.js';
 import { gridValues, niceStep } from './grid.js';
 
 /** The values one attribute is drawn from, mildest first: shrinking moves toward index 0. */
@@ -25,11 +26,14 @@ export interface AttributeDimension {
   values: number[];
 }
 
-/** A kind of fault on one proxy. */
-export type FaultChoice = { proxy: string; protocol: Protocol } & ({ kind: 'down' } | { kind: 'toxic'; type: string; attributes: AttributeDimension[] });
+/**
+ * A kind of fault on one proxy or wire path (`layer: 'wire'`): `down`, or a fault type of its
+ * layer (a toxic of the proxy's protocol, a wire path's packet fault).
+ */
+export type FaultChoice = { proxy: string; layer: FaultLayer } & ({ kind: 'down' } | { kind: 'toxic'; type: string; attributes: AttributeDimension[] });
 
 export interface FaultSpace {
-  /** Every (proxy, kind) a fault may be, in the order the file (or the registry) lists kinds. */
+  /** Every (proxy, kind) a fault may be, in the order the file (or the registries) list kinds. */
   choices: FaultChoice[];
   streams: Direction[];
   maxFaults: number;
@@ -72,42 +76,49 @@ export function resolveFaultSpace(spec: ScenarioSpec, options: SpaceOptions): Fa
 }
 
 /**
- * Every (proxy, kind) a generated fault may be: the file's kinds on its proxies, or every kind
- * each proxy supports. Empty when nothing can be generated (no proxy).
+ * Every (proxy, kind) a generated fault may be: the file's kinds on its proxies and wire paths, or
+ * every kind each one supports. Empty when nothing can be generated (no proxy, no wire path).
+ *
+ * `down` is never generated on a wire path: there it is a partition, `blackhole` in both
+ * directions at once, and `blackhole` is in the space one direction at a time, which shrinking
+ * can then tell apart (docs/decisions.md #49).
  */
 export function faultChoices(spec: ScenarioSpec): FaultChoice[] {
   const explore = spec.explore;
-  // Stream proxies only: faults on wire paths are not explored yet (docs/explore.md).
-  const proxies = spec.proxies.filter((p): p is StreamProxySpec => p.layer === 'proxy' && (!explore?.proxies || explore.proxies.includes(p.name)));
+  const proxies = spec.proxies.filter((p) => !explore?.proxies || explore.proxies.includes(p.name));
   const choices: FaultChoice[] = [];
   for (const proxy of proxies) {
-    for (const kind of explore?.faults ?? defaultKinds(proxy.protocol)) {
+    const layer = faultLayerOf(proxy);
+    for (const kind of explore?.faults ?? defaultKinds(spec, proxy)) {
       if (kind.kind === 'down') {
-        choices.push({ proxy: proxy.name, protocol: proxy.protocol, kind: 'down' });
+        if (layer !== 'wire') choices.push({ proxy: proxy.name, layer, kind: 'down' });
         continue;
       }
-      const type = listToxicTypes(proxy.protocol).find((t) => t.type === kind.type);
-      if (!type) continue; // the file's kind is for the other protocol's proxies
+      const type = findFaultType(layer, kind.type);
+      if (!type) continue; // the file's kind is for another layer's proxies
       const attributes = Object.entries(type.attributes).map(([key, def]) => ({ key, values: attributeValues(def, kind.attributes[key]) }));
-      choices.push({ proxy: proxy.name, protocol: proxy.protocol, kind: 'toxic', type: type.type, attributes });
+      choices.push({ proxy: proxy.name, layer, kind: 'toxic', type: type.type, attributes });
     }
   }
   return choices;
 }
 
 /**
- * Every kind a proxy of `protocol` supports, except toxics that can do nothing to a run (no
- * attributes and no effects: `noop`), and `down`.
+ * Every kind a proxy or wire path supports, except those that can do nothing to its runs: a type
+ * without attributes or effects (`noop`), a TCP-only one (a wire `reset`) on a path no TCP
+ * workload takes. And `down`, on a proxy.
  */
-function defaultKinds(protocol: Protocol): ExploreFaultKind[] {
+function defaultKinds(spec: ScenarioSpec, proxy: ProxySpec): ExploreFaultKind[] {
   const where = {};
-  const toxics = listToxicTypes(protocol)
-    .filter((t) => !doesNothing(t))
+  const layer = faultLayerOf(proxy);
+  const carriesTcp = layer === 'tcp' || spec.workloads.some((w) => 'via' in w && w.via === proxy.name && workloadType(w.spec.type).protocol === 'tcp');
+  const types = listFaultTypes(layer)
+    .filter((t) => !doesNothing(t) && (carriesTcp || !t.tcpOnly))
     .map((t): ExploreFaultKind => ({ kind: 'toxic', type: t.type, attributes: {}, where }));
-  return [...toxics, { kind: 'down', where }];
+  return layer === 'wire' ? types : [...types, { kind: 'down', where }];
 }
 
-function doesNothing(type: ToxicType): boolean {
+function doesNothing(type: FaultType): boolean {
   return Object.keys(type.attributes).length === 0 && type.effects({}).length === 0;
 }
 
@@ -116,12 +127,12 @@ function attributeValues(def: AttributeDef, range: NumberRange | undefined): num
   const hint = def.search === 'default' ? undefined : def.search;
   if (!range && def.search === 'default') return [def.default];
   const bounds = range ?? {
-    min: def.min ?? def.above ?? 0,
+    min: hint?.from ?? def.min ?? def.above ?? 0,
     max: Math.min(def.max ?? Infinity, hint?.upTo ?? Infinity),
   };
   const values = gridValues({
     ...bounds,
-    minExclusive: !range && def.min === undefined && def.above !== undefined,
+    minExclusive: !range && hint?.from === undefined && def.min === undefined && def.above !== undefined,
     integer: def.kind === 'int',
     scale: hint?.scale ?? 'linear',
   });
@@ -130,17 +141,19 @@ function attributeValues(def: AttributeDef, range: NumberRange | undefined): num
 
 /** The space in words, one line per dimension, for the report and the minimal file's header. */
 export function describeFaultSpace(space: FaultSpace): string[] {
+  const layers = new Set(space.choices.filter((c) => c.kind === 'toxic').map((c) => (c.layer === 'wire' ? 'wire faults' : 'toxics')));
   const lines = [
     `up to ${space.maxFaults} fault${space.maxFaults === 1 ? '' : 's'}, starting at ${span(space.startMs, formatScheduleTime)}, lasting ${span(space.durationMs, formatScheduleTime)}`,
-    `toxics on ${space.streams.join(' or ')}`,
+    `${layers.size > 0 ? [...layers].sort().join(' and ') : 'toxics'} on ${space.streams.join(' or ')}`,
   ];
   for (const choice of space.choices) {
+    const where = choice.layer === 'wire' ? `wire path ${choice.proxy}` : choice.proxy;
     if (choice.kind === 'down') {
-      lines.push(`${choice.proxy}: down`);
+      lines.push(`${where}: down`);
       continue;
     }
     const attributes = choice.attributes.map((a) => `${a.key} ${span([...a.values].sort((x, y) => x - y), String)}`);
-    lines.push(`${choice.proxy}: ${choice.type}${attributes.length > 0 ? ` (${attributes.join(', ')})` : ''}`);
+    lines.push(`${where}: ${choice.type}${attributes.length > 0 ? ` (${attributes.join(', ')})` : ''}`);
   }
   lines.push(`budget: ${space.runs} schedule${space.runs === 1 ? '' : 's'}${space.timeMs !== undefined ? ` or ${formatScheduleTime(space.timeMs)}` : ''}`);
   return lines;

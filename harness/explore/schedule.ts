@@ -1,8 +1,9 @@
 /**
  * Fault schedules: the fast-check arbitrary that draws them from a fault space, and what a drawn
- * schedule becomes — faults of the scenario's timeline, resolved by the same registry function
- * (`resolveToxic`) and held to the same overlap rule (`faultClash`) as faults a file declares,
- * so a generated schedule is valid wherever a written one would be.
+ * schedule becomes — faults of the scenario's timeline, resolved by the same function as faults
+ * a file declares (`resolveFault`: the toxic registry's, or the wire engine's on a wire path) and
+ * held to the same overlap rule (`faultClash`), so a generated schedule is valid wherever a
+ * written one would be.
  *
  *   fault space ──arbitrary──▶ drawn faults (indices into value lists) ──build──▶ ExploredSchedule
  *        ──toFaultSpecs──▶ FaultSpec[] appended to the scenario's own faults ──▶ the normal runner
@@ -16,7 +17,7 @@ import { FaultlineError } from '../core/errors.js';
 import { describeExploredFault, formatScheduleTime, type ExploredFault, type ExploredSchedule } from '../core/exploration.js';
 import { MAX_SEED } from '../core/rng.js';
 import type { Direction } from '../core/spec.js';
-import { resolveToxic } from '../toxics/registry.js';
+import { resolveFault } from '../toxics/fault-layers.js';
 import { faultClash } from '../scenario/load-faults.js';
 import type { FaultSpec, ScenarioSpec } from '../scenario/spec.js';
 import type { FaultChoice, FaultSpace } from './fault-space.js';
@@ -62,7 +63,8 @@ function pick<T>(values: readonly T[]): fc.Arbitrary<T> {
 /**
  * The schedule the drawn faults make, or undefined when they do not make a valid one (no fault,
  * a toxic its own cross-checks refuse, two outages of one proxy at once). Toxic names are
- * `<type>_<stream>`, numbered `_2`, `_3`… where the scenario or the schedule already uses one.
+ * `<type>_<stream>`, numbered `_2`, `_3`… where the scenario or the schedule already uses one on
+ * that proxy or wire path. A generated wire fault matches every packet (no `protocol`, `port`).
  */
 function buildSchedule(spec: ScenarioSpec, space: FaultSpace, drawn: { seed: number; faults: DrawnFault[] }): ExploredSchedule | undefined {
   if (drawn.faults.length === 0) return undefined;
@@ -73,7 +75,7 @@ function buildSchedule(spec: ScenarioSpec, space: FaultSpace, drawn: { seed: num
   const faults: ExploredFault[] = [];
   for (const d of drawn.faults) {
     const choice = space.choices[d.choice]!;
-    const window = { proxy: choice.proxy, atMs: d.atMs, forMs: Math.min(d.forMs, space.timeoutMs - d.atMs) };
+    const window = { proxy: choice.proxy, ...(choice.layer === 'wire' ? { layer: 'wire' as const } : {}), atMs: d.atMs, forMs: Math.min(d.forMs, space.timeoutMs - d.atMs) };
     if (choice.kind === 'down') {
       faults.push({ ...window, kind: 'down' });
       continue;
@@ -84,7 +86,7 @@ function buildSchedule(spec: ScenarioSpec, space: FaultSpace, drawn: { seed: num
     for (let n = 2; names.has(name); n++) name = `${base}_${n}`;
     names.add(name);
     try {
-      const toxic = resolveToxic(choice.protocol, { name, type: choice.type, stream: d.stream, attributes: d.attributes });
+      const { toxic } = resolveFault(choice.layer, { name, type: choice.type, stream: d.stream, attributes: d.attributes });
       faults.push({ ...window, kind: 'toxic', toxic });
     } catch (error) {
       if (error instanceof FaultlineError) return undefined;

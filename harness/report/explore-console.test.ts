@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ExploreProgress } from '../core/exploration.js';
 import { createExploreConsole } from './explore-console.js';
-import { createExploredRun } from './testing/sample-explorations.js';
+import { createExploredRun, wireExplorations } from './testing/sample-explorations.js';
 
 function capture(tty: boolean) {
   let text = '';
@@ -53,6 +53,18 @@ describe('the explore console', () => {
       '    note: a note',
       '✔ PASSED always-passes: no schedule failed in 200 of 200 (the budget ran out) · 201 runs in 33.17s',
       'reports: reports/explore/results.json',
+      '',
+    ]);
+  });
+
+  it('names wire paths, and says why a scenario was skipped', () => {
+    const { console, text } = capture(false);
+    const { flaky, skipped } = wireExplorations();
+    console.onFlaky!(flaky.flaky[0]!);
+    console.finish(skipped);
+    expect(text().split('\n')).toEqual([
+      '  ~ flaky 2 of 3 runs failed, not a finding: mtu downstream on wire path net (mtu 1200) at 0ms for 200ms',
+      '○ SKIPPED wire-echo: the wire layer is unavailable here: creating network namespaces needs CAP_NET_ADMIN and CAP_SYS_ADMIN',
       '',
     ]);
   });

@@ -129,6 +129,9 @@ function finishLines(e: ScenarioExploration, p: Palette): string[] {
     case 'interrupted':
       lines.push(`${p.magenta('■ INTERRUPTED')} ${safe(e.scenario)} · ${took}${flaky}`);
       break;
+    case 'skipped':
+      lines.push(p.dim(`○ SKIPPED ${safe(e.scenario)}: ${safe(e.reason ?? 'not explored')}`));
+      return lines;
   }
   if (minimal) {
     minimal.schedule.faults.forEach((f, i) => lines.push(`    F${i + 1} ${safe(describeExploredFault(f))}`));

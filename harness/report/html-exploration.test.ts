@@ -3,7 +3,7 @@ import { renderHtml } from './html.js';
 import { parseRunResult, renderJson } from './json.js';
 import { mergeRunResults } from './merge.js';
 import { createSampleRun } from './testing/sample-results.js';
-import { createExploredRun } from './testing/sample-explorations.js';
+import { createExploredRun, wireExplorations } from './testing/sample-explorations.js';
 
 /** The page without its script blocks (the embedded JSON repeats every string). */
 function markup(html: string): string {
@@ -33,6 +33,14 @@ describe('the exploration section of index.html', () => {
     expect(section).toMatch(/<details class="scenario bd-passed" id="exploration-2" data-status="passed">/);
   });
 
+  it('names wire paths, and shows a skipped exploration collapsed, with the reason', () => {
+    const { flaky, skipped } = wireExplorations();
+    const wirePage = markup(renderHtml({ ...run, explorations: [flaky, skipped] }));
+    expect(wirePage).toContain('<td>mtu downstream on wire path net (mtu 1200) at 0ms for 200ms</td>');
+    expect(wirePage).toMatch(/<details class="scenario bd-skipped" id="exploration-2" data-status="skipped">/);
+    expect(wirePage).toContain('○ SKIPPED</span>: the wire layer is unavailable here: creating network namespaces needs CAP_NET_ADMIN');
+  });
+
   it('is absent from a run without explorations', () => {
     expect(renderHtml(createSampleRun())).not.toContain('id="explorations-h"');
   });
@@ -48,6 +56,9 @@ describe('explorations in results.json', () => {
   it('read back as written', () => {
     const run = createExploredRun();
     expect(parseRunResult(renderJson(run)).explorations).toEqual(run.explorations);
+    const { flaky, skipped } = wireExplorations();
+    const wire = { ...run, explorations: [flaky, skipped] };
+    expect(parseRunResult(renderJson(wire)).explorations).toEqual(wire.explorations);
   });
 
   it('are checked when present, every problem with its path', () => {
@@ -59,7 +70,7 @@ describe('explorations in results.json', () => {
       expect.objectContaining({
         problems: [
           expect.objectContaining({ path: 'explorations[0].shrinkPath', message: 'expected an array, got "steps"' }),
-          expect.objectContaining({ path: 'explorations[1].status', message: 'expected one of "passed", "failed", "errored", "interrupted", got "found"' }),
+          expect.objectContaining({ path: 'explorations[1].status', message: 'expected one of "passed", "failed", "errored", "interrupted", "skipped", got "found"' }),
           expect.objectContaining({ path: 'explorations[1].seed', message: 'expected a number, got nothing' }),
         ],
       }),

@@ -35,6 +35,7 @@ const STOPPED_BY: Record<ScenarioExploration['stoppedBy'], string> = {
   shrunk: 'a failure was found and shrunk',
   error: 'a run could not be made (not a finding)',
   interrupt: 'interrupted',
+  unavailable: 'not explored: a layer it needs is unavailable here',
 };
 
 function explorationBlock(e: ScenarioExploration, index: number, result: RunResult, anchorOf: (index: number) => string): string {
@@ -42,7 +43,7 @@ function explorationBlock(e: ScenarioExploration, index: number, result: RunResu
   const anchor = `exploration-${index + 1}`;
   const perMinute = e.durationMs > 0 ? (e.runs * 60_000) / e.durationMs : 0;
   const facts: Array<[string, string]> = [
-    ['Status', `<span class="st st-${e.status}">${label.symbol} ${label.word}</span>: ${esc(STOPPED_BY[e.stoppedBy])}`],
+    ['Status', `<span class="st st-${e.status}">${label.symbol} ${label.word}</span>: ${esc(e.reason ?? STOPPED_BY[e.stoppedBy])}`],
     ['Scenario', `${esc(e.scenario)} <span class="muted">${esc(e.file)}</span>`],
     ['Seed (fast-check)', `<code>${e.seed}</code>`],
     ['Budget', esc(`${formatNumber(e.budget.runs)} schedules${e.budget.timeMs !== undefined ? ` or ${formatMs(e.budget.timeMs)}` : ''}`)],
@@ -60,7 +61,7 @@ function explorationBlock(e: ScenarioExploration, index: number, result: RunResu
   if (e.flaky.length > 0) parts.push(flakyBlock(e));
   if (e.notes.length > 0) parts.push(`<h4>Notes</h4><ul>${e.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`);
   parts.push(`<h4>Replay</h4><p>Runs this exploration again, exactly${e.minimal?.path ? ', straight to the minimal schedule' : ''}:</p><pre><code>${esc(e.replay)}</code></pre>`);
-  const open = e.status !== 'passed';
+  const open = e.status !== 'passed' && e.status !== 'skipped';
   return `<details class="scenario bd-${e.status}" id="${anchor}" data-status="${e.status}"${open ? ' open' : ''}>
 <summary><h3><span class="st st-${e.status}">${label.symbol} ${label.word}</span> explore ${esc(e.scenario)}</h3><span class="summary-line">${esc([e.file, `${formatNumber(e.runs)} runs`, formatMs(e.durationMs), `fast-check seed ${e.seed}`].join(' · '))}</span></summary>
 <div class="body">

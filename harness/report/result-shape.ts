@@ -266,15 +266,15 @@ const scenario = variants(
 // `faultline explore`'s section (core/exploration.ts): optional; every field the renderers read.
 const exploredSchedule = object({
   seed: number,
-  faults: arrayOf(variants('kind', { proxy: string, atMs: count, forMs: count }, { toxic: { toxic }, down: {} })),
+  faults: arrayOf(variants('kind', { proxy: string, layer: optional(oneOf(['wire'])), atMs: count, forMs: count }, { toxic: { toxic }, down: {} })),
 });
 const confirmation = object({ failed: count, runs: count });
 
 const exploration = object({
   scenario: string,
   file: string,
-  status: oneOf(['passed', 'failed', 'errored', 'interrupted']),
-  stoppedBy: oneOf(['runs', 'time', 'shrunk', 'error', 'interrupt']),
+  status: oneOf(['passed', 'failed', 'errored', 'interrupted', 'skipped']),
+  stoppedBy: oneOf(['runs', 'time', 'shrunk', 'error', 'interrupt', 'unavailable']),
   seed: number,
   replay: string,
   startedAt: timestamp,
@@ -292,6 +292,7 @@ const exploration = object({
   minimal: optional(object({ schedule: exploredSchedule, path: string, file: optional(string), scenarioId: optional(string) })),
   flaky: withDefault(arrayOf(object({ phase: oneOf(['search', 'shrink']), schedule: exploredSchedule, confirmation })), empty),
   error: optional(serializedError),
+  reason: optional(string),
   notes: withDefault(arrayOf(string), empty),
 });
 

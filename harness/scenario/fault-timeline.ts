@@ -14,9 +14,7 @@ import type { Clock } from '../core/clock.js';
 import { FaultlineError, serializeError } from '../core/errors.js';
 import type { FaultRecord } from '../core/result.js';
 import type { FaultEvent } from '../core/run-events.js';
-import type { Protocol } from '../core/spec.js';
-import { toxicEffects } from '../toxics/registry.js';
-import { wireFaultEffects } from '../toxics/wire/fault-types.js';
+import { faultEffects, type FaultLayer } from '../toxics/fault-layers.js';
 import type { FaultSpec } from './spec.js';
 
 /** One change on the timeline, at `atMs` after t=0; `order` keeps the file's order at equal times. */
@@ -31,7 +29,7 @@ export interface FaultTimelineDeps {
   /** The backend that holds each proxy (a scenario's wire paths are on a backend of their own). */
   backendOf(proxy: string): ProxyBackend;
   /** Each proxy's protocol, or `wire` for a wire path: a toxic's declared effects depend on it. */
-  layerOf(proxy: string): Protocol | 'wire';
+  layerOf(proxy: string): FaultLayer;
   /** Told of every fault applied, removed or failed. */
   onEvent?(action: FaultEvent['action'], atMs: number, fault: FaultRecord): void;
 }
@@ -97,8 +95,7 @@ export class FaultTimeline {
     const resolved = fault.toxics.find((t) => t.proxy === proxy);
     if (!resolved) throw new Error(`${fault.id} has no toxic resolved for proxy "${proxy}"`);
     const { toxic, match } = resolved;
-    const layer = this.deps.layerOf(proxy);
-    const effects = layer === 'wire' ? wireFaultEffects(toxic) : toxicEffects(layer, toxic);
+    const effects = faultEffects(this.deps.layerOf(proxy), toxic);
     return { ...base, kind: 'toxic', toxic, ...(match ? { match } : {}), effects };
   }
 

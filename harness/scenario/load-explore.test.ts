@@ -6,20 +6,29 @@ import { loadScenarioText } from './load.js';
 
 const FILE = resolve(fileURLToPath(new URL('../../fixtures/scenarios/valid/', import.meta.url)), 'explore.yaml');
 
-const scenario = (explore: string) => `
+/** A scenario of `sections` (targets, proxies, workloads) with `explore` as its explore: section. */
+const withExplore = (sections: string) => (explore: string) => `${sections}timeout: 10s\nexplore:\n${explore}\n`;
+
+const scenario = withExplore(`
 targets: { echo: { builtin: echo } }
 proxies:
   tcp_path: { protocol: tcp, target: echo }
   udp_path: { protocol: udp, target: echo }
 workloads: { ping: { type: udp-echo, via: udp_path } }
-timeout: 10s
-explore:
-${explore}
-`;
+`);
 
-function problems(explore: string): string[] {
+/** A TCP proxy, and a wire path a TCP workload takes. */
+const wireScenario = withExplore(`
+targets: { echo: { builtin: echo }, inside: { builtin: echo } }
+proxies:
+  tcp_path: { protocol: tcp, target: echo }
+  net: { layer: wire, target: inside }
+workloads: { ping: { type: tcp-echo, via: net } }
+`);
+
+function problems(explore: string, text = scenario): string[] {
   try {
-    loadScenarioText(scenario(explore), FILE);
+    loadScenarioText(text(explore), FILE);
   } catch (error) {
     expect(error).toBeInstanceOf(FaultlineError);
     return (error as FaultlineError).problems.map((p) => `${p.line}:${p.column} ${p.path}: ${p.message}${p.hint ? ` (hint: ${p.hint})` : ''}`);
@@ -100,6 +109,41 @@ describe('explore:', () => {
     expect(problems('  proxies: [udp_path]\n  faults: { slicer: { average_size: 1..8 } }')[0]).toContain('"slicer" is not a fault the proxies explored can have');
     expect(problems('  faults: { latency: { latency: 10 .. 5 } }')).toEqual(['9:33 explore.faults.latency.latency: the range 10 .. 5 goes down: write the lower end first']);
     expect(problems('  faults: { latency: { latency: lots } }')).toEqual(['9:33 explore.faults.latency.latency: expected a range LOW..HIGH (e.g. 0..500) or a single number, got "lots" (a string)']);
+  });
+
+  it("takes a wire path's fault types, with ranges checked by their schemas", () => {
+    const [spec] = loadScenarioText(wireScenario('  proxies: [net]\n  faults: { blackhole: {}, mtu: { mtu: 1000..1400 }, reset: { timeout: 0..100 }, latency: { allow_reorder: 0..1 } }'), FILE);
+    expect(spec!.explore!.faults).toMatchObject([
+      { kind: 'toxic', type: 'blackhole', attributes: {} },
+      { kind: 'toxic', type: 'mtu', attributes: { mtu: { min: 1000, max: 1400 } } },
+      { kind: 'toxic', type: 'reset', attributes: { timeout: { min: 0, max: 100 } } },
+      { kind: 'toxic', type: 'latency', attributes: { allow_reorder: { min: 0, max: 1 } } },
+    ]);
+    // On a proxy and a wire path, each kind needs one of them to have it: down the proxy, mtu the path.
+    expect(loadScenarioText(wireScenario('  faults: { down: {}, mtu: {}, slicer: {} }'), FILE)).toHaveLength(1);
+  });
+
+  it('reports wire fault kinds and attributes the paths explored cannot have, and down on wire paths only', () => {
+    expect(
+      problems(
+        `  proxies: [net]
+  faults:
+    down: {}
+    blackhoel: {}
+    mtu: { mtu: 10..1500 }
+    reset: { timeuot: 0..5 }
+    slicer: {}`,
+        wireScenario,
+      ),
+    ).toEqual([
+      '11:5 explore.faults.down: down is not explored on wire paths, and only wire paths are explored (hint: a wire path goes dark with blackhole, one direction a fault: write blackhole: {})',
+      '12:5 explore.faults.blackhoel: "blackhoel" is not a fault the proxies explored can have (hint: did you mean "blackhole"? kinds: loss, latency, reorder, duplicate, corrupt, bandwidth, mtu, blackhole, reset)',
+      '13:17 explore.faults.mtu.mtu: must be at least 68 (bytes), got 10',
+      '14:14 explore.faults.reset.timeuot: unknown attribute "timeuot" of reset (hint: reset takes: timeout)',
+      '15:5 explore.faults.slicer: "slicer" is not a fault the proxies explored can have (hint: kinds: loss, latency, reorder, duplicate, corrupt, bandwidth, mtu, blackhole, reset)',
+    ]);
+    // A wire fault type is refused where only stream proxies are explored.
+    expect(problems('  proxies: [tcp_path]\n  faults: { mtu: {} }', wireScenario)[0]).toContain('"mtu" is not a fault the proxies explored can have');
   });
 
   it('needs a proxy to put faults on', () => {

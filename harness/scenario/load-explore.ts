@@ -1,17 +1,18 @@
 /**
- * `explore:` — the fault space `faultline explore` searches (docs/explore.md): which proxies,
- * which kinds of fault with which attribute ranges, how many faults, when they may start, how
- * long they last, and the budget. Checked against the rest of the scenario like every other
- * section: proxies exist, each toxic type is supported by a proxy it may land on, each attribute
- * range lies inside what the toxic's schema accepts (the same words as a fault's attributes).
+ * `explore:` — the fault space `faultline explore` searches (docs/explore.md): which proxies and
+ * wire paths, which kinds of fault with which attribute ranges, how many faults, when they may
+ * start, how long they last, and the budget. Checked against the rest of the scenario like every
+ * other section: proxies exist, each kind is supported by a proxy or wire path it may land on (a
+ * toxic of its protocol, a wire fault type), each attribute range lies inside what the type's
+ * schema accepts (the same words as a fault's attributes).
  *
  * Ranges are written `LOW..HIGH` (`0..500`, `0.1..0.3`, `0s..2s`) or as one value (fixed).
  */
 import { DURATION_FORMAT, parseDuration } from '../core/duration.js';
 import { didYouMean } from '../core/did-you-mean.js';
-import { DIRECTIONS, type Direction, type Protocol } from '../core/spec.js';
+import { DIRECTIONS, type Direction } from '../core/spec.js';
 import { resolveAttributes } from '../toxics/attributes.js';
-import { findToxicType, toxicTypeNames } from '../toxics/registry.js';
+import { faultLayerOf, findFaultType, listFaultTypes, type FaultLayer } from '../toxics/fault-layers.js';
 import type { Field } from './load-context.js';
 import type { LoadedProxies } from './load-proxies.js';
 import { EXPLORE_DOWN, EXPLORE_KEYS, MAX_EXPLORE_FAULTS, MAX_EXPLORE_RUNS } from './scenario-keys.js';
@@ -40,11 +41,11 @@ export function loadExplore(field: Field, context: Context): ExploreSpec | undef
   if (proxies) spec.proxies = proxies;
   const candidates = proxies ?? [...context.proxies.byName.keys()];
   if (candidates.length === 0) field.problem('explore needs a proxy to put faults on, and this scenario has none', 'add a proxy in front of a target');
-  const protocols = new Set(
-    candidates.map((name) => context.proxies.byName.get(name)).flatMap((info) => (info?.layer === 'proxy' ? [info.protocol] : [])),
+  const layers = new Set(
+    candidates.map((name) => context.proxies.byName.get(name)).flatMap((info) => (info ? [faultLayerOf(info)] : [])),
   );
 
-  const faults = loadFaultKinds(entries.get('faults'), protocols);
+  const faults = loadFaultKinds(entries.get('faults'), layers);
   if (faults) spec.faults = faults;
   const maxFaults = entries.get('max_faults').integer({ min: 1, max: MAX_EXPLORE_FAULTS });
   if (maxFaults !== undefined) spec.maxFaults = maxFaults;
@@ -98,12 +99,17 @@ function loadStreams(field: Field): Direction[] | undefined {
   return streams;
 }
 
-/** `faults: { down: {}, latency: { latency: 0..500 }, slicer: }` — kinds in file order. */
-function loadFaultKinds(field: Field, protocols: ReadonlySet<Protocol>): ExploreFaultKind[] | undefined {
+/**
+ * `faults: { down: {}, latency: { latency: 0..500 }, slicer: }` — kinds in file order: `down`, and
+ * the fault types of the layers explored (a stream proxy's toxics, a wire path's packet faults).
+ * `down` is a stream proxy's only: a wire path's outage is `blackhole`, one direction a fault.
+ */
+function loadFaultKinds(field: Field, layers: ReadonlySet<FaultLayer>): ExploreFaultKind[] | undefined {
   const entries = field.map('a map of fault kinds, e.g. { latency: { latency: 0..500 }, down: {} }');
   if (!entries) return undefined;
   if (entries.size === 0) return field.problem('expected at least one kind of fault, got an empty map');
-  const available = [EXPLORE_DOWN, ...new Set([...protocols].flatMap((p) => toxicTypeNames(p)))];
+  const streamProxies = [...layers].some((layer) => layer !== 'wire');
+  const available = [...(streamProxies ? [EXPLORE_DOWN] : []), ...new Set([...layers].flatMap((layer) => listFaultTypes(layer).map((t) => t.type)))];
   const kinds: ExploreFaultKind[] = [];
   let ok = true;
   for (const [name, value] of entries.entries()) {
@@ -116,10 +122,13 @@ function loadFaultKinds(field: Field, protocols: ReadonlySet<Protocol>): Explore
       if (body && body.size > 0) {
         value.problem('down takes no attributes: write down: {}');
         ok = false;
+      } else if (!streamProxies) {
+        value.keyProblem('down is not explored on wire paths, and only wire paths are explored', 'a wire path goes dark with blackhole, one direction a fault: write blackhole: {}');
+        ok = false;
       } else kinds.push({ kind: 'down', where: value.where });
       continue;
     }
-    const types = [...protocols].map((p) => findToxicType(p, name)).filter((t) => t !== undefined);
+    const types = [...layers].map((layer) => findFaultType(layer, name)).filter((t) => t !== undefined);
     if (types.length === 0) {
       const near = didYouMean(name, available);
       value.keyProblem(`"${name}" is not a fault the proxies explored can have`, `${near ? `did you mean "${near}"? ` : ''}kinds: ${available.join(', ')}`);

@@ -7,29 +7,16 @@
  */
 import { FaultlineError, type Problem } from '../core/errors.js';
 import type { PacketMatch, ToxicInput, ToxicSpec } from '../core/spec.js';
-import { resolveToxic } from '../toxics/registry.js';
-import { resolveWireFault } from '../toxics/wire/resolve-fault.js';
+import { FAULT_LAYER_NAME, faultLayerOf, resolveFault, type FaultLayer } from '../toxics/fault-layers.js';
 import type { Field } from './load-context.js';
 import type { LoadedProxies } from './load-proxies.js';
 import { FAULT_KEYS, PACKET_MATCH_KEYS, TOXIC_KEYS } from './scenario-keys.js';
 import type { FaultSpec } from './spec.js';
 
-/** What a toxic is validated as: a proxy's protocol, or a wire path's packet faults. */
-type Layer = 'tcp' | 'udp' | 'wire';
-
-const LAYER_NAME: Record<Layer, string> = { tcp: 'TCP', udp: 'UDP', wire: 'wire path' };
-
 /** A toxic resolved for one layer: the toxic, and on a wire path which packets it acts on. */
 interface Resolved {
   toxic: ToxicSpec;
   match?: PacketMatch;
-}
-
-function resolveFor(layer: Layer, input: ToxicInput, path: string): Resolved {
-  if (layer !== 'wire') return { toxic: resolveToxic(layer, input, [], path) };
-  const { protocol, port, ...toxic } = resolveWireFault(input, [], path);
-  const match: PacketMatch = { ...(protocol ? { protocol } : {}), ...(port !== undefined ? { port } : {}) };
-  return { toxic, ...(protocol || port !== undefined ? { match } : {}) };
 }
 
 interface Context {
@@ -129,15 +116,15 @@ function loadToxic(field: Field, proxyNames: string[] | undefined, proxies: Load
   if (input === undefined || !proxyNames) return undefined;
 
   // Group the proxies by layer: a fault on [tcp_a, tcp_b, udp_c] is validated twice.
-  const byLayer = new Map<Layer, string[]>();
+  const byLayer = new Map<FaultLayer, string[]>();
   for (const name of proxyNames) {
     const info = proxies.byName.get(name);
     if (!info) return undefined; // the proxy itself is invalid, already reported
-    const layer: Layer = info.layer === 'wire' ? 'wire' : info.protocol;
+    const layer = faultLayerOf(info);
     byLayer.set(layer, [...(byLayer.get(layer) ?? []), name]);
   }
-  const resolved = new Map<Layer, Resolved>();
-  const failures: Array<{ names: string[]; layer: Layer; problems: Problem[] }> = [];
+  const resolved = new Map<FaultLayer, Resolved>();
+  const failures: Array<{ names: string[]; layer: FaultLayer; problems: Problem[] }> = [];
   for (const [layer, names] of byLayer) {
     const matchKeys = PACKET_MATCH_KEYS.filter((key) => entries.has(key));
     if (layer !== 'wire' && matchKeys.length > 0) {
@@ -149,7 +136,7 @@ function loadToxic(field: Field, proxyNames: string[] | undefined, proxies: Load
       continue;
     }
     try {
-      resolved.set(layer, resolveFor(layer, input, field.path));
+      resolved.set(layer, resolveFault(layer, input, field.path));
     } catch (error) {
       if (!(error instanceof FaultlineError)) throw error;
       const problems = error.problems.length > 0 ? error.problems : [{ ...error.where, message: error.message, ...(error.hint ? { hint: error.hint } : {}) }];
@@ -161,7 +148,7 @@ function loadToxic(field: Field, proxyNames: string[] | undefined, proxies: Load
   for (const { names, layer, problems } of failures) {
     const key = JSON.stringify(problems.map((p) => [p.path, p.message]));
     const entry = merged.get(key) ?? { subjects: [], problems };
-    entry.subjects.push(...names.map((n) => `"${n}" (${LAYER_NAME[layer]})`));
+    entry.subjects.push(...names.map((n) => `"${n}" (${FAULT_LAYER_NAME[layer]})`));
     merged.set(key, entry);
   }
   for (const { subjects, problems } of merged.values()) {
@@ -173,8 +160,7 @@ function loadToxic(field: Field, proxyNames: string[] | undefined, proxies: Load
   }
   if (failures.length > 0) return undefined;
   return proxyNames.map((proxy) => {
-    const info = proxies.byName.get(proxy)!;
-    return { proxy, ...resolved.get(info.layer === 'wire' ? 'wire' : info.protocol)! };
+    return { proxy, ...resolved.get(faultLayerOf(proxies.byName.get(proxy)!))! };
   });
 }
 

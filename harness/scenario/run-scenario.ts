@@ -37,7 +37,7 @@ import type { ProxyLedger } from '../core/ledger.js';
 import type { PathEnds } from '../core/network-place.js';
 import { createRng, type Rng } from '../core/rng.js';
 import type { PathResult, ScenarioResult, TargetOutput, WorkloadResult } from '../core/result.js';
-import type { Protocol } from '../core/spec.js';
+import { faultLayerOf, type FaultLayer } from '../toxics/fault-layers.js';
 import { wireAnchor } from '../workload/wire-time.js';
 import type { RunObserver, ScenarioPhase } from '../core/run-events.js';
 import { proxyPlaceholders } from '../target/spec.js';
@@ -272,9 +272,8 @@ class ScenarioRun {
   }
 
   /** A proxy's protocol, or `wire` for a wire path. */
-  private layerOf(proxy: string): Protocol | 'wire' {
-    const spec = this.proxySpec(proxy);
-    return spec.layer === 'wire' ? 'wire' : spec.protocol;
+  private layerOf(proxy: string): FaultLayer {
+    return faultLayerOf(this.proxySpec(proxy));
   }
 
   /** The backend that holds a proxy: the scenario's wire backend for a wire path. */

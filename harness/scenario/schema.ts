@@ -14,8 +14,7 @@ import { MAX_SEED } from '../core/rng.js';
 import { DEFAULT_SESSION_IDLE_TIMEOUT_MS, PROTOCOLS } from '../core/spec.js';
 import { GUARANTEES, METRIC_ALIASES, METRIC_NAMES } from '../assert/metric-catalog.js';
 import { attributesJsonSchema } from '../toxics/attributes.js';
-import { listToxicTypes } from '../toxics/registry.js';
-import { wireFaultTypes } from '../toxics/wire/fault-types.js';
+import { FAULT_LAYER_NAME, FAULT_LAYERS, listFaultTypes, type FaultLayer, type FaultType } from '../toxics/fault-layers.js';
 import { DEFAULT_REPEAT, type WorkloadOption } from '../workload/definition.js';
 import { WORKLOAD_DEFINITIONS, WORKLOAD_TYPES, workloadType } from '../workload/registry.js';
 import { BYTE_SIZE_PATTERN } from './byte-size.js';
@@ -329,19 +328,18 @@ function faultSchema(): Schema {
  * either table (the loader then checks the right one for each proxy).
  */
 function toxicSchema(): Schema {
-  const byType = new Map<string, Array<{ protocol: string; summary: string; attributes: Schema }>>();
-  const add = (protocol: string, type: { type: string; summary: string; attributes: Parameters<typeof attributesJsonSchema>[0] }) => {
+  const byType = new Map<string, Array<{ layer: FaultLayer; summary: string; attributes: Schema }>>();
+  const add = (layer: FaultLayer, type: FaultType) => {
     const list = byType.get(type.type) ?? [];
-    list.push({ protocol, summary: type.summary, attributes: attributesJsonSchema(type.attributes) });
+    list.push({ layer, summary: type.summary, attributes: attributesJsonSchema(type.attributes) });
     byType.set(type.type, list);
   };
-  for (const protocol of PROTOCOLS) for (const type of listToxicTypes(protocol)) add(protocol, type);
-  for (const type of wireFaultTypes) add('wire', type);
+  for (const layer of FAULT_LAYERS) for (const type of listFaultTypes(layer)) add(layer, type);
   const properties: Record<(typeof TOXIC_KEYS)[number], Schema> = {
     name: describe({ type: 'string' }, 'Unique per proxy among overlapping faults. Default: <type>_<stream>.'),
     type: describe(
       { enum: [...byType.keys()] },
-      [...byType].map(([type, impls]) => `${type} (${impls.map((i) => layerName(i.protocol)).join(', ')}): ${impls[0]!.summary}`).join('\n'),
+      [...byType].map(([type, impls]) => `${type} (${impls.map((i) => FAULT_LAYER_NAME[i.layer]).join(', ')}): ${impls[0]!.summary}`).join('\n'),
     ),
     stream: describe({ enum: ['upstream', 'downstream'] }, 'upstream = client → server, downstream = server → client.', { default: 'downstream' }),
     toxicity: describe({ type: 'number', minimum: 0, maximum: 1 }, 'Probability the toxic applies (TCP: per connection, UDP: per datagram, wire: per packet).', { default: 1 }),
@@ -357,7 +355,7 @@ function toxicSchema(): Schema {
     allOf: [...byType].map(([type, impls]) => {
       const tables = impls.map((i) => i.attributes);
       const same = tables.every((t) => JSON.stringify(t) === JSON.stringify(tables[0]));
-      const attributes = same ? tables[0]! : { anyOf: impls.map((i) => ({ ...i.attributes, description: `${layerName(i.protocol)} attributes` })) };
+      const attributes = same ? tables[0]! : { anyOf: impls.map((i) => ({ ...i.attributes, description: `${FAULT_LAYER_NAME[i.layer]} attributes` })) };
       return { if: { properties: { type: { const: type } }, required: ['type'] }, then: { properties: { attributes } } };
     }),
   };
@@ -369,12 +367,12 @@ function toxicSchema(): Schema {
 function exploreSchema(): Schema {
   const numberRange: Schema = { description: RANGE_FORMAT, oneOf: [{ type: 'number' }, { type: 'string', pattern: String.raw`^\s*\S+\s*\.\.\s*\S+\s*$` }] };
   const durationRange: Schema = { type: 'string', description: DURATION_RANGE_FORMAT };
-  const kinds = [EXPLORE_DOWN, ...new Set(PROTOCOLS.flatMap((p) => listToxicTypes(p).map((t) => t.type)))];
+  const kinds = [EXPLORE_DOWN, ...new Set(FAULT_LAYERS.flatMap((layer) => listFaultTypes(layer).map((t) => t.type)))];
   const properties: Record<(typeof EXPLORE_KEYS)[number], Schema> = {
-    proxies: describe({ type: 'array', minItems: 1, uniqueItems: true, items: ref('name') }, 'Proxies faults may be generated on. Default: every proxy.'),
+    proxies: describe({ type: 'array', minItems: 1, uniqueItems: true, items: ref('name') }, 'Proxies and wire paths faults may be generated on. Default: every one.'),
     faults: describe(
       { type: 'object', minProperties: 1, propertyNames: { enum: kinds }, additionalProperties: { type: ['object', 'null'], additionalProperties: numberRange } },
-      'Kinds of fault that may be generated: down, or a toxic type with ranges for its attributes (latency: { latency: 0..500 }). Default: every kind the proxies support, every attribute over its default search range.',
+      'Kinds of fault that may be generated: down (proxies only), or a toxic or wire fault type with ranges for its attributes (latency: { latency: 0..500 }). Default: every kind the proxies and wire paths support, every attribute over its default search range.',
     ),
     max_faults: describe({ type: 'integer', minimum: 1, maximum: MAX_EXPLORE_FAULTS }, 'Most faults in one schedule.', { default: DEFAULT_MAX_FAULTS }),
     streams: describe({ type: 'array', minItems: 1, uniqueItems: true, items: { enum: ['upstream', 'downstream'] } }, 'Directions toxics may be generated on.', { default: ['upstream', 'downstream'] }),
@@ -384,10 +382,6 @@ function exploreSchema(): Schema {
     time: refWith('duration', 'Budget: wall time for the whole exploration, shrinking included (faultline explore --time).'),
   };
   return describe({ type: 'object', additionalProperties: false, properties }, 'The fault space `faultline explore` searches; `faultline run` ignores it. See docs/explore.md.');
-}
-
-function layerName(protocol: string): string {
-  return protocol === 'wire' ? 'wire path' : protocol.toUpperCase();
 }
 
 // ── assertions ─────────────────────────────────────────────────────────────

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { PathResult } from '../core/result.js';
 import { readPcap } from '../wire/pcap-reader.js';
 import { readRunRecords } from '../wire/run-registry.js';
+import { faultlineNamespaces } from '../wire/testing/namespaces.js';
 import { describeWire, wireSupport } from '../wire/testing/wire-gate.js';
 import { BIN, faultline, readResults, requireBuild, scenarioNamed, scratchDir, SERVERS, startFaultline, writeScenario } from './e2e-cli.js';
 
@@ -23,18 +24,12 @@ beforeAll(() => {
 });
 afterAll(() => scratch?.remove());
 
-/** faultline's namespaces that exist now (other test files may have theirs: compare by name). */
-const wireNamespaces = () =>
-  execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
-    .split('\n')
-    .map((line) => line.split(' ')[0]!)
-    .filter((name) => name.startsWith('fl-'));
 
 /** The namespaces of a scenario's paths that still exist. */
 const leftOf = (paths: readonly PathResult[] | undefined) => {
   const names = (paths ?? []).flatMap((p) => [p.namespaces.client, p.namespaces.target]);
   expect(names.length).toBeGreaterThan(0);
-  return wireNamespaces().filter((name) => names.includes(name));
+  return faultlineNamespaces().filter((name) => names.includes(name));
 };
 
 /** The namespaces the run registry lists for faultline process `pid`. */
@@ -179,12 +174,12 @@ workloads: { ping: { type: tcp-echo, via: path, duration: 30s, rate: 50/s } }
       expect(targetPids(marker).length).toBeGreaterThan(0);
       const namespaces = namespacesOfRun(cli.child.pid!);
       expect(namespaces).toHaveLength(2);
-      expect(wireNamespaces().filter((name) => namespaces.includes(name))).toHaveLength(2);
+      expect(faultlineNamespaces().filter((name) => namespaces.includes(name))).toHaveLength(2);
       await new Promise((resolve) => setTimeout(resolve, 500));
       cli.child.kill('SIGINT');
       const run = await cli.done;
       expect(run.code, run.stdout + run.stderr).toBe(130);
-      expect(wireNamespaces().filter((name) => namespaces.includes(name))).toEqual([]);
+      expect(faultlineNamespaces().filter((name) => namespaces.includes(name))).toEqual([]);
       expect(namespacesOfRun(cli.child.pid!)).toEqual([]);
       expect(targetPids(marker)).toEqual([]);
     } finally {

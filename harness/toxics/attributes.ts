@@ -49,6 +49,8 @@ interface AttributeBase {
  *  - `upTo`: the top of the range searched (the bottom is the attribute's `min` or `above`; a log
  *    scale starts three decades below the top). An attribute without `max` must say it, and one
  *    whose `max` is a safety bound (a day) should: large enough to hurt, small enough to run quickly.
+ *  - `from`: the bottom of the range searched, where the attribute's `min` is a bound of what
+ *    works rather than a value worth a run (a wire `mtu` of 68 bytes: no real path is that narrow).
  *  - `milder`: which end is the mild one, which shrinking moves a failing value toward — `lower`
  *    (the default) for a latency or a probability, `higher` for a rate or a piece size.
  *  - `scale`: `log` draws 1-2-5 steps over three decades (latencies, sizes, rates: 5 ms and 500 ms
@@ -57,7 +59,7 @@ interface AttributeBase {
  * `'default'` keeps the attribute at its default unless the scenario gives a range: a model
  * parameter (a segment size, a retransmission timeout) rather than a magnitude of the fault.
  */
-export type SearchHint = { upTo?: number; milder?: 'lower' | 'higher'; scale?: 'linear' | 'log' } | 'default';
+export type SearchHint = { from?: number; upTo?: number; milder?: 'lower' | 'higher'; scale?: 'linear' | 'log' } | 'default';
 
 /**
  * Every attribute says how a search draws it; one without `max` must bound the search (`upTo`),

@@ -2,14 +2,16 @@
  * `faultline explore PATH…`: searches each scenario's fault space for a schedule that makes its
  * assertions fail, shrinks it, and writes the minimal scenario file that reproduces it
  * (docs/explore.md). Scenarios are explored one after another; each run of a scenario is the
- * normal runner on a fresh embedded backend, up to --parallel at once.
+ * normal runner on a fresh embedded backend (and a fresh wire backend for its wire paths), up to
+ * --parallel at once.
  *
- *   load (every problem: exit 2) ─▶ per scenario: exploreScenario (explore/) ─▶ <name>.min.yaml
+ *   load (every problem: exit 2) ─▶ the wire layer, as `run` asks (exit 3, or skip)
+ *   ─▶ per scenario: exploreScenario (explore/) ─▶ <name>.min.yaml
  *   ─▶ results.json + index.html (the explorations, and the run each one shows) ─▶ exit code
  *
- *   0 every budget ran out without a failure · 1 a failure was found and shrunk ·
- *   2 invalid input · 3 environment (a target would not start: not a finding) · 70 internal ·
- *   130 interrupted (the partial exploration is still written)
+ *   0 every budget ran out without a failure (or the scenario was skipped) · 1 a failure was
+ *   found and shrunk · 2 invalid input · 3 environment (a target would not start, the wire layer
+ *   is missing: not a finding) · 70 internal · 130 interrupted (the partial exploration is still written)
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -19,7 +21,7 @@ import type { ScenarioExploration } from '../../core/exploration.js';
 import { RESULT_SCHEMA_VERSION, summarizeScenarios, type RunResult, type ScenarioResult } from '../../core/result.js';
 import { readUserFile } from '../../core/user-file.js';
 import { FAULTLINE_VERSION } from '../../core/version.js';
-import { exploreScenario } from '../../explore/explore-scenario.js';
+import { exploreScenario, skippedExploration, type ExploreInput } from '../../explore/explore-scenario.js';
 import { faultChoices } from '../../explore/fault-space.js';
 import { minimalScenarioName, renderMinimalScenario, type FileScenarioSpec } from '../../explore/minimal-scenario.js';
 import { createEmbeddedProxy } from '../../proxy/embedded-proxy.js';
@@ -30,7 +32,9 @@ import { loadScenarioFiles } from '../../scenario/load-files.js';
 import { displayFile, grepExactly, runRecord, scenarioId, scenarioSeed, shellQuote } from '../../scenario/run-suite.js';
 import { MAX_EXPLORE_RUNS } from '../../scenario/scenario-keys.js';
 import type { ScenarioSpec } from '../../scenario/spec.js';
+import { createWireBackend } from '../../wire/wire-backend.js';
 import type { CliIo, Register } from '../command.js';
+import { checkWireLayer, wireSkipReason } from '../wire-layer.js';
 import { errorExitCode, mostSevere, parsePositiveInt, parseSeed, parseTimeout } from './run.js';
 import { displayPath, runValidate } from './validate.js';
 
@@ -99,6 +103,8 @@ export async function runExplore(paths: string[], options: ExploreOptions, io: C
     }
   }
 
+  const wire = checkWireLayer(specs, io.env);
+
   const outDir = resolve(io.cwd, options.out);
   const progress = createExploreConsole({ stream: io.stdout, env: io.env });
   const startedAt = new Date().toISOString();
@@ -112,28 +118,34 @@ export async function runExplore(paths: string[], options: ExploreOptions, io: C
       const file = displayFile(spec, io.cwd);
       const explorationSeed = scenarioSeed(seed, spec);
       progress.start({ scenario: spec.name, file, seed });
-      const { exploration, shown: run } = await exploreScenario(
-        {
-          spec,
-          seed: explorationSeed,
-          ...(options.path !== undefined ? { path: options.path } : {}),
-          ...(runs !== undefined ? { runs } : {}),
-          ...(timeMs !== undefined ? { timeMs } : {}),
-          confirm,
-          parallel,
-          id: scenarioId(spec, io.cwd),
-          file,
-          replay: (path) => `npx faultline explore ${shellQuote(file)} ${grepExactly(spec.name)} --seed ${seed}${path ? ` --path ${path}` : ''}`,
-        },
-        {
-          clock: systemClock,
-          createBackend: (runSeed) => createEmbeddedProxy({ seed: runSeed }),
-          backendKind: 'embedded',
-          signal: io.interrupt,
-          observer: progress,
-          allocateWorkloadId: () => nextWorkloadId++,
-        },
-      );
+      const input: ExploreInput = {
+        spec,
+        seed: explorationSeed,
+        ...(options.path !== undefined ? { path: options.path } : {}),
+        ...(runs !== undefined ? { runs } : {}),
+        ...(timeMs !== undefined ? { timeMs } : {}),
+        confirm,
+        parallel,
+        id: scenarioId(spec, io.cwd),
+        file,
+        replay: (path) => `npx faultline explore ${shellQuote(file)} ${grepExactly(spec.name)} --seed ${seed}${path ? ` --path ${path}` : ''}`,
+      };
+      const skip = wireSkipReason(wire, spec);
+      if (skip !== undefined) {
+        const exploration = skippedExploration(input, skip);
+        progress.finish(exploration);
+        explorations.push(exploration);
+        continue;
+      }
+      const { exploration, shown: run } = await exploreScenario(input, {
+        clock: systemClock,
+        createBackend: (runSeed) => createEmbeddedProxy({ seed: runSeed }),
+        ...(wire.available ? { createWireBackend: (runSeed: number) => createWireBackend({ seed: runSeed }) } : {}),
+        backendKind: 'embedded',
+        signal: io.interrupt,
+        observer: progress,
+        allocateWorkloadId: () => nextWorkloadId++,
+      });
       let runShown = run;
       if (exploration.minimal) {
         const outFile = join(outDir, `${spec.name}.min.yaml`);
@@ -174,10 +186,11 @@ export async function runExplore(paths: string[], options: ExploreOptions, io: C
   return mostSevere(explorations.map(explorationExitCode));
 }
 
-/** 1 for a finding, 0 for none, an errored exploration's error's code, 130 for an interrupt. */
+/** 1 for a finding, 0 for none (or a skip), an errored exploration's error's code, 130 for an interrupt. */
 export function explorationExitCode(exploration: ScenarioExploration): ExitCode {
   switch (exploration.status) {
     case 'passed':
+    case 'skipped':
       return ExitCode.ok;
     case 'failed':
       return ExitCode.failed;

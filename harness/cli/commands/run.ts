@@ -24,10 +24,9 @@ import { findScenarioFiles } from '../../scenario/discover.js';
 import { loadScenarioFiles } from '../../scenario/load-files.js';
 import { replayCommand, runSuite } from '../../scenario/run-suite.js';
 import { selectScenarios } from '../../scenario/select.js';
-import type { ScenarioSpec } from '../../scenario/spec.js';
-import { probeWire } from '../../wire/probe.js';
 import { createWireBackend } from '../../wire/wire-backend.js';
 import type { CliIo, Register } from '../command.js';
+import { checkWireLayer, wireSkipReason } from '../wire-layer.js';
 import { DEFAULT_REPORT_DIR } from './report.js';
 import { DEFAULT_SCENARIO_PATHS, runValidate, displayPath } from './validate.js';
 
@@ -114,7 +113,7 @@ export async function runRun(paths: string[], options: RunOptions, io: CliIo): P
       backendKind: backend.kind,
       ...(wire.available ? { createWireBackend: (scenarioSeed: number) => createWireBackend({ seed: scenarioSeed }) } : {}),
       captures: { outDir: resolve(io.cwd, options.out), all: options.capture === true },
-      skipReason: (spec) => (usesWire(spec) ? wire.skip : undefined),
+      skipReason: (spec) => wireSkipReason(wire, spec),
       command: ['faultline', ...(io.argv ?? ['run', ...paths])].join(' '),
       cwd: io.cwd,
       // What decides how a scenario runs goes into its replay command; the shard only decides whether.
@@ -130,36 +129,6 @@ export async function runRun(paths: string[], options: RunOptions, io: CliIo): P
   if (consoleReporter) consoleReporter.printSummary(result, files);
   else if (Object.keys(files).length > 0) io.stderr.write(`reports: ${Object.values(files).join(', ')}\n`);
   return runExitCode(result);
-}
-
-function usesWire(spec: ScenarioSpec): boolean {
-  return spec.proxies.some((p) => p.layer === 'wire');
-}
-
-/**
- * Whether this machine has the wire layer, asked once and only when a selected scenario needs it.
- * Where it has not, scenarios that say `if_unavailable: skip` are skipped with the reason (unless
- * FAULTLINE_WIRE=required, as in CI); any other stops the run before anything starts (exit 3).
- */
-function checkWireLayer(specs: readonly ScenarioSpec[], env: NodeJS.ProcessEnv): { available: boolean; skip?: string } {
-  const needing = specs.filter(usesWire);
-  if (needing.length === 0) return { available: false };
-  const support = probeWire();
-  if (support.available) return { available: true };
-  const missing = support.missing.join('; ');
-  const required = env.FAULTLINE_WIRE === 'required';
-  const refusing = needing.filter((spec) => required || spec.ifUnavailable === 'error');
-  if (refusing.length > 0) {
-    throw new FaultlineError('ENVIRONMENT', `${describeNames(refusing)} ${refusing.length === 1 ? 'needs' : 'need'} the wire layer, which is unavailable here: ${missing}`, {
-      hint: required ? 'FAULTLINE_WIRE=required forbids skipping wire scenarios' : 'faultline doctor says what this machine supports; `if_unavailable: skip` in a scenario skips it instead',
-    });
-  }
-  return { available: false, skip: `the wire layer is unavailable here: ${support.missing[0]}` };
-}
-
-function describeNames(specs: readonly ScenarioSpec[]): string {
-  const names = specs.map((s) => `"${s.name}"`);
-  return `scenario${names.length === 1 ? '' : 's'} ${names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ')}`;
 }
 
 /** The run's exit code: the most severe of its scenarios' outcomes (see the header comment). */

@@ -67,3 +67,29 @@ export function createExploredRun(options: { hostile?: boolean } = {}): RunResul
   delete passed.minimal;
   return { ...run, explorations: [found, passed] };
 }
+
+/** A flaky candidate on a wire path, and an exploration skipped where the wire layer is missing. */
+export function wireExplorations(): { flaky: ScenarioExploration; skipped: ScenarioExploration } {
+  const [, passed] = createExploredRun().explorations!;
+  const mtu: ExploredFault = {
+    proxy: 'net',
+    layer: 'wire',
+    atMs: 0,
+    forMs: 200,
+    kind: 'toxic',
+    toxic: { name: 'mtu_downstream', type: 'mtu', stream: 'downstream', toxicity: 1, attributes: { mtu: 1200 } },
+  };
+  const flaky: ScenarioExploration = { ...passed!, scenario: 'wire-echo', flaky: [{ phase: 'search', schedule: { seed: 7, faults: [mtu] }, confirmation: { failed: 2, runs: 3 } }] };
+  const skipped: ScenarioExploration = {
+    ...passed!,
+    scenario: 'wire-echo',
+    status: 'skipped',
+    stoppedBy: 'unavailable',
+    durationMs: 0,
+    schedulesTried: 0,
+    runs: 0,
+    meanRunMs: 0,
+    reason: 'the wire layer is unavailable here: creating network namespaces needs CAP_NET_ADMIN and CAP_SYS_ADMIN',
+  };
+  return { flaky, skipped };
+}

@@ -136,7 +136,17 @@ const mtu: WireFaultType = {
   type: 'mtu',
   summary: 'Silently drops packets larger than mtu bytes: a path-MTU black hole.',
   attributes: {
-    mtu: { kind: 'int', unit: 'bytes', default: 1400, min: 68, max: 65535, search: { upTo: 1500, milder: 'higher' }, description: 'Largest IP packet (header included) that passes' },
+    mtu: {
+      kind: 'int',
+      unit: 'bytes',
+      default: 1400,
+      min: 68,
+      max: 65535,
+      // Searched over what real paths narrow to: from the 576 bytes every IPv4 host must take, up
+      // to the path's own default MTU (the mild end: nothing is dropped).
+      search: { from: 576, upTo: 1500, milder: 'higher' },
+      description: 'Largest IP packet (header included) that passes',
+    },
   },
   effects: (a) => [
     { kind: 'drop-unpredictable', why: `drops every packet larger than ${a.mtu} bytes, so what is lost depends on the messages' sizes` },
