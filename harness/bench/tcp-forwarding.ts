@@ -3,16 +3,17 @@
  * Toxiproxy server, all in the same run (issue "TCP forwarding at twice Toxiproxy's speed"):
  *
  *   one connection, 1 GiB in 256 KiB writes   faultline / Toxiproxy ≥ 2.0, faultline / direct ≥ 0.6
+ *     (server to client: the proxy's downstream direction, see tcp-peer.ts for why)
  *   CPU seconds per GiB forwarded              faultline / Toxiproxy ≤ 0.5
  *   100 connections × 10 MiB at once           aggregate faultline / Toxiproxy ≥ 2.0
  *   64-byte ping-pong, RTT added               p50 and p99 ≤ Toxiproxy's
  *   latency toxic added and removed every 100 ms on one 1 GiB connection: every byte arrives, and
  *   the rate while no toxic is present is within 10 % of the toxic-free rate (≥ 0.9)
  *
- *   bench process ──IPC──▶ peer process (client, sink, echo: tcp-peer.ts)
- *        │                    │ direct ──────────────────────────────▶ sink / echo
- *        │                    │ ──▶ faultline proxy process ──────────▶ sink / echo
- *        │                    │ ──▶ toxiproxy-server process ─────────▶ sink / echo
+ *   bench process ──IPC──▶ peer process (client, source, echo: tcp-peer.ts)
+ *        │                    │ direct ──────────────────────────────▶ source / echo
+ *        │                    │ ──▶ faultline proxy process ──────────▶ source / echo
+ *        │                    │ ──▶ toxiproxy-server process ─────────▶ source / echo
  *        └── drives both proxies, reads their CPU time from /proc/PID/stat
  *
  * Rounds interleave the paths (the order rotates each round) so that a slow minute on this
@@ -34,10 +35,10 @@ const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 const WRITE = 256 * 1024;
 
-/** One way from the peer to its sink and echo: direct, or through a proxy process. */
+/** One way from the peer's client to its source and echo: direct, or through a proxy process. */
 interface Path {
   name: 'direct' | 'faultline' | 'toxiproxy';
-  sinkPort: number;
+  sourcePort: number;
   echoPort: number;
   /** The proxy's process, whose CPU time is read; none for direct. */
   pid?: number;
@@ -71,9 +72,9 @@ export const tcpForwardingSuite: BenchSuite = {
     try {
       faultline = await startProxyProcess();
       toxiproxy = bin ? await startToxiproxy(bin) : undefined;
-      const { sinkPort, echoPort } = await peer.call<{ sinkPort: number; echoPort: number }>('start');
-      const paths: Path[] = [{ name: 'direct', sinkPort, echoPort }];
-      const upstreams = { sink: `127.0.0.1:${sinkPort}`, echo: `127.0.0.1:${echoPort}` };
+      const { sourcePort, echoPort } = await peer.call<{ sourcePort: number; echoPort: number }>('start');
+      const paths: Path[] = [{ name: 'direct', sourcePort, echoPort }];
+      const upstreams = { source: `127.0.0.1:${sourcePort}`, echo: `127.0.0.1:${echoPort}` };
       const f = await proxiesFor(faultline, upstreams);
       paths.push({ name: 'faultline', ...f, pid: faultline.pid });
       if (toxiproxy) paths.push({ name: 'toxiproxy', ...(await proxiesFor(createHttpBackend({ url: toxiproxy.url, flavor: 'toxiproxy' }), upstreams)), pid: toxiproxy.pid });
@@ -81,9 +82,9 @@ export const tcpForwardingSuite: BenchSuite = {
 
       const rounds = await measureRounds(ctx, peer, paths);
       const figures = judge(rounds, toxiproxy !== undefined);
-      figures.push(...(await latencyToggling(ctx, peer, faultline, f.sinkPort)));
+      figures.push(...(await latencyToggling(ctx, peer, faultline, f.sourcePort)));
       notes.push(
-        `${rounds.length} interleaved rounds; client, sink and echo in one process, each proxy in its own; ratios are medians of per-round ratios, [min–max] in the JSON detail`,
+        `${rounds.length} interleaved rounds; client, source and echo in one process, each proxy in its own; bulk data flows server to client (downstream); ratios are medians of per-round ratios, [min–max] in the JSON detail`,
       );
       return { suite: 'tcp-forwarding', figures, notes };
     } finally {
@@ -94,14 +95,14 @@ export const tcpForwardingSuite: BenchSuite = {
   },
 };
 
-/** A sink proxy and an echo proxy on `backend`; their listen ports. */
+/** A source proxy and an echo proxy on `backend`; their listen ports. */
 async function proxiesFor(
   backend: Pick<ProxyProcess, 'createProxy'>,
-  upstreams: { sink: string; echo: string },
-): Promise<{ sinkPort: number; echoPort: number }> {
-  const sink = await backend.createProxy({ name: 'fwd-sink', listen: '127.0.0.1:0', upstream: upstreams.sink });
+  upstreams: { source: string; echo: string },
+): Promise<{ sourcePort: number; echoPort: number }> {
+  const source = await backend.createProxy({ name: 'fwd-source', listen: '127.0.0.1:0', upstream: upstreams.source });
   const echo = await backend.createProxy({ name: 'fwd-echo', listen: '127.0.0.1:0', upstream: upstreams.echo });
-  return { sinkPort: portOf(sink.listen), echoPort: portOf(echo.listen) };
+  return { sourcePort: portOf(source.listen), echoPort: portOf(echo.listen) };
 }
 
 async function measureRounds(ctx: BenchContext, peer: Child, paths: Path[]): Promise<Round[]> {
@@ -111,7 +112,7 @@ async function measureRounds(ctx: BenchContext, peer: Child, paths: Path[]): Pro
   const bytesEach = (ctx.quick ? 2 : 10) * MiB;
   const samples = ctx.quick ? 2000 : 5000;
   // Warm-up: JIT, TCP autotuning, page cache for the pipe pages.
-  for (const path of paths) await peer.call('bulk', { port: path.sinkPort, bytes: 64 * MiB, writeSize: WRITE });
+  for (const path of paths) await peer.call('bulk', { port: path.sourcePort, bytes: 64 * MiB, writeSize: WRITE });
 
   const rounds: Round[] = [];
   for (let r = 0; r < roundCount; r++) {
@@ -119,12 +120,12 @@ async function measureRounds(ctx: BenchContext, peer: Child, paths: Path[]): Pro
     const round: Round = { rate: {}, cpuPerGiB: {}, aggregate: {}, rttP50: {}, rttP99: {} };
     for (const path of order) {
       const cpu = cpuMeter(path);
-      const { seconds } = await peer.call<BulkResult>('bulk', { port: path.sinkPort, bytes, writeSize: WRITE });
+      const { seconds } = await peer.call<BulkResult>('bulk', { port: path.sourcePort, bytes, writeSize: WRITE });
       round.rate[path.name] = bytes / seconds;
       if (path.pid) round.cpuPerGiB[path.name] = cpu() / (bytes / GiB);
     }
     for (const path of order) {
-      const { seconds } = await peer.call<{ seconds: number }>('concurrent', { port: path.sinkPort, connections, bytesEach, writeSize: WRITE });
+      const { seconds } = await peer.call<{ seconds: number }>('concurrent', { port: path.sourcePort, connections, bytesEach, writeSize: WRITE });
       round.aggregate[path.name] = (connections * bytesEach) / seconds;
     }
     for (const path of order) {
@@ -226,7 +227,7 @@ function judge(rounds: Round[], withToxiproxy: boolean): BenchFigure[] {
 /**
  * One connection moves 1 GiB while a 10 ms latency toxic is added and removed every 100 ms; a
  * toxic-free transfer of the same size is measured alongside, round by round. Judged: every byte
- * arrived (the sink checks each one), and the rate in the toxic-free windows against the
+ * arrived (the client checks each one), and the rate in the toxic-free windows against the
  * toxic-free transfer's. A window starts when the removal returned, plus 20 ms: the data the
  * toxic held leaves in a burst at removal, which would flatter the window; it ends when the next
  * add was sent. The first 100 ms (connection set-up, TCP's slow start) count in no window.
@@ -252,10 +253,10 @@ async function latencyToggling(ctx: BenchContext, peer: Child, proxy: ProxyProce
       await sleep(100);
       if (!transferring) break;
       if (freeFrom !== undefined) windows.push([freeFrom + settleMs, hrtimeMs()]);
-      await proxy.addToxic('fwd-sink', { name: 'toggled', type: 'latency', stream: 'upstream', attributes: { latency: 10 } });
+      await proxy.addToxic('fwd-source', { name: 'toggled', type: 'latency', stream: 'downstream', attributes: { latency: 10 } });
       toggles++;
       await sleep(100);
-      await proxy.removeToxic('fwd-sink', 'toggled');
+      await proxy.removeToxic('fwd-source', 'toggled');
       freeFrom = hrtimeMs();
     }
     const toggled = await transfer;

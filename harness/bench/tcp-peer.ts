@@ -2,19 +2,27 @@
  * The TCP client and servers of the forwarding benchmark (tcp-forwarding.ts), in a process of
  * their own, driven over IPC: the proxies under test (faultline's, Toxiproxy) each run in another
  * process, so none of them shares an event loop or a core's time slice with the traffic it moves,
- * and the direct baseline goes through exactly the same client and sink.
+ * and the direct baseline goes through exactly the same client and source.
  *
- *   start() → { sinkPort, echoPort }
+ * Bulk data flows from a source server to the client (a download: the proxy's downstream
+ * direction). The client reads with `onread` into one reused 1 MiB buffer; a server-side socket
+ * cannot (Node's servers have no `onread`), and its 'data' events allocate a Buffer per read,
+ * which on this machine class capped a sink at ~1.45 GB/s while the direct path, read this way,
+ * runs at ~2.7: a ceiling that every path met, so the comparison measured the load generator
+ * (docs/performance.md, "TCP forwarding without toxics").
+ *
+ *   start() → { sourcePort, echoPort }
  *   bulk({ port, bytes, writeSize, verify? }) → { seconds, arrivals?, intact? }
- *       one connection, timed from connect to the sink's last byte; `verify` checks every byte
- *       against the pattern sent and records when they arrived (process.hrtime: the machine's
- *       monotonic clock, comparable with the other processes' timestamps)
+ *       one connection; the source writes `bytes` in `writeSize` pieces; timed from connect to the
+ *       client's last byte; `verify` checks every byte against the pattern sent and records when
+ *       they arrived (process.hrtime: the machine's monotonic clock, comparable with the other
+ *       processes' timestamps)
  *   concurrent({ port, connections, bytesEach, writeSize }) → { seconds }
  *   pingPong({ port, samples, warmup }) → { rtts }   (ms)
  */
-import { createServer, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { serveChild } from './ipc-child.js';
-import { connectTo, pingPong, startEchoServer, type Listening } from './loopback.js';
+import { pingPong, startEchoServer, type Listening } from './loopback.js';
 
 export interface BulkOptions {
   port: number;
@@ -32,7 +40,7 @@ export interface BulkResult {
   intact?: boolean;
 }
 
-/** A block of pseudo-random bytes: the payload repeats it, so the sink can check every byte cheaply. */
+/** A block of pseudo-random bytes: the payload repeats it, so the client can check every byte cheaply. */
 const PATTERN = (() => {
   const block = Buffer.alloc(256 * 1024);
   let x = 0x2545f491;
@@ -43,57 +51,26 @@ const PATTERN = (() => {
   return block;
 })();
 
+/** Where every client reads: the callback consumes it before the next read. */
+const READ_BUFFER = Buffer.allocUnsafe(1024 * 1024);
+
 const hrtimeMs = () => Number(process.hrtime.bigint()) / 1e6;
 
-interface Expectation {
-  bytes: number;
-  verify: boolean;
-  resolve(result: { at: number; arrivals?: number[]; intact?: boolean }): void;
-}
-
-let sink: Listening | undefined;
+let source: Listening | undefined;
 let echo: Listening | undefined;
-/** The next connection the sink accepts belongs to this bulk transfer (one at a time). */
-let next: Expectation | undefined;
-/** Bytes the sink received on connections of a concurrent run. */
-let concurrentTotal = 0;
-let concurrentWaiter: { bytes: number; resolve: (at: number) => void } | undefined;
+/** What the source writes on each connection it accepts (one benchmark at a time). */
+let plan = { bytes: 0, writeSize: 64 * 1024 };
 
-function startSink(): Promise<Listening> {
+function startSource(): Promise<Listening> {
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     socket.on('error', () => {});
-    const expectation = next;
-    next = undefined;
-    if (!expectation) {
-      socket.on('data', (chunk: Buffer) => {
-        concurrentTotal += chunk.length;
-        if (concurrentWaiter && concurrentTotal >= concurrentWaiter.bytes) {
-          concurrentWaiter.resolve(performance.now());
-          concurrentWaiter = undefined;
-        }
-      });
-      return;
-    }
-    let received = 0;
-    let intact = true;
-    const arrivals: number[] = [];
-    socket.on('data', (chunk: Buffer) => {
-      if (expectation.verify) {
-        intact &&= matchesPattern(chunk, received);
-        arrivals.push(hrtimeMs(), received + chunk.length);
-      }
-      received += chunk.length;
-      if (received >= expectation.bytes) {
-        intact &&= received === expectation.bytes;
-        expectation.resolve({ at: performance.now(), ...(expectation.verify ? { arrivals, intact } : {}) });
-      }
-    });
+    void writePattern(socket, plan.bytes, plan.writeSize).then(() => socket.end(), () => socket.destroy());
   });
   return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
+    server.listen({ port: 0, host: '127.0.0.1', backlog: 1024 }, () => {
       resolve({
         port: (server.address() as { port: number }).port,
         close: () =>
@@ -122,6 +99,7 @@ function matchesPattern(chunk: Buffer, offset: number): boolean {
 async function writePattern(socket: Socket, bytes: number, writeSize: number): Promise<void> {
   let sent = 0;
   while (sent < bytes) {
+    if (socket.destroyed) throw new Error('closed');
     const inBlock = sent % PATTERN.length;
     const n = Math.min(writeSize, bytes - sent, PATTERN.length - inBlock);
     sent += n;
@@ -129,37 +107,74 @@ async function writePattern(socket: Socket, bytes: number, writeSize: number): P
   }
 }
 
-async function bulk({ port, bytes, writeSize, verify = false }: BulkOptions): Promise<BulkResult> {
-  const done = new Promise<{ at: number; arrivals?: number[]; intact?: boolean }>((resolve) => {
-    next = { bytes, verify, resolve };
+/**
+ * Connects to `port` and hands every read to `onBytes` (its bytes are valid until it returns);
+ * resolves when the peer has closed, rejects on an error.
+ */
+function receive(port: number, onBytes: (bytes: Buffer) => void): { socket: Socket; closed: Promise<void> } {
+  let socket!: Socket;
+  const closed = new Promise<void>((resolve, reject) => {
+    socket = connect({
+      port,
+      host: '127.0.0.1',
+      onread: {
+        buffer: READ_BUFFER,
+        callback: (n: number, buffer: Uint8Array) => {
+          onBytes(Buffer.from(buffer.buffer, buffer.byteOffset, n));
+          return true;
+        },
+      },
+    });
+    socket.once('end', () => resolve());
+    socket.once('error', reject);
   });
+  return { socket, closed };
+}
+async function bulk({ port, bytes, writeSize, verify = false }: BulkOptions): Promise<BulkResult> {
+  plan = { bytes, writeSize };
+  let received = 0;
+  let intact = true;
+  const arrivals: number[] = [];
   const start = performance.now();
-  const socket = await connectTo(port);
-  await writePattern(socket, bytes, writeSize);
-  const { at, arrivals, intact } = await done;
+  let end = start;
+  const { socket, closed } = receive(port, (chunk) => {
+    if (verify) {
+      intact &&= matchesPattern(chunk, received);
+      arrivals.push(hrtimeMs(), received + chunk.length);
+    }
+    received += chunk.length;
+    if (received >= bytes) end = performance.now();
+  });
+  await closed;
   socket.destroy();
-  return { seconds: (at - start) / 1000, ...(arrivals ? { arrivals, intact: intact! } : {}) };
+  if (received < bytes) throw new Error(`the source closed after ${received} of ${bytes} bytes`);
+  return { seconds: (end - start) / 1000, ...(verify ? { arrivals, intact: intact && received === bytes } : {}) };
 }
 
 async function concurrent({ port, connections, bytesEach, writeSize }: { port: number; connections: number; bytesEach: number; writeSize: number }) {
-  concurrentTotal = 0;
-  const done = new Promise<number>((resolve) => {
-    concurrentWaiter = { bytes: connections * bytesEach, resolve };
-  });
+  plan = { bytes: bytesEach, writeSize };
+  const total = connections * bytesEach;
+  let received = 0;
   const start = performance.now();
-  const sockets = await Promise.all(Array.from({ length: connections }, () => connectTo(port)));
-  await Promise.all(sockets.map((socket) => writePattern(socket, bytesEach, writeSize)));
-  const at = await done;
-  for (const socket of sockets) socket.destroy();
-  return { seconds: (at - start) / 1000 };
+  let end = start;
+  const clients = Array.from({ length: connections }, () =>
+    receive(port, (chunk) => {
+      received += chunk.length;
+      if (received >= total) end = performance.now();
+    }),
+  );
+  await Promise.all(clients.map((c) => c.closed));
+  for (const c of clients) c.socket.destroy();
+  if (received < total) throw new Error(`the source closed after ${received} of ${total} bytes`);
+  return { seconds: (end - start) / 1000 };
 }
 
 serveChild(
   {
     async start() {
-      sink = await startSink();
+      source = await startSource();
       echo = await startEchoServer();
-      return { sinkPort: sink.port, echoPort: echo.port };
+      return { sourcePort: source.port, echoPort: echo.port };
     },
     bulk,
     concurrent,
@@ -168,7 +183,7 @@ serveChild(
     },
   },
   async () => {
-    await sink?.close();
+    await source?.close();
     await echo?.close();
   },
 );
