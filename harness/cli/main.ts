@@ -2,9 +2,11 @@
  * Process entry point: wires real stdio, signals and exit codes to runCli. A second Ctrl-C while
  * cleanup runs exits immediately with 130.
  */
+import { Socket } from 'node:net';
 import { ExitCode } from '../core/errors.js';
 import { flushStream } from './flush.js';
 import { runCli } from './program.js';
+import { USERNS_RERUN_ENV } from './rootless-rerun.js';
 
 const controller = new AbortController();
 let interrupts = 0;
@@ -27,6 +29,19 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
+// Started again in a user namespace (rootless-rerun.ts): when the process that started this one
+// is gone, however it went, this one stops as on SIGTERM.
+if (process.env[USERNS_RERUN_ENV] !== undefined) {
+  try {
+    const lifeline = new Socket({ fd: 3, readable: true, writable: false });
+    lifeline.on('error', () => {});
+    lifeline.once('close', () => onSignal('SIGTERM'));
+    lifeline.resume();
+    lifeline.unref();
+  } catch {
+    // No descriptor 3: started by hand with the variable set; there is no parent to watch.
+  }
+}
 
 const code = await runCli(process.argv.slice(2), {
   stdout: process.stdout,

@@ -3,16 +3,20 @@
  * asked once, before anything starts, and only when a selected scenario has a wire path. Where it
  * has not, a scenario that says `if_unavailable: skip` is skipped with the reason (unless
  * FAULTLINE_WIRE=required, as in CI); any other stops the command with ENVIRONMENT (exit 3).
- * docs/decisions.md #46.
+ * docs/decisions.md #46. Before either, a user without root on a machine where the rootless mode
+ * works is told to run again in a user namespace (`rerun`: rootless-rerun.ts).
  */
 import { FaultlineError } from '../core/errors.js';
 import type { ScenarioSpec } from '../scenario/spec.js';
 import { probeWire } from '../wire/probe.js';
+import { shouldRerunRootless } from './rootless-rerun.js';
 
 export interface WireLayer {
   available: boolean;
   /** Why scenarios with wire paths are skipped, when they are. */
   skip?: string;
+  /** The command should start itself again in a user namespace of its own, where it will have the layer. */
+  rerun?: boolean;
 }
 
 export function usesWire(spec: ScenarioSpec): boolean {
@@ -25,6 +29,7 @@ export function checkWireLayer(specs: readonly ScenarioSpec[], env: NodeJS.Proce
   if (needing.length === 0) return { available: false };
   const support = probeWire();
   if (support.available) return { available: true };
+  if (shouldRerunRootless(support, env)) return { available: false, rerun: true };
   const missing = support.missing.join('; ');
   const required = env.FAULTLINE_WIRE === 'required';
   const refusing = needing.filter((spec) => required || spec.ifUnavailable === 'error');

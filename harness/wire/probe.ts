@@ -109,7 +109,7 @@ function rootlessSupport(): WireSupport['rootless'] {
       reason: `user namespaces are enabled, but /dev/net/tun is mode 0${mode.toString(8)}: only its owner and group may open it, and a user namespace's root is not the machine's (most distributions ship it 0666)`,
     };
   }
-  return { possible: true, reason: 'user namespaces are enabled and /dev/net/tun is open to every user: start faultline under `unshare --user --map-root-user`' };
+  return { possible: true, reason: 'user namespaces are enabled and /dev/net/tun is open to every user: `faultline run` and `explore` start themselves in a user namespace of their own when a scenario needs the wire layer (or start faultline under `unshare --user --map-root-user`)' };
 }
 
 function describeFailure(error: NodeJS.ErrnoException, mode: WirePrivilege): string {

@@ -7,11 +7,12 @@
  * second test recreates that — in a private mount namespace only, a 0666 node for the same device
  * is mounted over /dev/net/tun — and runs a real TCP transfer through a wire path without root.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, expect, it } from 'vitest';
 import { describeWire, wireSupport } from './testing/wire-gate.js';
 
@@ -97,15 +98,15 @@ describeWire('wire layer without root', () => {
     }
   });
 
-  rootlessIt(`runs a wire scenario through faultline run as an unprivileged user, a command target included${reason ? ` (skipped: ${reason})` : ''}`, () => {
-    const dir = mkdtempSync(join(tmpdir(), 'faultline-rootless-run-'));
-    try {
-      execFileSync('chmod', ['0777', dir]);
-      const scenario = join(dir, 'rootless.yaml');
-      writeFileSync(
-        scenario,
-        `name: wire-rootless
-timeout: 20s
+  /** A folder uid 65534 may write, with a scenario of two wire paths (a command target behind one) in it. */
+  function scenarioFolder(prefix: string, workload = 'messages: 50'): { dir: string; scenario: string } {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    execFileSync('chmod', ['0777', dir]);
+    const scenario = join(dir, 'rootless.yaml');
+    writeFileSync(
+      scenario,
+      `name: wire-rootless
+timeout: 40s
 targets:
   app: { command: [${JSON.stringify(process.execPath)}, -e, "require('net').createServer((c) => c.pipe(c)).listen(+process.env.FAULTLINE_TCP_PORT, process.env.FAULTLINE_HOST)"], tcp: auto }
   sink: { builtin: sink }
@@ -113,7 +114,7 @@ proxies:
   to_app: { layer: wire, target: app }
   to_sink: { layer: wire, target: sink }
 workloads:
-  echo: { type: tcp-echo, via: to_app, messages: 50 }
+  echo: { type: tcp-echo, via: to_app, ${workload} }
   datagrams: { type: udp-stream, via: to_sink, messages: 300, rate: 3000/s, timeout: 300ms }
 faults:
   - proxy: [to_app, to_sink]
@@ -122,16 +123,72 @@ assert:
   echo: [delivered, in_order]
   datagrams: [lost_ratio > 0, incidental_lost_total == 0]
 `,
-        { mode: 0o644 },
-      );
-      const setup = `mknod -m 0666 ${dir}/tun c 10 200 && mount --bind ${dir}/tun /dev/net/tun && exec "$@"`;
-      const cli = ['unshare', '--user', '--map-root-user', '--', process.execPath, join(dist, '..', 'bin', 'faultline.js'), 'run', scenario, '--out', join(dir, 'out'), '--reporter', 'json'];
-      const command = ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', setup, 'sh', ...unprivileged(cli)];
-      const result = spawnSync(command[0]!, command.slice(1), { encoding: 'utf8', cwd: dir, timeout: 40_000, env: { ...process.env, HOME: dir, XDG_RUNTIME_DIR: '' } });
+      { mode: 0o644 },
+    );
+    return { dir, scenario };
+  }
+
+  /** `cli` as uid 65534, where (in a private mount namespace only) /dev/net/tun is a 0666 node, as most distributions ship it. */
+  function withOpenTun(dir: string, cli: string[]): string[] {
+    const setup = `rm -f ${dir}/tun && mknod -m 0666 ${dir}/tun c 10 200 && mount --bind ${dir}/tun /dev/net/tun && exec "$@"`;
+    return ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', setup, 'sh', ...unprivileged(cli)];
+  }
+
+  const BIN = join(dist, '..', 'bin', 'faultline.js');
+  const envFor = (dir: string, extra: Record<string, string> = {}) => ({ ...process.env, HOME: dir, XDG_RUNTIME_DIR: '', NO_COLOR: '1', FAULTLINE_WIRE: '', ...extra });
+  type RunResult = { scenarios: Array<{ status: string; paths: unknown[] }> };
+
+  rootlessIt(`runs a wire scenario through faultline run as an unprivileged user, a command target included${reason ? ` (skipped: ${reason})` : ''}`, () => {
+    const { dir, scenario } = scenarioFolder('faultline-rootless-run-');
+    try {
+      const cli = ['unshare', '--user', '--map-root-user', '--', process.execPath, BIN, 'run', scenario, '--out', join(dir, 'out'), '--reporter', 'json'];
+      const command = withOpenTun(dir, cli);
+      const result = spawnSync(command[0]!, command.slice(1), { encoding: 'utf8', cwd: dir, timeout: 40_000, env: envFor(dir) });
       expect(result.status, result.stdout + result.stderr).toBe(0);
-      const run = JSON.parse(readFileSync(join(dir, 'out', 'results.json'), 'utf8')) as { scenarios: Array<{ status: string; paths: unknown[] }> };
+      const run = JSON.parse(readFileSync(join(dir, 'out', 'results.json'), 'utf8')) as RunResult;
       expect(run.scenarios[0]).toMatchObject({ status: 'passed' });
       expect(run.scenarios[0]!.paths).toHaveLength(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  rootlessIt(`started without unshare, faultline run starts itself again in a user namespace, unless FAULTLINE_USERNS=off${reason ? ` (skipped: ${reason})` : ''}`, () => {
+    const { dir, scenario } = scenarioFolder('faultline-rootless-auto-');
+    try {
+      const command = withOpenTun(dir, [process.execPath, BIN, 'run', scenario, '--out', join(dir, 'out'), '--reporter', 'json']);
+      const result = spawnSync(command[0]!, command.slice(1), { encoding: 'utf8', cwd: dir, timeout: 40_000, env: envFor(dir) });
+      expect(result.status, result.stdout + result.stderr).toBe(0);
+      expect(result.stderr).toContain('faultline: the wire layer needs privileges this user lacks; running again in a user namespace of its own');
+      const run = JSON.parse(readFileSync(join(dir, 'out', 'results.json'), 'utf8')) as RunResult;
+      expect(run.scenarios[0]).toMatchObject({ status: 'passed' });
+      expect(run.scenarios[0]!.paths).toHaveLength(2);
+
+      const off = spawnSync(command[0]!, command.slice(1), { encoding: 'utf8', cwd: dir, timeout: 40_000, env: envFor(dir, { FAULTLINE_USERNS: 'off' }) });
+      expect(off.status, off.stdout + off.stderr).toBe(3);
+      expect(off.stderr).toMatch(/needs the wire layer, which is unavailable here: creating network namespaces needs CAP_NET_ADMIN and CAP_SYS_ADMIN: run as root, or start faultline inside a user namespace of its own/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  rootlessIt(`the run started again stops with its report when its starter is killed, SIGKILL included${reason ? ` (skipped: ${reason})` : ''}`, async () => {
+    const { dir, scenario } = scenarioFolder('faultline-rootless-killed-', 'duration: 30s, rate: 50/s');
+    try {
+      const command = withOpenTun(dir, [process.execPath, BIN, 'run', scenario, '--out', join(dir, 'out')]);
+      const child = spawn(command[0]!, command.slice(1), { cwd: dir, env: envFor(dir), stdio: 'ignore' });
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      // The starter (uid 65534's node, its parent setpriv exec'd into) and the run it started.
+      const runs = () => spawnSync('pgrep', ['-f', `${BIN} run ${scenario}`], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean).map(Number);
+      for (let i = 0; i < 250 && runs().length < 2; i++) await sleep(20);
+      expect(runs()).toHaveLength(2);
+      await sleep(1000); // the workloads are running
+      process.kill(child.pid!, 'SIGKILL'); // setpriv exec'd into the starter: this is its pid
+      await exited;
+      for (let i = 0; i < 500 && runs().length > 0; i++) await sleep(20);
+      expect(runs()).toEqual([]);
+      const run = JSON.parse(readFileSync(join(dir, 'out', 'results.json'), 'utf8')) as RunResult & { run: { interrupted: boolean } };
+      expect(run.run.interrupted).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -34,6 +34,7 @@ import { MAX_EXPLORE_RUNS } from '../../scenario/scenario-keys.js';
 import type { ScenarioSpec } from '../../scenario/spec.js';
 import { createWireBackend } from '../../wire/wire-backend.js';
 import type { CliIo, Register } from '../command.js';
+import { rerunInUserNamespace } from '../rootless-rerun.js';
 import { checkWireLayer, wireSkipReason } from '../wire-layer.js';
 import { errorExitCode, mostSevere, parsePositiveInt, parseSeed, parseTimeout } from './run.js';
 import { displayPath, runValidate } from './validate.js';
@@ -104,6 +105,7 @@ export async function runExplore(paths: string[], options: ExploreOptions, io: C
   }
 
   const wire = checkWireLayer(specs, io.env);
+  if (wire.rerun) return rerunInUserNamespace(io);
 
   const outDir = resolve(io.cwd, options.out);
   const progress = createExploreConsole({ stream: io.stdout, env: io.env });

@@ -26,6 +26,7 @@ import { replayCommand, runSuite } from '../../scenario/run-suite.js';
 import { selectScenarios } from '../../scenario/select.js';
 import { createWireBackend } from '../../wire/wire-backend.js';
 import type { CliIo, Register } from '../command.js';
+import { rerunInUserNamespace } from '../rootless-rerun.js';
 import { checkWireLayer, wireSkipReason } from '../wire-layer.js';
 import { DEFAULT_REPORT_DIR } from './report.js';
 import { DEFAULT_SCENARIO_PATHS, runValidate, displayPath } from './validate.js';
@@ -89,6 +90,7 @@ export async function runRun(paths: string[], options: RunOptions, io: CliIo): P
   const specs = selectScenarios(loaded.specs, { ...(options.grep ? { grep: options.grep } : {}), tags, ...(shard ? { shard } : {}) }, io.cwd, paths.join(', '));
 
   const wire = checkWireLayer(specs, io.env);
+  if (wire.rerun) return rerunInUserNamespace(io);
   const backend = await resolveBackend(options.backend);
   const consoleReporter = reporters.includes('console') ? createConsoleReporter({ stream: io.stdout, env: io.env }) : undefined;
   if (!consoleReporter) io.stderr.write(`faultline: seed ${seed}, ${specs.length} scenario${specs.length === 1 ? '' : 's'}, backend ${backend.kind}\n`);
