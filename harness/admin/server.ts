@@ -227,7 +227,7 @@ const LINGER_BYTES = 4 * 1024 * 1024;
  * The answer to a request Node's HTTP parser refused before any route ran, or undefined when
  * there is no one to answer (the client reset the connection).
  */
-export function clientErrorResponse(error: NodeJS.ErrnoException & { rawPacket?: Buffer }): (ApiResponse & { allow?: string[] }) | undefined {
+function clientErrorResponse(error: NodeJS.ErrnoException & { rawPacket?: Buffer }): (ApiResponse & { allow?: string[] }) | undefined {
   const coded = (code: ErrorCode, message: string, hint?: string) =>
     errorResponse({ error: message, status: ERROR_CATALOG[code].http, code, ...(hint ? { hint } : {}) });
   switch (error.code) {

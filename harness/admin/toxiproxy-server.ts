@@ -13,6 +13,9 @@ import { delimiter, join } from 'node:path';
 
 export type ToxiproxyLookup = { bin: string } | { bin?: undefined; reason: string };
 
+/** The environment variable naming the binary. */
+const TOXIPROXY_BIN_ENV = 'FAULTLINE_TOXIPROXY_BIN';
+
 /** Where the binary is: FAULTLINE_TOXIPROXY_BIN (which must then be executable), else `toxiproxy-server` on PATH. */
 export function findToxiproxy(env: NodeJS.ProcessEnv = process.env): ToxiproxyLookup {
   const named = env[TOXIPROXY_BIN_ENV];
@@ -21,7 +24,7 @@ export function findToxiproxy(env: NodeJS.ProcessEnv = process.env): ToxiproxyLo
     const candidate = join(dir, 'toxiproxy-server');
     if (executable(candidate)) return { bin: candidate };
   }
-  return { reason: 'no toxiproxy-server: set FAULTLINE_TOXIPROXY_BIN or put it on PATH' };
+  return { reason: `no toxiproxy-server: set ${TOXIPROXY_BIN_ENV} or put it on PATH` };
 }
 
 function executable(path: string): boolean {
@@ -32,9 +35,6 @@ function executable(path: string): boolean {
     return false;
   }
 }
-
-/** The environment variable naming the binary. */
-export const TOXIPROXY_BIN_ENV = 'FAULTLINE_TOXIPROXY_BIN';
 
 export interface ToxiproxyServer {
   /** `http://127.0.0.1:PORT`. */

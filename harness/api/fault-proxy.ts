@@ -11,13 +11,14 @@
  * FaultlineErrors with their codes whichever backend raised them; this layer adds only types
  * (toxics typed per protocol and type, api/toxic-types.ts) and handles.
  */
+import { DEFAULT_LISTEN } from '../admin/api-input.js';
 import { resolveBackend } from '../admin/backend-choice.js';
 import { parseHostPort } from '../core/address.js';
 import type { BackendCapabilities, ProxyBackend } from '../core/backend.js';
 import { FaultlineError } from '../core/errors.js';
 import type { ProxyLedger } from '../core/ledger.js';
-import { MAX_SEED, randomSeed } from '../core/rng.js';
 import type { Direction, Protocol, ProxyPatch, ProxyState, ToxicInput, ToxicPatch, ToxicSpec } from '../core/spec.js';
+import { seedOption } from './options.js';
 import type { ToxicAttributes, ToxicOptions, ToxicType, ToxicUpdate } from './toxic-types.js';
 
 export interface FaultProxyOptions {
@@ -138,10 +139,7 @@ export type AnyToxic<P extends Protocol = Protocol> = P extends Protocol ? { [T 
 
 /** Creates a fault proxy on the chosen backend; a URL is asked what it is first (UNREACHABLE when nobody answers). */
 export async function createFaultProxy(options: FaultProxyOptions = {}): Promise<FaultProxy> {
-  const seed = options.seed ?? randomSeed();
-  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
-    throw new FaultlineError('INVALID_ARGUMENT', `seed: expected an integer from 0 to ${MAX_SEED}, got ${String(options.seed)}`, { where: { path: 'seed' } });
-  }
+  const seed = seedOption(options.seed);
   const choice = await resolveBackend(options.backend ?? 'embedded', {
     what: 'backend',
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
@@ -167,7 +165,7 @@ class FaultProxyClient implements FaultProxy {
       name: options.name,
       upstream: options.upstream,
       protocol: options.protocol ?? 'tcp',
-      listen: options.listen ?? '127.0.0.1:0',
+      listen: options.listen ?? DEFAULT_LISTEN,
       ...(options.enabled === undefined ? {} : { enabled: options.enabled }),
       ...(options.sessionIdleTimeoutMs === undefined ? {} : { session_idle_timeout: options.sessionIdleTimeoutMs }),
     });

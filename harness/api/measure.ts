@@ -12,11 +12,12 @@ import { HOST_PORT_FORMAT, parseHostPort } from '../core/address.js';
 import { systemClock } from '../core/clock.js';
 import { FaultlineError, invalidInput } from '../core/errors.js';
 import type { WorkloadResult } from '../core/result.js';
-import { createRng, MAX_SEED, randomSeed } from '../core/rng.js';
+import { createRng } from '../core/rng.js';
 import { loadScenarioValue } from '../scenario/load.js';
 import type { WorkloadTypeName } from '../workload/registry.js';
 import { findWorkloadType } from '../workload/registry.js';
 import { runWorkload } from '../workload/run-workload.js';
+import { seedOption } from './options.js';
 import type { WorkloadOptions } from './scenario-types.js';
 import { metricValue } from '../report/scenario-facts.js';
 import { sinkOf, type BuiltinServer } from './servers.js';
@@ -53,10 +54,7 @@ export async function measure(measurement: Measurement, options: MeasureOptions 
   if (!endpoint || endpoint.port === 0) {
     throw new FaultlineError('INVALID_ARGUMENT', `to: expected ${HOST_PORT_FORMAT.replace(' or :0 for a free port on 127.0.0.1', '')}, got ${JSON.stringify(to)}`, { where: { path: 'to' } });
   }
-  const seed = options.seed ?? randomSeed();
-  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
-    throw new FaultlineError('INVALID_ARGUMENT', `seed: expected an integer from 0 to ${MAX_SEED}, got ${String(seed)}`, { where: { path: 'seed' } });
-  }
+  const seed = seedOption(options.seed);
   const definition = findWorkloadType(type);
   const receiver = sink === undefined ? undefined : sinkOf(sink);
   if (definition?.shape === 'stream' && !receiver) {

@@ -12,7 +12,6 @@ import { systemClock } from '../core/clock.js';
 import { formatDuration } from '../core/duration.js';
 import { FaultlineError, formatProblem, type Problem } from '../core/errors.js';
 import type { RunResult, ScenarioResult } from '../core/result.js';
-import { MAX_SEED, randomSeed } from '../core/rng.js';
 import { parseShard, type Shard } from '../core/shard.js';
 import { findScenarioFiles } from '../scenario/discover.js';
 import { loadScenarioValue } from '../scenario/load.js';
@@ -20,6 +19,7 @@ import { loadScenarioFiles } from '../scenario/load-files.js';
 import { replayCommand, runSuite } from '../scenario/run-suite.js';
 import { selectScenarios } from '../scenario/select.js';
 import type { ScenarioSpec } from '../scenario/spec.js';
+import { checkInteger, seedOption } from './options.js';
 import type { Scenario } from './scenario-types.js';
 
 /** A scenario file or a folder of them (searched for `*.yaml`, `*.yml`), or a scenario written in code. */
@@ -52,7 +52,7 @@ export interface RunOptions {
 
 export async function run(scenarios: ScenarioSource | readonly ScenarioSource[], options: RunOptions = {}): Promise<RunResult> {
   const cwd = options.cwd ?? process.cwd();
-  const seed = checkInteger(options.seed ?? randomSeed(), 'seed', 0, MAX_SEED);
+  const seed = seedOption(options.seed);
   const parallel = checkInteger(options.parallel ?? 1, 'parallel', 1, 1000);
   if (options.timeoutMs !== undefined && !(options.timeoutMs > 0 && Number.isFinite(options.timeoutMs))) {
     throw new FaultlineError('INVALID_ARGUMENT', `timeoutMs: expected a number of ms above 0, got ${String(options.timeoutMs)}`, { where: { path: 'timeoutMs' } });
@@ -143,9 +143,3 @@ function describeSources(sources: readonly ScenarioSource[]): string {
   return sources.map((s) => (typeof s === 'string' ? s : `the scenario "${s.name}"`)).join(', ');
 }
 
-function checkInteger(value: number, name: string, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new FaultlineError('INVALID_ARGUMENT', `${name}: expected an integer from ${min} to ${max}, got ${String(value)}`, { where: { path: name } });
-  }
-  return value;
-}

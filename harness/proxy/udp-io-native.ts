@@ -15,8 +15,6 @@ import { isIP } from 'node:net';
 import { constants } from 'node:os';
 import { formatHostPort, type HostPort } from '../core/address.js';
 import { errnoError, requireAddon } from './native-addon.js';
-/** Where the addon is (its tests load it directly). */
-export { addonPath } from './native-addon.js';
 import type { SendStats, TimedLine, UdpEndpoint, UdpHandlers, UdpIo } from './udp-io.js';
 import { bindError, describeGranted, UDP_SOCKET_BUFFER_BYTES, type GrantedBuffers } from './udp-socket.js';
 

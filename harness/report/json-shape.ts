@@ -111,10 +111,10 @@ export function recordOf(item: Shape): Shape {
 
 /** An object with known fields; unknown fields are kept and not checked. */
 export function object(fields: Record<string, Shape | FieldShape>): Shape {
+  const entries = Object.entries(fields).map(([key, spec]) => [key, typeof spec === 'function' ? { shape: spec } : spec] as const);
   return (value, path, problems) => {
     if (!isObject(value)) return problemAt(problems, path, 'an object', value);
-    for (const [key, spec] of Object.entries(fields)) {
-      const field = typeof spec === 'function' ? { shape: spec } : spec;
+    for (const [key, field] of entries) {
       const at = path ? `${path}.${key}` : key;
       if (value[key] === undefined) {
         if (field.fallback) value[key] = field.fallback();
@@ -131,12 +131,14 @@ export function object(fields: Record<string, Shape | FieldShape>): Shape {
  */
 export function variants(key: string, common: Record<string, Shape | FieldShape>, byValue: Record<string, Record<string, Shape | FieldShape>>): Shape {
   const tag = oneOf(Object.keys(byValue));
+  const commonOnly = object(common);
+  const variantShapes = new Map(Object.entries(byValue).map(([value, fields]) => [value, object({ ...common, ...fields })]));
   return (value, path, problems) => {
     if (!isObject(value)) return problemAt(problems, path, 'an object', value);
     const before = problems.length;
     tag(value[key], path ? `${path}.${key}` : key, problems);
-    if (problems.length > before) return object(common)(value, path, problems);
-    object({ ...common, ...byValue[value[key] as string] })(value, path, problems);
+    if (problems.length > before) return commonOnly(value, path, problems);
+    variantShapes.get(value[key] as string)!(value, path, problems);
   };
 }
 

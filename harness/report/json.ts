@@ -137,7 +137,7 @@ function upgradeScenario(s: Record<string, unknown>): void {
 }
 
 /** Problems listed one by one; a file with more than this is the wrong file, and says so. */
-export const MAX_LISTED_PROBLEMS = 100;
+const MAX_LISTED_PROBLEMS = 100;
 
 function listed(found: ShapeProblem[], file: string): Problem[] {
   const problems: Problem[] = found.slice(0, MAX_LISTED_PROBLEMS).map((p) => ({ file, path: p.path, message: p.message }));

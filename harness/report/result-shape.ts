@@ -139,12 +139,14 @@ const fault = variants(
 );
 
 const counters = recordOf(number);
+const bySide = (shape: Shape) => object({ client: shape, target: shape });
+const byDirection = (shape: Shape) => object({ upstream: withDefault(shape, () => ({})), downstream: withDefault(shape, () => ({})) });
 
 const ledger = object({
   proxy: string,
   protocol: PROXY_PROTOCOL,
   counters,
-  directions: object({ upstream: withDefault(counters, () => ({})), downstream: withDefault(counters, () => ({})) }),
+  directions: byDirection(counters),
   toxics: withDefault(arrayOf(object({ name: string, type: string, stream: DIRECTION, counters })), empty),
   events: withDefault(
     arrayOf(object({ atMs: number, direction: DIRECTION, toxic: optional(string), action: string, datagram: optional(count), bytes: optional(count) })),
@@ -201,8 +203,6 @@ const target = object({
   truncated: withDefault(boolean, () => false),
 });
 
-const bySide = (shape: Shape) => object({ client: shape, target: shape });
-const byDirection = (shape: Shape) => object({ upstream: withDefault(shape, () => ({})), downstream: withDefault(shape, () => ({})) });
 
 /** A wire path of the scenario (core/result.ts PathResult), as the report draws it. */
 const path = object({

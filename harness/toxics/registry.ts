@@ -74,8 +74,9 @@ export function resolveToxic(
 
   let name = `${type.type}_${stream}`;
   if (input.name !== undefined && input.name !== null && input.name !== '') {
+    const tooLong = typeof input.name === 'string' ? nameLengthProblem(input.name) : undefined;
     if (typeof input.name !== 'string') problems.push({ path: at('name'), message: `expected a string, got ${describe(input.name)}` });
-    else if (nameLengthProblem(input.name)) problems.push({ path: at('name'), message: nameLengthProblem(input.name)! });
+    else if (tooLong) problems.push({ path: at('name'), message: tooLong });
     else name = input.name;
   }
 
