@@ -169,6 +169,11 @@ export interface SerializedError {
   stack?: string;
 }
 
+/** The exit code of an error as results carry it: its catalog's, or 70 for an internal one. */
+export function errorExitCode(code: SerializedError['code']): ExitCode {
+  return code !== 'INTERNAL' ? ERROR_CATALOG[code].exit : ExitCode.internal;
+}
+
 export function serializeError(error: unknown): SerializedError {
   if (error instanceof FaultlineError) {
     const out: SerializedError = { code: error.code, message: error.message };

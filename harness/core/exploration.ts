@@ -7,6 +7,7 @@
  */
 import { formatDuration } from './duration.js';
 import type { SerializedError } from './errors.js';
+import { shellQuote } from './shell.js';
 import type { ToxicSpec } from './spec.js';
 
 /**
@@ -132,6 +133,11 @@ export function describeExploredFault(fault: ExploredFault): string {
 }
 
 /** A time of a schedule (whole ms at most scales): `0ms`, `150ms`, `1.5s`. */
+/** The command that runs a minimal scenario file (`file` as the user's shell should see it). */
+export function reproduceCommand(file: string): string {
+  return `npx faultline run ${shellQuote(file)}`;
+}
+
 export function formatScheduleTime(ms: number): string {
   return ms === 0 ? '0ms' : formatDuration(ms);
 }

@@ -120,7 +120,6 @@ class Exploration {
   private readonly steps: ShrinkStep[] = [];
   private readonly flaky: FlakyCandidate[] = [];
   private readonly notes: string[] = [];
-  private shrinkComplete = true;
   private outOfTime = false;
   /** Why the exploration must end early: a run that errored, or Ctrl-C. */
   private halt: { reason: 'error' | 'interrupt'; error?: SerializedError } | undefined;
@@ -240,15 +239,10 @@ class Exploration {
       let failed = known.get(key);
       let outcome: TrialOutcome | undefined;
       if (failed === undefined) {
-        if (this.halt || this.timeIsUp()) {
-          this.shrinkComplete = false;
-          return true;
-        }
+        // A shrink cut short here is never complete: halt or outOfTime stays set (see finish).
+        if (this.halt || this.timeIsUp()) return true;
         outcome = await this.trial(withSchedule(this.input.spec, schedule), schedule.seed);
-        if (outcome.verdict === 'stopped') {
-          this.shrinkComplete = false;
-          return true;
-        }
+        if (outcome.verdict === 'stopped') return true; // trial() has set halt
         if (outcome.verdict === 'flaky') this.recordFlaky('shrink', schedule, outcome);
         failed = outcome.verdict === 'failed';
         known.set(key, failed);
@@ -261,7 +255,6 @@ class Exploration {
       return !failed;
     } catch (error) {
       this.halt = { reason: 'error', error: serializeError(error) };
-      this.shrinkComplete = false;
       return true;
     }
   }
@@ -355,7 +348,7 @@ class Exploration {
       failures: this.failures,
       meanRunMs: this.runs > 0 ? this.runMsTotal / this.runs : 0,
       shrinkPath: this.steps,
-      shrinkComplete: minimal !== undefined && this.shrinkComplete && !this.halt && !this.outOfTime,
+      shrinkComplete: minimal !== undefined && !this.halt && !this.outOfTime,
       ...(minimal ? { minimal: { schedule: minimal.schedule, path: minimal.path } } : {}),
       flaky: this.flaky,
       ...(this.halt?.error ? { error: this.halt.error } : {}),

@@ -10,8 +10,10 @@
  *       ──errored (not a timeout) / interrupted──▶ stopped   (the exploration ends: not a finding)
  *
  * A scenario that hits its deadline counts as failed: a target that hangs under faults is a
- * finding, as `faultline run` says (SCENARIO_TIMEOUT, exit 1).
+ * finding, as `faultline run` says (SCENARIO_TIMEOUT, exit 1): whatever the error catalog says
+ * exits 1 is one.
  */
+import { errorExitCode, ExitCode } from '../core/errors.js';
 import type { Confirmation } from '../core/exploration.js';
 import type { ScenarioResult } from '../core/result.js';
 import type { ScenarioSpec } from '../scenario/spec.js';
@@ -79,7 +81,7 @@ export function runVerdict(result: ScenarioResult): 'passed' | 'failed' | 'stopp
     case 'failed':
       return 'failed';
     case 'errored':
-      return result.error.code === 'SCENARIO_TIMEOUT' ? 'failed' : 'stopped';
+      return errorExitCode(result.error.code) === ExitCode.failed ? 'failed' : 'stopped';
     case 'interrupted':
     case 'skipped':
       return 'stopped';

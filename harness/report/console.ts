@@ -78,7 +78,7 @@ function statusPaint(p: Palette, status: ScenarioResult['status']): Paint {
   return { passed: p.green, failed: p.red, errored: p.yellow, interrupted: p.magenta, skipped: p.dim }[status];
 }
 
-const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+export const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 interface Running {
   event: ScenarioStartEvent;

@@ -10,8 +10,8 @@
  * Colour and escaping as the run console (console.ts): every status is a symbol and a word too,
  * and names pass through escapeTerminal.
  */
-import { describeExploredFault, type ExploredSchedule, type ExploreObserver, type ExploreProgress, type FlakyCandidate, type ScenarioExploration, type ShrinkStep } from '../core/exploration.js';
-import { palette, shouldUseColor, type ConsoleStream, type Palette } from './console.js';
+import { describeExploredFault, reproduceCommand, type ExploredSchedule, type ExploreObserver, type ExploreProgress, type FlakyCandidate, type ScenarioExploration, type ShrinkStep } from '../core/exploration.js';
+import { palette, shouldUseColor, SPINNER, type ConsoleStream, type Palette } from './console.js';
 import { escapeTerminal as safe } from './escape.js';
 import { formatMs, formatNumber } from './format.js';
 
@@ -33,7 +33,6 @@ export interface ExploreConsole extends ExploreObserver {
   close(): void;
 }
 
-const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 /** Without a TTY, a progress line every this many schedules searched. */
 const PLAIN_PROGRESS_EVERY = 10;
 
@@ -135,7 +134,7 @@ function finishLines(e: ScenarioExploration, p: Palette): string[] {
   }
   if (minimal) {
     minimal.schedule.faults.forEach((f, i) => lines.push(`    F${i + 1} ${safe(describeExploredFault(f))}`));
-    if (minimal.file) lines.push(`    reproduce: npx faultline run ${safe(minimal.file)}`);
+    if (minimal.file) lines.push(`    reproduce: ${safe(reproduceCommand(minimal.file))}`);
   }
   if (e.status !== 'passed' || e.flaky.length > 0) lines.push(`    replay:    ${safe(e.replay)}`);
   for (const note of e.notes) lines.push(`    note: ${safe(note)}`);

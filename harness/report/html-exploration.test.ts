@@ -4,11 +4,8 @@ import { parseRunResult, renderJson } from './json.js';
 import { mergeRunResults } from './merge.js';
 import { createSampleRun } from './testing/sample-results.js';
 import { createExploredRun, wireExplorations } from './testing/sample-explorations.js';
+import { markup } from './testing/markup.js';
 
-/** The page without its script blocks (the embedded JSON repeats every string). */
-function markup(html: string): string {
-  return html.replace(/(<script[^>]*>)[\s\S]*?(<\/script>)/g, '$1$2');
-}
 
 describe('the exploration section of index.html', () => {
   const run = createExploredRun();

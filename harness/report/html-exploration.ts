@@ -10,7 +10,7 @@
  *
  * Every string is escaped (escapeHtml), like the rest of the page.
  */
-import { describeExploredFault, type ScenarioExploration } from '../core/exploration.js';
+import { describeExploredFault, reproduceCommand, type ScenarioExploration } from '../core/exploration.js';
 import type { RunResult } from '../core/result.js';
 import { escapeHtml as esc } from './escape.js';
 import { formatMs, formatNumber } from './format.js';
@@ -78,7 +78,7 @@ function minimalBlock(e: ScenarioExploration, result: RunResult, anchorOf: (inde
   const timeline = run
     ? `<figure>${faultTimelineSvg(run, `${anchor}-faults`)}<figcaption>The minimal schedule on the timeline of a run that failed with it (with the scenario's own faults, if it has any); the run is <a href="#${anchorOf(runIndex)}">below</a>.</figcaption></figure>`
     : '';
-  const reproduce = minimal.file ? `<p>Re-runs the failure from the minimal scenario file:</p><pre><code>${esc(`npx faultline run ${minimal.file}`)}</code></pre>` : '';
+  const reproduce = minimal.file ? `<p>Re-runs the failure from the minimal scenario file:</p><pre><code>${esc(reproduceCommand(minimal.file))}</code></pre>` : '';
   const incomplete = e.shrinkComplete ? '' : '<p class="banner" role="note">Shrinking stopped before fast-check had tried every smaller candidate: a smaller schedule may exist.</p>';
   return `<h4>Minimal schedule</h4>${incomplete}
 <table><thead><tr><th scope="col">Label</th><th scope="col">Fault</th></tr></thead><tbody>${rows.join('')}</tbody></table>

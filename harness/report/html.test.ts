@@ -7,6 +7,7 @@ import { renderMarkdown } from './markdown.js';
 import { reduceForEmbedding } from './embed.js';
 import { renderHtml } from './html.js';
 import { createLargeRun, createSampleRun, SAMPLE_FIXTURES_DIR } from './testing/sample-results.js';
+import { markup } from './testing/markup.js';
 
 function jsonBlock(html: string, id: string): unknown {
   const match = new RegExp(`<script type="application/json" id="${id}">([\\s\\S]*?)</script>`).exec(html);
@@ -14,10 +15,6 @@ function jsonBlock(html: string, id: string): unknown {
   return JSON.parse(match![1]!);
 }
 
-/** The page without the contents of its script blocks (uPlot's source is not markup). */
-function markup(html: string): string {
-  return html.replace(/(<script[^>]*>)[\s\S]*?(<\/script>)/g, '$1$2');
-}
 
 describe('renderHtml', () => {
   const run = createSampleRun({ hostile: true });

@@ -13,6 +13,7 @@ import { cpus, platform, release, arch } from 'node:os';
 import type { ProxyBackend } from '../core/backend.js';
 import type { Clock } from '../core/clock.js';
 import { createRng, MAX_SEED } from '../core/rng.js';
+import { shellQuote } from '../core/shell.js';
 import { RESULT_SCHEMA_VERSION, summarizeScenarios, type RunResult, type ScenarioResult } from '../core/result.js';
 import type { RunObserver } from '../core/run-events.js';
 import { FAULTLINE_VERSION } from '../core/version.js';
@@ -77,24 +78,19 @@ export function scenarioId(spec: Pick<ScenarioSpec, 'name' | 'file'>, cwd: strin
 }
 
 /**
- * The command that re-runs one scenario with the same seed; `args` go after `--seed`: what else
- * decides how it runs (`--backend URL`, `--timeout`). A scenario written in code has no command:
- * its replay says to run it again with the seed.
+ * The command that re-runs one scenario with the same seed (or, with `explore`, re-explores it);
+ * `args` go after `--seed`: what else decides how it runs (`--backend URL`, `--timeout`,
+ * `--path`). A scenario written in code has no command: its replay says to run it again with the seed.
  */
-export function replayCommand(spec: Pick<ScenarioSpec, 'name' | 'file'>, runSeed: number, cwd: string, args: readonly string[] = []): string {
+export function replayCommand(spec: Pick<ScenarioSpec, 'name' | 'file'>, runSeed: number, cwd: string, args: readonly string[] = [], command: 'run' | 'explore' = 'run'): string {
   const file = displayFile(spec, cwd);
   if (file === undefined) return `run(<the scenario "${spec.name}">, { seed: ${runSeed} })`;
-  return [`npx faultline run ${shellQuote(file)} ${grepExactly(spec.name)} --seed ${runSeed}`, ...args.map(shellQuote)].join(' ');
+  return [`npx faultline ${command} ${shellQuote(file)} ${grepExactly(spec.name)} --seed ${runSeed}`, ...args.map(shellQuote)].join(' ');
 }
 
 /** `--grep '^name$'`, quoted for a shell: selects exactly the scenario called `name`. */
 export function grepExactly(name: string): string {
   return `--grep ${shellQuote(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`)}`;
-}
-
-/** Quotes `text` for a POSIX shell when it needs quoting. */
-export function shellQuote(text: string): string {
-  return /^[\w./@:^$-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
 export async function runSuite(options: SuiteRunOptions): Promise<RunResult> {

@@ -16,8 +16,8 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { systemClock } from '../../core/clock.js';
-import { ExitCode, FaultlineError } from '../../core/errors.js';
-import type { ScenarioExploration } from '../../core/exploration.js';
+import { errorExitCode, ExitCode, FaultlineError } from '../../core/errors.js';
+import { reproduceCommand, type ScenarioExploration } from '../../core/exploration.js';
 import { RESULT_SCHEMA_VERSION, summarizeScenarios, type RunResult, type ScenarioResult } from '../../core/result.js';
 import { readUserFile } from '../../core/user-file.js';
 import { FAULTLINE_VERSION } from '../../core/version.js';
@@ -29,14 +29,14 @@ import { createExploreConsole } from '../../report/explore-console.js';
 import { writeAtomically, writeReports } from '../../report/write-reports.js';
 import { filterScenarios, findScenarioFiles } from '../../scenario/discover.js';
 import { loadScenarioFiles } from '../../scenario/load-files.js';
-import { displayFile, grepExactly, runRecord, scenarioId, scenarioSeed, shellQuote } from '../../scenario/run-suite.js';
+import { displayFile, replayCommand, runRecord, scenarioId, scenarioSeed } from '../../scenario/run-suite.js';
 import { MAX_EXPLORE_RUNS } from '../../scenario/scenario-keys.js';
 import type { ScenarioSpec } from '../../scenario/spec.js';
 import { createWireBackend } from '../../wire/wire-backend.js';
 import type { CliIo, Register } from '../command.js';
 import { rerunInUserNamespace } from '../rootless-rerun.js';
 import { checkWireLayer, wireSkipReason } from '../wire-layer.js';
-import { errorExitCode, mostSevere, parsePositiveInt, parseSeed, parseTimeout } from './run.js';
+import { mostSevere, parsePositiveInt, parseSeed, parseTimeout } from './run.js';
 import { displayPath, runValidate } from './validate.js';
 
 interface ExploreOptions {
@@ -73,7 +73,7 @@ export const register: Register = (program, io, wrap) => {
 
 export async function runExplore(paths: string[], options: ExploreOptions, io: CliIo): Promise<ExitCode> {
   const seed = parseSeed(options.seed);
-  const runs = options.runs === undefined ? undefined : parseRuns(options.runs);
+  const runs = options.runs === undefined ? undefined : parsePositiveInt(options.runs, '--runs', MAX_EXPLORE_RUNS);
   const timeMs = options.time === undefined ? undefined : parseTimeout(options.time, '--time');
   const confirm = parsePositiveInt(options.confirm, '--confirm');
   const parallel = parsePositiveInt(options.parallel, '--parallel');
@@ -130,7 +130,7 @@ export async function runExplore(paths: string[], options: ExploreOptions, io: C
         parallel,
         id: scenarioId(spec, io.cwd),
         file,
-        replay: (path) => `npx faultline explore ${shellQuote(file)} ${grepExactly(spec.name)} --seed ${seed}${path ? ` --path ${path}` : ''}`,
+        replay: (path) => replayCommand(spec, seed, io.cwd, path ? ['--path', path] : [], 'explore'),
       };
       const skip = wireSkipReason(wire, spec);
       if (skip !== undefined) {
@@ -206,7 +206,7 @@ export function explorationExitCode(exploration: ScenarioExploration): ExitCode 
 /** The run of the minimal schedule, named as the minimal file names it, so the report's replay re-runs that file. */
 function asMinimalRun(run: ScenarioResult, spec: ScenarioSpec, file: string): ScenarioResult {
   const name = minimalScenarioName(spec);
-  return { ...run, id: `${file}#${name}`, name, file, replay: `npx faultline run ${shellQuote(file)}` };
+  return { ...run, id: `${file}#${name}`, name, file, replay: reproduceCommand(file) };
 }
 
 async function writeMinimalFile(spec: FileScenarioSpec, exploration: ScenarioExploration, outFile: string, cwd: string): Promise<void> {
@@ -223,7 +223,7 @@ async function writeMinimalFile(spec: FileScenarioSpec, exploration: ScenarioExp
       ? "No generated fault: the scenario fails as it is. `seed` is the failing run's."
       : `The schedule is the last ${minimal.schedule.faults.length} fault${minimal.schedule.faults.length === 1 ? '' : 's'} below; \`seed\` is the failing run's.`,
     '',
-    `Reproduce: npx faultline run ${displayPath(outFile, cwd)}`,
+    `Reproduce: ${reproduceCommand(displayPath(outFile, cwd))}`,
     `Replay the exploration: ${exploration.replay}`,
   ];
   const text = renderMinimalScenario({ spec, sourceText: readUserFile(spec.file, 'scenario file'), schedule: minimal.schedule, outFile, header });
@@ -235,8 +235,3 @@ async function writeMinimalFile(spec: FileScenarioSpec, exploration: ScenarioExp
   }
 }
 
-function parseRuns(text: string): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n < 1 || n > MAX_EXPLORE_RUNS) throw new FaultlineError('INVALID_ARGUMENT', `--runs: expected an integer from 1 to ${MAX_EXPLORE_RUNS}, got ${JSON.stringify(text)}`);
-  return n;
-}

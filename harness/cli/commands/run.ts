@@ -10,7 +10,7 @@
  * 130 > 70 > 3 > 2 > 1: an environment problem hides nothing worse than a failed assertion.
  */
 import { resolve } from 'node:path';
-import { ExitCode, ERROR_CATALOG, FaultlineError, type ErrorCode, type SerializedError } from '../../core/errors.js';
+import { errorExitCode, ExitCode, FaultlineError } from '../../core/errors.js';
 import { systemClock } from '../../core/clock.js';
 import { MAX_SEED, randomSeed } from '../../core/rng.js';
 import type { RunResult } from '../../core/result.js';
@@ -145,11 +145,6 @@ export function runExitCode(result: RunResult): ExitCode {
   );
 }
 
-/** The exit code of an error as results carry it: its catalog's, or 70 for an internal one. */
-export function errorExitCode(code: SerializedError['code']): ExitCode {
-  return code !== 'INTERNAL' ? ERROR_CATALOG[code as ErrorCode].exit : ExitCode.internal;
-}
-
 /** The most severe of several exit codes: 130 > 70 > 3 > 2 > 1 > 0 (docs/decisions.md #15). */
 export function mostSevere(codes: readonly ExitCode[]): ExitCode {
   const rank = (c: ExitCode) => [ExitCode.ok, ExitCode.failed, ExitCode.invalidInput, ExitCode.environment, ExitCode.internal, ExitCode.interrupted].indexOf(c as never);
@@ -165,9 +160,9 @@ export function parseSeed(text: string | undefined): number {
   return seed;
 }
 
-export function parsePositiveInt(text: string, flag: string): number {
+export function parsePositiveInt(text: string, flag: string, max = 1000): number {
   const n = Number(text);
-  if (!/^\d+$/.test(text) || n < 1 || n > 1000) throw new FaultlineError('INVALID_ARGUMENT', `${flag}: expected an integer from 1 to 1000, got ${JSON.stringify(text)}`);
+  if (!/^\d+$/.test(text) || n < 1 || n > max) throw new FaultlineError('INVALID_ARGUMENT', `${flag}: expected an integer from 1 to ${max}, got ${JSON.stringify(text)}`);
   return n;
 }
 
