@@ -8,11 +8,12 @@
  *
  * Tasks (data.task):
  *   tcp-sink      accept connections, take everything, answer with bytes, sha256 (and the
- *                 socket's error, if any) at each end
+ *                 socket's error, if any) at each end; `count`: bytes only, no hash
  *   tcp-reply     accept connections; for each request line "N\n" send N bytes back; answer
  *                 with the socket's error (if any) when a connection closes
  *   tcp-send      connect, send `bytes` of a fixed pattern, wait for the receiver to close;
- *                 result: sha256, TCP_INFO at that point, error
+ *                 result: sha256, TCP_INFO at that point, error, and elapsedMs from connected
+ *                 to the receiver's close (the transfer alone: no start-up, no hashing)
  *   tcp-request   connect, send "N\n", wait up to `timeoutMs` for N bytes; result: got, error
  *   tcp-until-reset connect to a tcp-reply server and keep asking; result: the error code seen
  *   udp-sink      count datagrams by their sequence number (the first 4 bytes); answer on report
@@ -29,7 +30,8 @@ import { wireAddon, type TcpInfo } from './native.js';
 import { socketTcpInfo } from './kernel-counters.js';
 
 export type SideTask =
-  | { task: 'tcp-sink'; host: string }
+  /** `count: true`: count the bytes only, no hash (a benchmark's receiver must cost next to nothing). */
+  | { task: 'tcp-sink'; host: string; count?: boolean }
   | { task: 'tcp-reply'; host: string }
   | { task: 'tcp-send'; host: string; port: number; bytes: number }
   | { task: 'tcp-request'; host: string; port: number; replyBytes: number; timeoutMs: number }
@@ -51,17 +53,17 @@ export default async function run(task: SideTask): Promise<void> {
   switch (task.task) {
     case 'tcp-sink': {
       const server = createServer((socket) => {
-        const hash = createHash('sha256');
+        const hash = task.count ? undefined : createHash('sha256');
         let bytes = 0;
         socket.on('data', (chunk) => {
           bytes += chunk.length;
-          hash.update(chunk);
+          hash?.update(chunk);
         });
         let error: string | undefined;
         socket.on('error', (e: NodeJS.ErrnoException) => {
           error = e.code ?? e.message;
         });
-        socket.on('close', () => post({ result: { bytes, sha256: hash.digest('hex'), ...(error ? { error } : {}) } }));
+        socket.on('close', () => post({ result: { bytes, ...(hash ? { sha256: hash.digest('hex') } : {}), ...(error ? { error } : {}) } }));
       });
       server.listen(0, task.host, () => post({ ready: { port: (server.address() as { port: number }).port } }));
       return;
@@ -90,18 +92,24 @@ export default async function run(task: SideTask): Promise<void> {
       // Half open: the connection stays readable for TCP_INFO once the receiver has closed.
       const socket = connect({ port: task.port, host: task.host, allowHalfOpen: true });
       let tcpInfo: TcpInfo | undefined;
+      let connectedAt: number | undefined;
+      let elapsedMs: number | undefined;
       const error = await new Promise<string | undefined>((resolve) => {
-        socket.on('connect', () => socket.end(data));
+        socket.on('connect', () => {
+          connectedAt = performance.now();
+          socket.end(data);
+        });
         socket.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
         socket.resume();
         // The receiver closes once it has everything: every byte is acknowledged by then.
         socket.on('end', () => {
+          elapsedMs = performance.now() - connectedAt!;
           tcpInfo = socketTcpInfo(wireAddon(), socket);
           resolve(undefined);
         });
       });
       socket.destroy();
-      post({ result: { sha256: createHash('sha256').update(data).digest('hex'), error, tcpInfo } });
+      post({ result: { sha256: createHash('sha256').update(data).digest('hex'), error, tcpInfo, elapsedMs } });
       return;
     }
     case 'tcp-request': {
