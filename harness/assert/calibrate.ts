@@ -18,7 +18,7 @@ import { delays, isCounted, type CountedToxicEffect, type ToxicEffect } from '..
 import type { Counters, ProxyLedger, ToxicLedger } from '../core/ledger.js';
 import { LedgerCounter } from '../core/ledger.js';
 import { directionsCrossed, faultActsOn, type CalibrationRow, type FaultRecord, type ToxicFaultRecord, type WorkloadResult } from '../core/result.js';
-import { formatNumber, formatPercent } from './format-value.js';
+import { formatNumber, formatPercent } from '../core/format-number.js';
 import { lossSource, proportionInterval, survivalDesignEffect } from './statistics.js';
 
 /** Confidence of calibration intervals. */

@@ -5,7 +5,7 @@
  */
 import type { ComparisonRow, WorkloadResult } from '../core/result.js';
 import type { ExpectedRates, RatioMetric } from './expected-rates.js';
-import { formatNumber, formatPercent } from './format-value.js';
+import { formatNumber, formatPercent } from '../core/format-number.js';
 
 /** Rows in the order given; `expected` adds the configured rates to the summaries. */
 export function compareWorkloads(workloads: readonly WorkloadResult[], expected: ReadonlyMap<string, ExpectedRates>): ComparisonRow[] {

@@ -11,7 +11,8 @@
 import type { Location } from '../core/errors.js';
 import type { AssertionResult, HistogramSummary, WorkloadResult } from '../core/result.js';
 import { isRatioMetric, type ExpectedRates, type RatioMetric } from './expected-rates.js';
-import { formatAggregate, formatMetricValue, formatNumber, formatPercent } from './format-value.js';
+import { formatNumber, formatPercent } from '../core/format-number.js';
+import { formatAggregate, formatMetricValue } from './format-value.js';
 import { metricInfo, type MetricCoverage, type MetricInfo } from './metric-catalog.js';
 import type { Aggregate, Check, ConsistencyCheck, Operator } from './parse.js';
 import { proportionInterval } from './statistics.js';

@@ -7,8 +7,6 @@ import { formatByteRate, formatNumber, formatPercent } from '../core/format-numb
 import type { MetricInfo } from './metric-catalog.js';
 import type { Aggregate } from './parse.js';
 
-export { formatNumber, formatPercent };
-
 /** A value of `info`'s metric (reduced by `aggregate`, if any) in its unit. */
 export function formatMetricValue(info: MetricInfo, value: number, aggregate?: Aggregate): string {
   if (aggregate?.kind === 'count') return formatNumber(value);

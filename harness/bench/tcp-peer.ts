@@ -22,9 +22,9 @@
  */
 import { connect, createServer, type Socket } from 'node:net';
 import { serveChild } from './ipc-child.js';
-import { pingPong, startEchoServer, type Listening } from './loopback.js';
+import { hrtimeMs, listen, pingPong, startEchoServer, type Listening } from './loopback.js';
 
-export interface BulkOptions {
+interface BulkOptions {
   port: number;
   bytes: number;
   writeSize: number;
@@ -54,33 +54,17 @@ const PATTERN = (() => {
 /** Where every client reads: the callback consumes it before the next read. */
 const READ_BUFFER = Buffer.allocUnsafe(1024 * 1024);
 
-const hrtimeMs = () => Number(process.hrtime.bigint()) / 1e6;
-
 let source: Listening | undefined;
 let echo: Listening | undefined;
 /** What the source writes on each connection it accepts (one benchmark at a time). */
 let plan = { bytes: 0, writeSize: 64 * 1024 };
 
 function startSource(): Promise<Listening> {
-  const sockets = new Set<Socket>();
   const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
     socket.on('error', () => {});
     void writePattern(socket, plan.bytes, plan.writeSize).then(() => socket.end(), () => socket.destroy());
   });
-  return new Promise((resolve) => {
-    server.listen({ port: 0, host: '127.0.0.1', backlog: 1024 }, () => {
-      resolve({
-        port: (server.address() as { port: number }).port,
-        close: () =>
-          new Promise<void>((done) => {
-            for (const socket of sockets) socket.destroy();
-            server.close(() => done());
-          }),
-      });
-    });
-  });
+  return listen(server, { backlog: 1024 }); // 100 connections open at once
 }
 
 /** Whether `chunk`, found at stream offset `offset`, is what the pattern has there. */

@@ -1,7 +1,8 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { fuzzParameters } from '../test/fuzz-budget.js';
-import { findJsonNestingProblem, lineColumn, locateJsonError, MAX_JSON_DEPTH } from './json-text.js';
+import { findJsonNestingProblem, locateJsonError, MAX_JSON_DEPTH } from './json-text.js';
+import { lineColumn } from './text-position.js';
 
 function located(text: string): string {
   const problem = locateJsonError(text);

@@ -13,6 +13,7 @@
  * token '}', "{…}" is not valid JSON"), so a syntax error is located again by a small validating
  * scanner of our own, which names the line and column and what it expected there.
  */
+import { lineColumn } from './text-position.js';
 
 /** Deepest nesting of arrays and objects accepted in user JSON. A results.json needs about 8. */
 export const MAX_JSON_DEPTH = 64;
@@ -179,16 +180,6 @@ export function parseJsonText(text: string): { ok: true; value: unknown } | { ok
 /** A JSON number, matched where `lastIndex` says (sticky). */
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
-/** 1-based line and column of `offset`. */
-export function lineColumn(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let at = text.indexOf('\n'); at >= 0 && at < offset; at = text.indexOf('\n', at + 1)) {
-    line++;
-    lineStart = at + 1;
-  }
-  return { line, column: offset - lineStart + 1 };
-}
 
 function describeChar(text: string, i: number): string {
   const c = text.codePointAt(i)!;

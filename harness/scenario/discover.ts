@@ -15,7 +15,7 @@ const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git']);
  * without faults and are meant to be searched, not run as a suite, so `run`, `list` and
  * `validate` do not descend into them when walking a folder. Named explicitly, they are taken.
  */
-export const EXPLORE_DIRECTORY = 'explore';
+const EXPLORE_DIRECTORY = 'explore';
 
 export interface FindOptions {
   /** Descend into `explore/` folders too (what `faultline explore` does). Default false. */

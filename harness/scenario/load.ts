@@ -24,6 +24,7 @@
 import { basename, dirname, extname, resolve } from 'node:path';
 import { Document, isSeq, LineCounter, parseAllDocuments, type YAMLError } from 'yaml';
 import { FaultlineError, formatProblem, invalidInput, type Problem } from '../core/errors.js';
+import { lineColumn } from '../core/text-position.js';
 import { readUserFile } from '../core/user-file.js';
 import { Field, LoadContext } from './load-context.js';
 import { loadScenario } from './load-scenario.js';
@@ -47,7 +48,7 @@ export function loadScenarioText(text: string, file: string): ScenarioFileSpec[]
   file = resolve(file);
   const limit = findYamlLimitProblem(text);
   if (limit) {
-    const { line, column } = lineAndColumn(text, limit.offset);
+    const { line, column } = lineColumn(text, limit.offset);
     throw parseError([{ file, line, column, message: limit.message, hint: limit.hint }], file);
   }
   const lineCounter = new LineCounter();
@@ -136,13 +137,6 @@ function syntaxProblems(doc: Document.Parsed, text: string, file: string, lines:
     });
   }
   return problems;
-}
-
-/** 1-based line and column of `offset`, without a parser (for texts refused before parsing). */
-function lineAndColumn(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset);
-  const lastNewline = before.lastIndexOf('\n');
-  return { line: before.split('\n').length, column: offset - lastNewline };
 }
 
 function parseError(problems: Problem[], file: string): FaultlineError {

@@ -291,7 +291,7 @@ class ScenarioRun {
     this.backend = backend;
     const unfit = backendUnfit(this.spec, backend.capabilities, this.input.backendKind);
     if (unfit) throw unfit;
-    if (wirePaths.length > 0) this.wire = await this.createWireBackend(wirePaths);
+    if (wirePaths.length > 0) await this.createWireBackend(wirePaths); // sets this.wire first, for teardown
     const timeline = new FaultTimeline(this.spec.faults, {
       clock: this.clock,
       backendOf: (proxy) => this.backendOf(proxy),

@@ -89,7 +89,7 @@ export function replayCommand(spec: Pick<ScenarioSpec, 'name' | 'file'>, runSeed
 }
 
 /** `--grep '^name$'`, quoted for a shell: selects exactly the scenario called `name`. */
-export function grepExactly(name: string): string {
+function grepExactly(name: string): string {
   return `--grep ${shellQuote(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`)}`;
 }
 

@@ -18,7 +18,7 @@ import { CST, Lexer } from 'yaml';
 /** Deepest nesting of maps, lists and flow collections a scenario file may have. */
 export const MAX_YAML_DEPTH = 64;
 /** Most aliases (`*name`) one scenario file may use. */
-export const MAX_YAML_ALIASES = 1000;
+const MAX_YAML_ALIASES = 1000;
 
 export interface YamlLimitProblem {
   /** Offset in the text of the token that went past the limit. */

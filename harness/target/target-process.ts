@@ -22,7 +22,7 @@ import { OutputTail } from './output-tail.js';
  * The supervisor's source. The same path from dist/target/ and from harness/target/ (the tests):
  * it is plain JavaScript, shipped as is (package.json "files").
  */
-export const SUPERVISOR = fileURLToPath(new URL('../../harness/target/supervisor.cjs', import.meta.url));
+const SUPERVISOR = fileURLToPath(new URL('../../harness/target/supervisor.cjs', import.meta.url));
 
 /** How long stop() waits after SIGTERM before SIGKILL, ms. */
 export const STOP_GRACE_MS = 2000;

@@ -12,7 +12,7 @@ import type fc from 'fast-check';
 const FIXED_SEED = 18;
 
 /** How many times the base run count: 1 in `npm test`. */
-export function fuzzScale(): number {
+function fuzzScale(): number {
   const scale = Number(process.env.FAULTLINE_FUZZ_SCALE ?? 1);
   return Number.isFinite(scale) && scale > 0 ? scale : 1;
 }

@@ -50,7 +50,7 @@ const isTest = (file: string) => file.endsWith('.test.ts');
 const isTestSupport = (file: string) => isTest(file) || relative(HARNESS, file).split('/').includes('testing') || relative(HARNESS, file).startsWith('test/');
 
 /** Relative specifiers a file imports: `from '…'`, `import '…'`, `import('…')`. Comments are skipped. */
-export function importedSpecifiers(text: string): string[] {
+function importedSpecifiers(text: string): string[] {
   const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
   const specifiers: string[] = [];
   for (const match of code.matchAll(/(?:\bfrom\s+|\bimport\s+|\bimport\s*\(\s*)['"](\.[^'"]+)['"]/g)) specifiers.push(match[1]!);

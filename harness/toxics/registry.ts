@@ -7,7 +7,7 @@ import { FaultlineError, type Problem } from '../core/errors.js';
 import { DIRECTIONS, nameLengthProblem, type Direction, type Protocol, type ToxicInput, type ToxicPatch, type ToxicSpec } from '../core/spec.js';
 import { describe } from '../core/describe.js';
 import type { ToxicEffect } from '../core/effect.js';
-import { resolveAttributes } from './attributes.js';
+import { resolveAttributes, type AttributeSchema } from './attributes.js';
 import { datagramToxicTypes } from './datagram/index.js';
 import { streamToxicTypes } from './stream/index.js';
 import type { DatagramToxicType, StreamToxicType, ToxicType } from './types.js';
@@ -80,9 +80,7 @@ export function resolveToxic(
     else name = input.name;
   }
 
-  const { attributes, problems: attributeProblems } = resolveAttributes(type.attributes, input.attributes, undefined, at('attributes'));
-  problems.push(...attributeProblems);
-  if (attributeProblems.length === 0) problems.push(...crossCheck(type, attributes, at('attributes')));
+  const attributes = checkedAttributes(type, input.attributes, undefined, at('attributes'), problems);
 
   if (problems.length > 0) throw attributeError(problems);
   for (const existing of existingNames) {
@@ -108,9 +106,7 @@ export function patchToxic(protocol: Protocol, current: ToxicSpec, patch: ToxicP
     });
   }
   const toxicity = parseToxicity(patch.toxicity, current.toxicity, at('toxicity'), problems);
-  const { attributes, problems: attributeProblems } = resolveAttributes(type.attributes, patch.attributes, current.attributes, at('attributes'));
-  problems.push(...attributeProblems);
-  if (attributeProblems.length === 0) problems.push(...crossCheck(type, attributes, at('attributes')));
+  const attributes = checkedAttributes(type, patch.attributes, current.attributes, at('attributes'), problems);
   if (problems.length > 0) throw attributeError(problems);
   return { ...current, toxicity, attributes };
 }
@@ -154,8 +150,23 @@ export function parseToxicity(value: unknown, fallback: number, path: string, pr
   return value;
 }
 
-function crossCheck(type: ToxicType, attributes: Record<string, number>, pathPrefix: string): Problem[] {
-  return (type.check?.(attributes) ?? []).map((p) => ({ ...p, path: p.path ? `${pathPrefix}.${p.path}` : pathPrefix }));
+/**
+ * A fault type's attributes (a toxic's or a wire fault's) resolved over `base`, then, if they are
+ * valid, its cross-attribute check; every problem goes onto `problems`, located under `path`.
+ */
+export function checkedAttributes(
+  type: { attributes: AttributeSchema; check?(attributes: Record<string, number>): Problem[] },
+  input: unknown,
+  base: Record<string, number> | undefined,
+  path: string,
+  problems: Problem[],
+): Record<string, number> {
+  const { attributes, problems: attributeProblems } = resolveAttributes(type.attributes, input, base, path);
+  problems.push(...attributeProblems);
+  if (attributeProblems.length === 0) {
+    for (const p of type.check?.(attributes) ?? []) problems.push({ ...p, path: p.path ? `${path}.${p.path}` : path });
+  }
+  return attributes;
 }
 
 export function attributeError(problems: Problem[]): FaultlineError {

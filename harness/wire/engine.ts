@@ -11,7 +11,7 @@
  */
 import type { Counters } from '../core/ledger.js';
 import type { Rng } from '../core/rng.js';
-import type { Direction } from '../core/spec.js';
+import { DIRECTIONS, type Direction } from '../core/spec.js';
 import { FaultlineError } from '../core/errors.js';
 import type { NativeWireEngine, WireAddon, WireLayout } from './native.js';
 import { patchWireFault, resolveWireFault, type WireFaultInput, type WireFaultPatch, type WireFaultSpec } from '../toxics/wire/resolve-fault.js';
@@ -142,9 +142,12 @@ export class WireFaultEngine {
     const { protocols, directionCounters, faultCounters } = this.layout;
     let i = 0;
     const directions = {} as WireLedger['directions'];
-    for (const direction of ['upstream', 'downstream'] as const) {
+    for (const direction of DIRECTIONS) {
       directions[direction] = {} as Record<WirePacketProtocol, Counters>;
-      for (const protocol of protocols) directions[direction][protocol as WirePacketProtocol] = readCounters(raw, i, directionCounters, () => i++);
+      for (const protocol of protocols) {
+        directions[direction][protocol as WirePacketProtocol] = readCounters(raw, i, directionCounters);
+        i += directionCounters.length;
+      }
     }
     const held = { upstream: raw[i++]!, downstream: raw[i++]! };
     const faults: WireFaultLedger[] = [];
@@ -152,7 +155,10 @@ export class WireFaultEngine {
     for (let id = 0; id < this.history.length; id++) {
       const spec = this.history[id]!;
       const counters = {} as Record<WirePacketProtocol, Counters>;
-      for (const protocol of protocols) counters[protocol as WirePacketProtocol] = readCounters(raw, i, faultCounters, () => i++);
+      for (const protocol of protocols) {
+        counters[protocol as WirePacketProtocol] = readCounters(raw, i, faultCounters);
+        i += faultCounters.length;
+      }
       const active = raw[i++] === 1;
       // Re-adding a fault with the same name, type and stream continues its entry.
       const key = `${spec.name}\0${spec.type}\0${spec.stream}`;
@@ -248,12 +254,11 @@ function toNative(spec: WireFaultSpec) {
 }
 
 /** Counters that moved, by name; counters that never moved are absent (as in proxy ledgers). */
-function readCounters(raw: Float64Array, start: number, names: readonly string[], advance: () => void): Counters {
+function readCounters(raw: Float64Array, start: number, names: readonly string[]): Counters {
   const counters: Counters = {};
   names.forEach((name, k) => {
     const value = raw[start + k]!;
     if (value !== 0) counters[name] = value;
-    advance();
   });
   return counters;
 }

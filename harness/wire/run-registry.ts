@@ -79,7 +79,6 @@ export function registryDir(): string {
   throw new Error(`faultline: no writable folder for the wire run registry among ${candidates.join(', ')}`);
 }
 
-/** The start time of a running process; undefined when there is none (a zombie has finished). */
 /** The user's id on the machine, also from inside a user namespace (where it may read 0). */
 function hostUid(): number {
   try {
@@ -91,6 +90,7 @@ function hostUid(): number {
   return userInfo().uid;
 }
 
+/** The start time of a running process; undefined when there is none (a zombie has finished). */
 export function processStartTime(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -7,8 +7,7 @@
 import { FaultlineError, type Problem } from '../../core/errors.js';
 import type { Direction } from '../../core/spec.js';
 import { describe } from '../../core/describe.js';
-import { resolveAttributes } from '../attributes.js';
-import { attributeError, parseStream, parseToxicity } from '../registry.js';
+import { attributeError, checkedAttributes, parseStream, parseToxicity } from '../registry.js';
 import { findWireFaultType, wireFaultTypes, type WireFaultType } from './fault-types.js';
 
 export type WireProtocol = 'tcp' | 'udp';
@@ -99,15 +98,6 @@ function requireType(value: unknown, path: string): WireFaultType {
   const type = typeof value === 'string' ? findWireFaultType(value) : undefined;
   if (type) return type;
   throw new FaultlineError('INVALID_TOXIC_TYPE', `invalid wire fault type: expected one of ${names}, got ${describe(value)}`, { where: { path } });
-}
-
-function checkedAttributes(type: WireFaultType, input: unknown, base: Record<string, number> | undefined, path: string, problems: Problem[]): Record<string, number> {
-  const { attributes, problems: attributeProblems } = resolveAttributes(type.attributes, input, base, path);
-  problems.push(...attributeProblems);
-  if (attributeProblems.length === 0) {
-    for (const p of type.check?.(attributes) ?? []) problems.push({ ...p, path: p.path ? `${path}.${p.path}` : path });
-  }
-  return attributes;
 }
 
 /** `protocol` and `port`, from `input` where given, else from `current`. */
