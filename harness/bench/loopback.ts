@@ -3,6 +3,7 @@
  * server, bulk transfer and ping-pong clients, and percentile helpers. Measurements use
  * `performance.now()` directly: benchmarks measure the real world, they are not replayed.
  */
+import { createSocket } from 'node:dgram';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 
 export interface Listening {
@@ -10,7 +11,8 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-function listen(server: Server): Promise<Listening> {
+/** Listens on a free loopback port; `close` destroys every connection it accepted, then closes. */
+export function listen(server: Server, options: { backlog?: number } = {}): Promise<Listening> {
   const sockets = new Set<Socket>();
   server.on('connection', (socket) => {
     sockets.add(socket);
@@ -18,7 +20,7 @@ function listen(server: Server): Promise<Listening> {
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen({ port: 0, host: '127.0.0.1', ...options }, () => {
       resolve({
         port: (server.address() as AddressInfo).port,
         close: () =>
@@ -69,6 +71,14 @@ export async function startEchoServer(): Promise<Listening> {
     socket.pipe(socket);
   });
   return listen(server);
+}
+
+/** A UDP echo server on a free loopback port. */
+export async function startUdpEchoServer(): Promise<{ port: number; close(): void }> {
+  const socket = createSocket('udp4');
+  socket.on('message', (message, from) => socket.send(message, from.port, from.address));
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return { port: socket.address().port, close: () => socket.close() };
 }
 
 export function connectTo(port: number): Promise<Socket> {
@@ -147,6 +157,9 @@ export function percentile(values: number[], p: number): number {
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[rank]!;
 }
+
+/** The machine's monotonic clock in ms, comparable between processes (process.hrtime). */
+export const hrtimeMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 export function mean(values: number[]): number {
   return values.reduce((a, b) => a + b, 0) / values.length;

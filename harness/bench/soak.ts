@@ -20,7 +20,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connectTo, median, startEchoServer } from './loopback.js';
+import { connectTo, median, startEchoServer, startUdpEchoServer } from './loopback.js';
+import { portOf } from './proxy-process.js';
 import { startChild, type Child } from './ipc-child.js';
 import type { ProcessUsage } from './process-usage.js';
 import type { BenchContext, BenchFigure, BenchSuite, BenchSuiteResult } from './types.js';
@@ -46,7 +47,7 @@ export const soakSuite: BenchSuite = {
     const warmupWindows = ctx.quick ? 2 : 3;
     const scratch = mkdtempSync(join(tmpdir(), 'faultline-soak-'));
     const echo = await startEchoServer();
-    const udpEcho = await startUdpEcho();
+    const udpEcho = await startUdpEchoServer();
     const proxyHost = await startChild(new URL('./soak-proxy-host.js', import.meta.url), {}, ['--expose-gc']);
     const runnerHost = await startChild(new URL('./soak-runner-host.js', import.meta.url), {}, ['--expose-gc']);
     const load = new Load(await proxyHost.call<string>('url'), echo.port, udpEcho.port);
@@ -142,8 +143,8 @@ class Load {
   ) {}
 
   async setUp(): Promise<void> {
-    this.tcpPort = port((await this.call('POST', '/proxies', { name: 'tcp', listen: '127.0.0.1:0', upstream: `127.0.0.1:${this.echoPort}` })).listen);
-    this.udpPort = port(
+    this.tcpPort = portOf((await this.call('POST', '/proxies', { name: 'tcp', listen: '127.0.0.1:0', upstream: `127.0.0.1:${this.echoPort}` })).listen);
+    this.udpPort = portOf(
       (await this.call('POST', '/proxies', { name: 'udp', protocol: 'udp', listen: '127.0.0.1:0', upstream: `127.0.0.1:${this.udpEchoPort}`, session_idle_timeout: 2000 })).listen,
     );
   }
@@ -354,17 +355,6 @@ function echoOnce(socket: import('node:net').Socket, size: number): Promise<void
     socket.on('data', onData).on('error', onError).on('end', onEnd);
     socket.write(Buffer.alloc(size, 0x70));
   });
-}
-
-async function startUdpEcho(): Promise<{ port: number; close(): void }> {
-  const socket = createSocket('udp4');
-  socket.on('message', (message, from) => socket.send(message, from.port, from.address));
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  return { port: socket.address().port, close: () => socket.close() };
-}
-
-function port(listen: string): number {
-  return Number(listen.slice(listen.lastIndexOf(':') + 1));
 }
 
 function pick<T>(items: readonly T[]): T {

@@ -22,7 +22,7 @@
  * Toxiproxy binary (admin/toxiproxy-server.ts says where it looks) the comparison is skipped, and said.
  */
 import { startChild, type Child } from './ipc-child.js';
-import { median, percentile } from './loopback.js';
+import { hrtimeMs, median, percentile } from './loopback.js';
 import { portOf, startProxyProcess, type ProxyProcess } from './proxy-process.js';
 import type { BulkResult } from './tcp-peer.js';
 import { createHttpBackend } from '../admin/http-backend.js';
@@ -111,7 +111,7 @@ async function measureRounds(ctx: BenchContext, peer: Child, paths: Path[]): Pro
   const connections = 100;
   const bytesEach = (ctx.quick ? 2 : 10) * MiB;
   const samples = ctx.quick ? 2000 : 5000;
-  // Warm-up: JIT, TCP autotuning, page cache for the pipe pages.
+  // Warm-up: JIT, TCP autotuning.
   for (const path of paths) await peer.call('bulk', { port: path.sourcePort, bytes: 64 * MiB, writeSize: WRITE });
 
   const rounds: Round[] = [];
@@ -316,7 +316,6 @@ function summarize(values: number[]): { median: number; detail: { range: string;
   return { median: median(finite), detail: { range: `${round2(Math.min(...finite))}–${round2(Math.max(...finite))}`, rounds: finite.length } };
 }
 
-const hrtimeMs = () => Number(process.hrtime.bigint()) / 1e6;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const round2 = (value: number) => Math.round(value * 100) / 100;
 const gbps = (bytesPerSec: number) => (bytesPerSec / 1e9).toFixed(2);

@@ -9,7 +9,7 @@
  *
  * The proxy runs in its own process (proxy-process.ts); client and servers share this one, as in
  * the reference measurements of Toxiproxy. Throughput without toxics is measured in
- * tcp-forwarding.ts, with client and sink in a process of their own and Toxiproxy beside.
+ * tcp-forwarding.ts, with client and source in a process of their own and Toxiproxy beside.
  */
 import { bulkTransfer, connectTo, mean, median, percentile, pingPong, startCountingSink, startEchoServer } from './loopback.js';
 import { portOf, startProxyProcess } from './proxy-process.js';

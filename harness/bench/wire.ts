@@ -14,9 +14,10 @@
  *
  * Needs root (or a user namespace of one's own) and, for the veth baseline's offloads, ethtool.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { closeSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { wilsonInterval } from '../assert/statistics.js';
+import { commandOnPath } from '../core/shell.js';
 import { createRng } from '../core/rng.js';
 import { sumCounter } from '../wire/engine.js';
 import { wireAddon } from '../wire/native.js';
@@ -123,7 +124,7 @@ async function transfer(client: WireSide, target: WireSide, bytes: number): Prom
 async function goodput(ctx: BenchContext, notes: string[]): Promise<BenchFigure[]> {
   const bytes = ctx.quick ? 20e6 : 100e6;
   const rounds = ctx.quick ? 1 : 3;
-  const haveEthtool = spawnSync('sh', ['-c', 'command -v ethtool']).status === 0;
+  const haveEthtool = commandOnPath('ethtool');
   if (!haveEthtool) notes.push('ethtool is missing (Debian package ethtool): the veth baseline keeps its offloads, which flatters it');
   const tag = `flb${process.pid}`;
   const a = bareSide(`${tag}-a`, '198.19.254.1');
