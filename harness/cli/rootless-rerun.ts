@@ -15,8 +15,9 @@
  * a CI runner sends it: the lifeline, a pipe the child watches (main.ts), closes when this
  * process dies however it dies, and the child then stops as on SIGTERM.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { ExitCode } from '../core/errors.js';
+import { commandOnPath } from '../core/shell.js';
 import type { WireSupport } from '../wire/probe.js';
 import type { CliIo } from './command.js';
 
@@ -34,7 +35,7 @@ export function shouldRerunRootless(support: WireSupport, env: NodeJS.ProcessEnv
     env[USERNS_ENV] !== 'off' &&
     env[USERNS_RERUN_ENV] === undefined &&
     process.argv[1] !== undefined &&
-    spawnSync('sh', ['-c', 'command -v unshare'], { stdio: 'ignore' }).status === 0
+    commandOnPath('unshare')
   );
 }
 

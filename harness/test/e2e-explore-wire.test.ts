@@ -6,13 +6,13 @@
  * `faultline run`; no namespace is left behind. Where the wire layer is unavailable, explore
  * skips or stops exactly as `run` does.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { faultlineNamespaces } from '../wire/testing/namespaces.js';
-import { describeWire, wireSupport } from '../wire/testing/wire-gate.js';
-import { BIN, faultline, readResults, requireBuild, scenarioNamed, scratchDir, writeScenario } from './e2e-cli.js';
+import { faultlineAsNobody, nobodyFolder, nobodySkipReason } from '../wire/testing/unprivileged.js';
+import { describeWire } from '../wire/testing/wire-gate.js';
+import { faultline, readResults, requireBuild, scenarioNamed, scratchDir, writeScenario } from './e2e-cli.js';
 
 let scratch: ReturnType<typeof scratchDir>;
 beforeAll(() => {
@@ -46,14 +46,14 @@ explore:
 
 describeWire('faultline explore on a wire path', () => {
   it('finds the MTU black hole among packet faults, shrinks it, and the minimal file fails again', { timeout: 60_000 }, async () => {
-    const before = faultlineNamespaces();
     const file = writeScenario(scratch.path, 'large.yaml', LARGE_REPLIES);
     const out = join(scratch.path, 'out-large');
     const run = await faultline(['explore', file, '--seed', '3', '--parallel', '2', '--out', out], { timeoutMs: 50_000 });
     expect(run.code, run.stdout + run.stderr).toBe(1);
     expect(run.stdout).toContain('on wire path net');
 
-    const [exploration] = readResults(out).explorations!;
+    const explored = readResults(out);
+    const [exploration] = explored.explorations!;
     expect(exploration).toMatchObject({ status: 'failed', stoppedBy: 'shrunk', shrinkComplete: true });
     expect(exploration!.space).toContain('wire path net: mtu (mtu 576..1500 (11 values))');
     for (const step of exploration!.shrinkPath) expect(step.confirmation).toEqual({ failed: 3, runs: 3 });
@@ -71,28 +71,24 @@ describeWire('faultline explore on a wire path', () => {
     const again = scenarioNamed(readResults(join(out, 'rerun')), 'wire-large-messages-min');
     const failed = again.assertions.filter((a) => a.status === 'failed').map((a) => `${a.subject}: ${a.source}`);
     expect(failed).toEqual(['large: delivered', 'large: errors == 0']);
-    expect(faultlineNamespaces().filter((name) => !before.includes(name))).toEqual([]);
+    // Every path of a faultline process is named fl-<its run id>-…: none of the explorer's is left
+    // (other test files' paths may exist meanwhile).
+    const runPrefix = explored.scenarios[0]!.paths![0]!.namespaces.client.replace(/-\d+-c$/, '-');
+    expect(runPrefix).toMatch(/^fl-[a-z0-9]+-$/);
+    expect(faultlineNamespaces().filter((name) => name.startsWith(runPrefix))).toEqual([]);
   });
 });
 
 describeWire('faultline explore where the wire layer is unavailable', () => {
-  const canDrop = wireSupport.mode === 'root' && spawnSync('sh', ['-c', 'command -v setpriv']).status === 0;
-  const unprivilegedIt = canDrop ? it : it.skip;
-  const why = canDrop ? '' : ' (skipped: needs root and setpriv)';
+  const cannot = nobodySkipReason();
+  const unprivilegedIt = cannot ? it.skip : it;
+  const why = cannot ? ` (skipped: ${cannot})` : '';
 
   /** `faultline explore FILE` as uid 65534, who may create no namespace here. */
   function exploreAsNobody(name: string, ifUnavailable: string) {
-    const dir = join(scratch.path, name);
-    execFileSync('mkdir', ['-p', dir]);
-    execFileSync('chmod', ['0777', scratch.path, dir]);
+    const dir = nobodyFolder(scratch.path, name);
     const file = writeScenario(dir, `${name}.yaml`, LARGE_REPLIES.replace('name: wire-large-messages', `name: ${name}\nif_unavailable: ${ifUnavailable}`));
-    const run = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--', process.execPath, BIN, 'explore', file, '--out', join(dir, 'out')], {
-      encoding: 'utf8',
-      cwd: dir,
-      env: { ...process.env, NO_COLOR: '1', FAULTLINE_WIRE: '' },
-      timeout: 30_000,
-    });
-    return { dir, run };
+    return { dir, run: faultlineAsNobody(['explore', file, '--out', join(dir, 'out')], { cwd: dir }) };
   }
 
   unprivilegedIt(`skips a scenario that says if_unavailable: skip, with the reason, and exits 0${why}`, () => {

@@ -6,7 +6,6 @@
  * anything starts), and nothing left in `ip netns list` after a pass, a failure, a timeout or
  * SIGINT.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -14,8 +13,9 @@ import type { PathResult } from '../core/result.js';
 import { readPcap } from '../wire/pcap-reader.js';
 import { readRunRecords } from '../wire/run-registry.js';
 import { faultlineNamespaces } from '../wire/testing/namespaces.js';
-import { describeWire, wireSupport } from '../wire/testing/wire-gate.js';
-import { BIN, faultline, readResults, requireBuild, scenarioNamed, scratchDir, SERVERS, startFaultline, writeScenario } from './e2e-cli.js';
+import { faultlineAsNobody, nobodyFolder, nobodySkipReason } from '../wire/testing/unprivileged.js';
+import { describeWire } from '../wire/testing/wire-gate.js';
+import { faultline, readResults, requireBuild, scenarioNamed, scratchDir, SERVERS, startFaultline, writeScenario } from './e2e-cli.js';
 
 let scratch: ReturnType<typeof scratchDir>;
 beforeAll(() => {
@@ -208,9 +208,9 @@ function targetPids(marker: string): number[] {
 }
 
 describeWire('faultline run where the wire layer is unavailable', () => {
-  const canDrop = wireSupport.mode === 'root' && spawnSync('sh', ['-c', 'command -v setpriv']).status === 0;
-  const unprivilegedIt = canDrop ? it : it.skip;
-  const why = canDrop ? '' : ' (skipped: needs root and setpriv)';
+  const cannot = nobodySkipReason();
+  const unprivilegedIt = cannot ? it.skip : it;
+  const why = cannot ? ` (skipped: ${cannot})` : '';
   const scenario = (name: string, ifUnavailable: string) => `
 name: ${name}
 timeout: 10s
@@ -221,19 +221,11 @@ workloads: { ping: { type: udp-echo, via: path, messages: 10 } }
 `;
   /** A folder the unprivileged user may write, with one scenario file in it. */
   const folder = (name: string, yaml: string) => {
-    const dir = join(scratch.path, name);
-    execFileSync('mkdir', ['-p', dir]);
-    execFileSync('chmod', ['0777', scratch.path, dir]);
+    const dir = nobodyFolder(scratch.path, name);
     return { dir, file: writeScenario(dir, `${name}.yaml`, yaml) };
   };
   /** `faultline run FILE` as uid 65534, who may create no namespace here. */
-  const runAsNobody = (dir: string, file: string, env: Record<string, string> = {}) =>
-    spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--', process.execPath, BIN, 'run', file, '--out', join(dir, 'out')], {
-      encoding: 'utf8',
-      cwd: dir,
-      env: { ...process.env, NO_COLOR: '1', FAULTLINE_WIRE: '', ...env },
-      timeout: 30_000,
-    });
+  const runAsNobody = (dir: string, file: string, env: Record<string, string> = {}) => faultlineAsNobody(['run', file, '--out', join(dir, 'out')], { cwd: dir, env });
 
   unprivilegedIt(`skips a scenario that says if_unavailable: skip, with the reason, and passes${why}`, () => {
     const { dir, file } = folder('nobody-skip', scenario('wire-optional', 'skip'));

@@ -6,11 +6,11 @@
 import { afterEach, expect, it } from 'vitest';
 import { gilbertElliottDesignEffect, proportionInterval } from '../assert/statistics.js';
 import { createRng } from '../core/rng.js';
-import { sumCounter, type WireLedger } from './engine.js';
+import { sumCounter } from './engine.js';
 import { diffKernelCounters } from './kernel-counters.js';
 import { createWirePath, type WirePath } from './topology.js';
 import { runTask } from './run-side-task.js';
-import { engineSettled, stableReport } from './testing/settle.js';
+import { engineSettled, faultCounter, stableReport } from './testing/settle.js';
 import { describeWire } from './testing/wire-gate.js';
 
 let paths: WirePath[] = [];
@@ -25,7 +25,6 @@ function openPath(seed: number): WirePath {
   return path;
 }
 
-const faultCounter = (ledger: WireLedger, name: string, counter: string) => sumCounter(ledger.faults.find((f) => f.name === name)!.counters, counter);
 
 /** Sends `count` numbered datagrams client → target; returns the sink's counts in arrival order. */
 async function exchange(path: WirePath, count: number, options: { size?: number; burst?: number; intervalMs?: number } = {}) {

@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { createRng } from '../core/rng.js';
-import { sumCounter, type WireLedger } from './engine.js';
+import { sumCounter } from './engine.js';
 import { diffKernelCounters } from './kernel-counters.js';
 import { createWirePath, type WirePath } from './topology.js';
 import { readPcap } from './pcap-reader.js';
 import { runTask } from './run-side-task.js';
-import { engineSettled, stableReport } from './testing/settle.js';
+import { engineSettled, faultCounter, stableReport } from './testing/settle.js';
 import { describeWire } from './testing/wire-gate.js';
 
 let path: WirePath | undefined;
@@ -24,7 +24,6 @@ afterEach(() => {
 });
 
 const ipNetnsList = () => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-const faultCounter = (ledger: WireLedger, name: string, counter: string) => sumCounter(ledger.faults.find((f) => f.name === name)!.counters, counter);
 
 describeWire('wire path', () => {
   it('lives in two namespaces of its own, with a TUN device each, and leaves nothing behind', () => {

@@ -14,12 +14,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, expect, it } from 'vitest';
+import { asNobody, nobodySkipReason } from './testing/unprivileged.js';
 import { describeWire, wireSupport } from './testing/wire-gate.js';
 
 const dist = fileURLToPath(new URL('../../dist/', import.meta.url));
-const NOBODY = '65534';
-
-const unprivileged = (command: string[]) => ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--inh-caps=-all', '--', ...command];
 /** Runs a module in a user namespace; a file, not -e: worker threads inherit node's flags, and --input-type with them. */
 const scriptDirs: string[] = [];
 afterAll(() => scriptDirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -56,12 +54,8 @@ const transferScript = `
 
 /** Why the rootless test cannot run here, if it cannot. */
 function cannotRun(): string | undefined {
-  if (wireSupport.mode !== 'root') return 'setting up an unprivileged user needs root';
-  if (!existsSync(join(dist, 'wire/topology.js'))) return 'dist/ is missing (npm run build)';
-  for (const tool of ['setpriv', 'unshare', 'mknod']) {
-    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is missing`;
-  }
-  return undefined;
+  if (wireSupport.mode === 'root' && !existsSync(join(dist, 'wire/topology.js'))) return 'dist/ is missing (npm run build)';
+  return nobodySkipReason(['setpriv', 'unshare', 'mknod']);
 }
 
 describeWire('wire layer without root', () => {
@@ -69,7 +63,7 @@ describeWire('wire layer without root', () => {
   const rootlessIt = reason ? it.skip : it;
 
   rootlessIt(`says precisely what is missing where /dev/net/tun is closed to users${reason ? ` (skipped: ${reason})` : ''}`, () => {
-    const [command, ...args] = unprivileged(inUserNamespace(probeScript));
+    const [command, ...args] = asNobody(inUserNamespace(probeScript));
     const result = spawnSync(command!, args, { encoding: 'utf8', cwd: tmpdir() });
     expect(result.stderr).toBe('');
     const probe = JSON.parse(result.stdout) as { available: boolean; mode: string; missing: string[]; rootless: { possible: boolean } };
@@ -88,7 +82,7 @@ describeWire('wire layer without root', () => {
       execFileSync('chmod', ['0755', dir]);
       // Only inside this private mount namespace does /dev/net/tun become a 0666 node.
       const setup = `mknod -m 0666 ${dir}/tun c 10 200 && mount --bind ${dir}/tun /dev/net/tun && exec "$@"`;
-      const command = ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', setup, 'sh', ...unprivileged(inUserNamespace(transferScript))];
+      const command = ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', setup, 'sh', ...asNobody(inUserNamespace(transferScript))];
       const result = spawnSync(command[0]!, command.slice(1), { encoding: 'utf8', cwd: tmpdir(), timeout: 20_000 });
       expect(result.stderr).toBe('');
       expect(JSON.parse(result.stdout)).toMatchObject({ mode: 'user-namespace', published: false, intact: true });
@@ -131,7 +125,7 @@ assert:
   /** `cli` as uid 65534, where (in a private mount namespace only) /dev/net/tun is a 0666 node, as most distributions ship it. */
   function withOpenTun(dir: string, cli: string[]): string[] {
     const setup = `rm -f ${dir}/tun && mknod -m 0666 ${dir}/tun c 10 200 && mount --bind ${dir}/tun /dev/net/tun && exec "$@"`;
-    return ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', setup, 'sh', ...unprivileged(cli)];
+    return ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', setup, 'sh', ...asNobody(cli)];
   }
 
   const BIN = join(dist, '..', 'bin', 'faultline.js');

@@ -8,9 +8,9 @@
  *   rootless         whether an unprivileged user could have it (a user namespace of their own)
  *   nsenter          how command targets start inside a wire path
  */
-import { spawnSync } from 'node:child_process';
 import { arch, platform, release } from 'node:os';
 import { ExitCode } from '../../core/errors.js';
+import { commandOnPath } from '../../core/shell.js';
 import { loadNativeUdpIo } from '../../proxy/udp-io-native.js';
 import { probeWire, type WireSupport } from '../../wire/probe.js';
 import type { CliIo, Register } from '../command.js';
@@ -39,7 +39,7 @@ export async function runDoctor(options: { json?: boolean }, io: CliIo): Promise
     os: `${platform()} ${release()} ${arch()}`,
     nativeUdpIo: native.io ? { available: true } : { available: false, ...(native.problem ? { problem: native.problem } : {}) },
     wire: probeWire(),
-    nsenter: spawnSync('sh', ['-c', 'command -v nsenter'], { stdio: 'ignore' }).status === 0,
+    nsenter: commandOnPath('nsenter'),
   };
   if (options.json) {
     io.stdout.write(`${JSON.stringify(findings, null, 2)}\n`);

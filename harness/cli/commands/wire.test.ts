@@ -2,10 +2,10 @@
  * `faultline wire probe|cleanup`: in-process through runCli as root, and through the built
  * binary as an unprivileged user, who gets exit 3 and the reason.
  */
-import { spawnSync } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { expect, it } from 'vitest';
-import { BIN, requireBuild } from '../../test/e2e-cli.js';
+import { requireBuild } from '../../test/e2e-cli.js';
+import { faultlineAsNobody } from '../../wire/testing/unprivileged.js';
 import { describeWire, wireSupport } from '../../wire/testing/wire-gate.js';
 import { runCli } from '../program.js';
 
@@ -39,7 +39,7 @@ describeWire('faultline wire', () => {
 
   (wireSupport.mode === 'root' ? it : it.skip)('probe, as an unprivileged user, exits 3 and names what is missing', () => {
     requireBuild();
-    const result = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, 'wire', 'probe'], { encoding: 'utf8', cwd: '/' });
+    const result = faultlineAsNobody(['wire', 'probe'], { cwd: '/' });
     expect(result.status).toBe(3);
     expect(result.stdout).toContain('wire layer: unavailable');
     expect(result.stdout).toMatch(/missing: creating network namespaces needs CAP_NET_ADMIN and CAP_SYS_ADMIN: run as root/);
@@ -56,7 +56,7 @@ describeWire('faultline wire', () => {
 
   (wireSupport.mode === 'root' ? it : it.skip)('doctor, as an unprivileged user, says the wire layer is unavailable and why, and that wire scenarios are skipped', () => {
     requireBuild();
-    const result = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, 'doctor'], { encoding: 'utf8', cwd: '/' });
+    const result = faultlineAsNobody(['doctor'], { cwd: '/' });
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^wire layer: unavailable; privileges: none$/m);
     expect(result.stdout).toMatch(/missing: creating network namespaces needs CAP_NET_ADMIN/);

@@ -3,7 +3,7 @@
  * sender that finished has handed its packets to the kernel, not yet to the engine, and on a busy
  * machine the engine and the receiver can lag by tens of milliseconds.
  */
-import { sumCounter } from '../engine.js';
+import { sumCounter, type WireLedger } from '../engine.js';
 import type { WirePath } from '../topology.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -29,4 +29,9 @@ export async function stableReport<R>(report: () => Promise<R>, size: (r: R) => 
     last = next;
   }
   return last;
+}
+
+/** A counter of the fault named `name`, summed over protocols. */
+export function faultCounter(ledger: WireLedger, name: string, counter: string): number {
+  return sumCounter(ledger.faults.find((f) => f.name === name)!.counters, counter);
 }
