@@ -58,8 +58,8 @@ enum { COUNTER_CHUNKS_IN = 0, COUNTER_BYTES_IN = 1, COUNTER_CHUNKS_OUT = 2, COUN
 
 /* One slow read: Node reads 64 KiB at a time too. */
 #define READ_BYTES 65536
-/* Slow reads, or fast rounds, per readiness event before other descriptors get their turn. */
-#define MAX_ROUNDS 16
+/* Slow reads, or fast rounds (twice as many), per readiness event before other descriptors get
+ * their turn: MAX_ROUNDS, udp_native.h's, as for datagrams. */
 /*
  * A fast lane's buffer: one read's worth, allocated when the lane goes fast and freed when the
  * chain takes it back. Measured on one connection (docs/performance.md): 64 KiB forwards ~5 %
@@ -131,7 +131,6 @@ static void update_poll(Side *s);
 static void pump(Pair *p, int lane);
 static void flush_queue(Side *s);
 
-static int64_t now_ns(void) { return monotonic_ns(); }
 
 /*
  * ── busy polling: after a small transfer the loop polls instead of sleeping (busy-poll.ts) ──
@@ -150,11 +149,11 @@ static int64_t now_ns(void) { return monotonic_ns(); }
  * idle machine, where a ping-pong client's next request sometimes comes just after the window:
  * 20–42 µs added against 6–8 µs with the window kept.)
  */
-#define SPIN_MIN_NS 5000
+#define BUSY_POLL_MIN_NS 5000
 
 static void on_spin(uv_idle_t *idle) {
   TcpModule *m = idle->data;
-  int64_t now = now_ns();
+  int64_t now = monotonic_ns();
   if (now < m->spin_until_ns) return;
   uv_idle_stop(idle);
   m->spinning = 0;
@@ -164,14 +163,14 @@ static void on_spin(uv_idle_t *idle) {
 static void touch_busy_poll(Pair *p, ssize_t bytes) {
   if (p->busy_poll_ns <= 0 || bytes >= SMALL_TRANSFER) return;
   TcpModule *m = p->m;
-  int64_t now = now_ns();
+  int64_t now = monotonic_ns();
   if (m->window_ns > p->busy_poll_ns) m->window_ns = p->busy_poll_ns;
   if (!m->spinning && m->gave_up_ns > 0) {
     if (now - m->gave_up_ns < p->busy_poll_ns) {
-      int64_t grown = m->window_ns < SPIN_MIN_NS ? SPIN_MIN_NS : m->window_ns * 2;
+      int64_t grown = m->window_ns < BUSY_POLL_MIN_NS ? BUSY_POLL_MIN_NS : m->window_ns * 2;
       m->window_ns = grown > p->busy_poll_ns ? p->busy_poll_ns : grown;
     } else {
-      m->window_ns = m->window_ns / 2 < SPIN_MIN_NS ? 0 : m->window_ns / 2;
+      m->window_ns = m->window_ns / 2 < BUSY_POLL_MIN_NS ? 0 : m->window_ns / 2;
     }
   }
   m->gave_up_ns = 0;
@@ -191,19 +190,14 @@ static void touch_busy_poll(Pair *p, ssize_t bytes) {
 
 static void emit(Pair *p, int kind, int side, napi_value value) {
   napi_env env = p->env;
-  napi_value fn, self, argv[3], result;
+  napi_value fn, self, argv[3];
   if (p->on_event == NULL || napi_get_reference_value(env, p->on_event, &fn) != napi_ok || fn == NULL) return;
   napi_get_reference_value(env, p->self, &self);
   napi_create_int32(env, kind, &argv[0]);
   napi_create_int32(env, side, &argv[1]);
   if (value == NULL) napi_get_undefined(env, &argv[2]);
   else argv[2] = value;
-  napi_status status = napi_make_callback(env, p->async, self, fn, 3, argv, &result);
-  if (status == napi_pending_exception) {
-    napi_value error;
-    napi_get_and_clear_last_exception(env, &error);
-    napi_fatal_exception(env, error); /* as an exception thrown by an event handler would */
-  }
+  make_callback_or_fatal(env, p->async, self, fn, 3, argv);
 }
 
 static void emit_number(Pair *p, int kind, int side, int value) {
@@ -817,16 +811,10 @@ static napi_value Close(napi_env env, napi_callback_info info) {
 static void cleanup_module(void *data) {
   TcpModule *m = data;
   /* The loop is closing with the environment: the idle handle goes with it. */
+  uv_idle_stop(m->spin);
+  uv_close((uv_handle_t *)m->spin, free_poll);
   free(m->scratch);
   free(m);
-}
-
-static void close_spin(uv_handle_t *handle) { free(handle); }
-
-static void cleanup_spin(void *data) {
-  TcpModule *m = data;
-  uv_idle_stop(m->spin);
-  uv_close((uv_handle_t *)m->spin, close_spin);
 }
 
 napi_status tcp_init(napi_env env, napi_value exports) {
@@ -847,7 +835,6 @@ napi_status tcp_init(napi_env env, napi_value exports) {
   m->window_ns = INT64_MAX; /* capped by the pairs' busy_poll_ns: starts at the largest */
   uv_unref((uv_handle_t *)m->spin); /* spinning never keeps a process alive */
   napi_add_env_cleanup_hook(env, cleanup_module, m);
-  napi_add_env_cleanup_hook(env, cleanup_spin, m); /* runs first: hooks run in reverse order */
   napi_property_descriptor methods[] = {
       {"attach", NULL, Attach, NULL, NULL, NULL, napi_default, m},
       {"fast", NULL, Fast, NULL, NULL, NULL, napi_default, m},

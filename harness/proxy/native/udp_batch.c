@@ -29,6 +29,7 @@
 #include <uv.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
 #include <stdint.h>
@@ -115,17 +116,12 @@ static void free_references(napi_env env, Sock *s);
 /* Calls a JavaScript callback from the event loop: async context, then nextTicks and microtasks. */
 static void call_js(Sock *s, napi_ref fn_ref, size_t argc, napi_value *argv) {
   napi_env env = s->env;
-  napi_value fn, self, result;
+  napi_value fn, self;
   if (fn_ref == NULL || napi_get_reference_value(env, fn_ref, &fn) != napi_ok || fn == NULL) return;
   napi_get_reference_value(env, s->self, &self);
   s->dispatching++;
-  napi_status status = napi_make_callback(env, s->async, self, fn, argc, argv, &result);
+  make_callback_or_fatal(env, s->async, self, fn, argc, argv);
   s->dispatching--;
-  if (status == napi_pending_exception) {
-    napi_value error;
-    napi_get_and_clear_last_exception(env, &error);
-    napi_fatal_exception(env, error); /* as an exception thrown by an event handler would */
-  }
   if (s->closed && s->dispatching == 0) free_references(env, s);
 }
 
@@ -140,6 +136,24 @@ int64_t monotonic_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int start_thread_unsignalled(pthread_t *thread, void *(*fn)(void *), void *arg) {
+  sigset_t all, previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &previous);
+  int err = pthread_create(thread, NULL, fn, arg);
+  pthread_sigmask(SIG_SETMASK, &previous, NULL);
+  return err;
+}
+
+void make_callback_or_fatal(napi_env env, napi_async_context context, napi_value recv, napi_value fn, size_t argc, const napi_value *argv) {
+  napi_value result;
+  if (napi_make_callback(env, context, recv, fn, argc, argv, &result) == napi_pending_exception) {
+    napi_value error;
+    napi_get_and_clear_last_exception(env, &error);
+    napi_fatal_exception(env, error); /* as an exception thrown by an event handler would */
+  }
 }
 
 /*

@@ -8,7 +8,10 @@
 
 #include <node_api.h>
 #include <uv.h>
+#include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -87,6 +90,21 @@ napi_status replace_reference(napi_env env, napi_ref *ref, napi_value fn);
  * never shifts a deadline.
  */
 int64_t monotonic_ns(void);
+
+/* Starts `fn(arg)` on a thread with every signal blocked (signals are the event loop's business); pthread_create's result. */
+int start_thread_unsignalled(pthread_t *thread, void *(*fn)(void *), void *arg);
+
+/* Calls `fn` as an event handler would be called: an exception it throws is fatal, as in Node. */
+void make_callback_or_fatal(napi_env env, napi_async_context context, napi_value recv, napi_value fn, size_t argc, const napi_value *argv);
+
+/* `p`, or the process ends: an allocation this small failing leaves nothing sensible to do. */
+static inline void *must(void *p) {
+  if (p == NULL) {
+    fprintf(stderr, "faultline_udp: out of memory\n");
+    abort();
+  }
+  return p;
+}
 
 /* socket.sendAt(data, address | null, atMs, line, ticket): atMs on the monotonic clock */
 napi_value timed_send(napi_env env, napi_callback_info info);

@@ -79,14 +79,6 @@ struct Timed {
   size_t outstanding; /* handed over and neither reported nor recalled: keeps the loop alive */
 };
 
-static void *must(void *p) {
-  if (p == NULL) {
-    fprintf(stderr, "faultline_udp: out of memory\n");
-    abort();
-  }
-  return p;
-}
-
 // ── the heap ────────────────────────────────────────────────────────────────
 
 static int before(const Entry *a, const Entry *b) {
@@ -280,7 +272,7 @@ static void on_async(uv_async_t *handle) {
     release_loop(t, n);
     napi_env env = t->env;
     napi_handle_scope scope;
-    napi_value fn, global, argv[2], result, buffer;
+    napi_value fn, global, argv[2], buffer;
     double *ticket_data;
     void *errno_data;
     napi_open_handle_scope(env, &scope);
@@ -291,11 +283,7 @@ static void on_async(uv_async_t *handle) {
       memcpy(ticket_data, tickets, n * sizeof *tickets);
       memcpy(errno_data, errnos, n * sizeof *errnos);
       napi_get_global(env, &global);
-      if (napi_make_callback(env, t->context, global, fn, 2, argv, &result) == napi_pending_exception) {
-        napi_value error;
-        napi_get_and_clear_last_exception(env, &error);
-        napi_fatal_exception(env, error);
-      }
+      make_callback_or_fatal(env, t->context, global, fn, 2, argv);
     }
     napi_close_handle_scope(env, scope);
   }
@@ -357,11 +345,7 @@ static Timed *timed(napi_env env) {
   napi_create_string_utf8(env, "faultline:udp-timed", NAPI_AUTO_LENGTH, &name);
   napi_async_init(env, NULL, name, &t->context);
   /* Signals are the event loop's business: the sender thread blocks them all. */
-  sigset_t all, previous;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &previous);
-  int err = pthread_create(&t->thread, NULL, run, t);
-  pthread_sigmask(SIG_SETMASK, &previous, NULL);
+  int err = start_thread_unsignalled(&t->thread, run, t);
   if (err != 0) {
     napi_async_destroy(env, t->context);
     uv_close((uv_handle_t *)t->async, free_async);

@@ -230,14 +230,6 @@ typedef struct Engine {
   uint8_t scratch[MAX_PACKET];
 } Engine;
 
-static void *must(void *p) {
-  if (p == NULL) {
-    fprintf(stderr, "faultline_udp: out of memory\n");
-    abort();
-  }
-  return p;
-}
-
 static int read_fd(int dir) { return dir == UP ? CLIENT : TARGET; }
 static int write_fd(int dir) { return dir == UP ? TARGET : CLIENT; }
 
@@ -657,7 +649,6 @@ static Conn *connection(Engine *e, const Packet *p, int64_t now) {
     if (!free_slot && (!c->used || now - c->last_ns > CONN_IDLE_NS)) free_slot = c;
   }
   if (!free_slot) return NULL;
-  memset(free_slot, 0, sizeof *free_slot);
   *free_slot = (Conn){.used = 1, .a_addr = a, .b_addr = b, .a_port = ap, .b_port = bp, .last_ns = now};
   return free_slot;
 }
@@ -868,11 +859,7 @@ static napi_value Construct(napi_env env, napi_callback_info info) {
     free(e);
     return throw_errno(env, err, "eventfd");
   }
-  sigset_t all, previous;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &previous);
-  int err = pthread_create(&e->thread, NULL, run, e);
-  pthread_sigmask(SIG_SETMASK, &previous, NULL);
+  int err = start_thread_unsignalled(&e->thread, run, e);
   if (err != 0) {
     close(e->wake_fd);
     free(e->conns);
@@ -910,12 +897,10 @@ static void read_attributes(napi_env env, napi_value attrs, Rule *r) {
   r->mtu = (int64_t)number_or(env, attrs, "mtu", 1500);
 }
 
-static int compare_id(const void *a, const void *b) {
-  uint32_t x = (*(Rule *const *)a)->id, y = (*(Rule *const *)b)->id;
-  return x < y ? -1 : x > y;
-}
-
-/* The chains and the reset list, from the active faults (under the lock). */
+/*
+ * The chains and the reset list, from the active faults (under the lock). rules[i] is the fault
+ * with id i + 1, so each chain comes out in the order its faults were added.
+ */
 static void rebuild_chains(Engine *e) {
   for (int d = 0; d < 2; d++) {
     e->chain[d] = must(realloc(e->chain[d], (e->nrules + 1) * sizeof(Rule *)));
@@ -929,7 +914,6 @@ static void rebuild_chains(Engine *e) {
     if (r->type == T_RESET) e->resets[e->nresets++] = r;
     else e->chain[r->dir][e->chain_len[r->dir]++] = r;
   }
-  for (int d = 0; d < 2; d++) qsort(e->chain[d], e->chain_len[d], sizeof(Rule *), compare_id);
 }
 
 /*

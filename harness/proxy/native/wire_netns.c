@@ -68,11 +68,7 @@ static int fail(Failure *f, const char *step) {
 /* Runs `fn(arg)` on a fresh thread with every signal blocked, and waits for it. */
 static int on_own_thread(void *(*fn)(void *), void *arg) {
   pthread_t thread;
-  sigset_t all, previous;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &previous);
-  int err = pthread_create(&thread, NULL, fn, arg);
-  pthread_sigmask(SIG_SETMASK, &previous, NULL);
+  int err = start_thread_unsignalled(&thread, fn, arg);
   if (err != 0) return err;
   pthread_join(thread, NULL);
   return 0;
