@@ -128,6 +128,8 @@ export class WireBackend implements ProxyBackend {
       wire.engine.stopCapture();
       entered = path.capture.entered;
       result.capture = { entered: path.capture.entered, left: path.capture.left, scope: 'all' };
+    } else if (!DIRECTIONS.some((d) => (ledger.directions[d].tcp.seen ?? 0) > 0)) {
+      return result; // no TCP packet crossed: no trace to draw, no recent packets to copy out
     } else {
       const dir = mkdtempSync(join(tmpdir(), 'faultline-trace-'));
       discard = () => rmSync(dir, { recursive: true, force: true });
