@@ -17,7 +17,7 @@ import type { WorkloadResult } from '../core/result.js';
 import { assembleWorkloadResult } from '../metrics/assemble-workload-result.js';
 import { LatencyHistogram } from '../metrics/latency-histogram.js';
 import { classifyError } from './classify-error.js';
-import { connectTcp } from './connect-tcp.js';
+import { waitFor } from './wait-for.js';
 import { COMMON_OPTIONS, defineWorkload, TCP_KERNEL_METRICS } from './definition.js';
 import type { WorkloadContext } from './context.js';
 import type { WorkloadCommon } from './spec.js';
@@ -66,22 +66,20 @@ async function connector(run: WorkloadRun, spec: TcpConnectSpec, ctx: WorkloadCo
   for (let k = 0; spec.attempts === undefined || k < spec.attempts; k++) {
     if (!(await run.paceRequest(k, startMs))) return;
     const attemptedAt = run.clock.now();
-    const outcome = await connectTcp(ctx.endpoint, spec.connectTimeoutMs, run.clock, ctx.signal, ctx.path?.client);
-    if (!outcome.ok && outcome.error === null) return; // stopped: the attempt does not count
+    let connectMs = 0;
+    const socket = await run.connect(connect, (ms) => (connectMs = ms));
+    if (socket === 'stopped') return; // the attempt does not count
     tally.attempted++;
     run.series.sent(attemptedAt);
-    if (!outcome.ok) {
+    if (socket === 'failed') {
       tally.failed++;
-      if (outcome.error) run.error(outcome.error.code, outcome.error.message);
       continue;
     }
     tally.connected++;
-    run.watchTcpInfo(outcome.socket);
     const now = run.clock.now();
-    connect.record(outcome.connectMs);
     run.series.received(now, 0);
-    run.series.latency(now, outcome.connectMs);
-    await closeGracefully(outcome.socket, run, spec.timeoutMs, ctx.signal);
+    run.series.latency(now, connectMs);
+    await closeGracefully(socket, run, spec.timeoutMs, ctx.signal);
   }
 }
 
@@ -89,24 +87,16 @@ async function connector(run: WorkloadRun, spec: TcpConnectSpec, ctx: WorkloadCo
  * Sends FIN and waits for the peer to close too (or `timeoutMs`, or the stop signal). An error in
  * the meantime — a reset from a proxy whose upstream refused — is recorded.
  */
-function closeGracefully(socket: Socket, run: WorkloadRun, timeoutMs: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      timer.cancel();
-      signal.removeEventListener('abort', done);
-      socket.destroy();
-      resolve();
-    };
-    const timer = run.clock.scheduleAt(run.clock.now() + timeoutMs, done);
-    signal.addEventListener('abort', done, { once: true });
-    socket.on('error', (error) => {
-      const classified = classifyError(error);
-      run.error(classified.code, classified.message);
-    });
-    socket.on('close', done);
-    socket.on('data', () => {}); // a server that greets or echoes: read and discard, so its FIN arrives
-    socket.end();
+async function closeGracefully(socket: Socket, run: WorkloadRun, timeoutMs: number, signal: AbortSignal): Promise<void> {
+  socket.on('error', (error) => {
+    const classified = classifyError(error);
+    run.error(classified.code, classified.message);
   });
+  socket.on('data', () => {}); // a server that greets or echoes: read and discard, so its FIN arrives
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  socket.end();
+  await waitFor(closed, run.clock, timeoutMs, signal);
+  socket.destroy();
 }
 
 export const tcpConnect = defineWorkload<TcpConnectSpec>({

@@ -141,13 +141,15 @@ export class WorkloadRun {
   }
 
   /**
-   * Connects to the endpoint: the socket, with its connect time recorded in `histogram`, or
-   * 'failed' (the classified error is recorded) or 'stopped' (the workload was stopped).
+   * Connects to the endpoint: the socket, with its connect time recorded in `histogram` (and
+   * given to `onConnected`), or 'failed' (the classified error is recorded) or 'stopped' (the
+   * workload was stopped).
    */
-  async connect(histogram: LatencyHistogram): Promise<Socket | 'failed' | 'stopped'> {
+  async connect(histogram: LatencyHistogram, onConnected?: (connectMs: number) => void): Promise<Socket | 'failed' | 'stopped'> {
     const outcome = await connectTcp(this.ctx.endpoint, this.spec.connectTimeoutMs, this.clock, this.ctx.signal, this.ctx.path?.client);
     if (outcome.ok) {
       histogram.record(outcome.connectMs);
+      onConnected?.(outcome.connectMs);
       this.watchTcpInfo(outcome.socket);
       return outcome.socket;
     }
