@@ -35,8 +35,13 @@ describe('the built-in suite', () => {
     expect(header.filter((line) => line.replace(/^#\s*/, '').length > 0).length).toBeGreaterThanOrEqual(6);
   });
 
+  /** `faultline list scenarios/ --json`, run once for the tests that read it. */
+  let listing: ReturnType<typeof faultline> | undefined;
+  const listScenarios = () => (listing ??= faultline(['list', 'scenarios/', '--json']));
+
   it('keeps the explore demonstrations (scenarios/explore/) out of the suite, valid and documented', async () => {
-    const list = await faultline(['list', 'scenarios/', '--json']);
+    const list = await listScenarios();
+    expect(list.code).toBe(0);
     const names = (JSON.parse(list.stdout) as Array<{ name: string; file: string }>).map((s) => s.file);
     expect(names.filter((file) => file.includes('/explore/'))).toEqual([]);
     const demos = readdirSync(join(SCENARIOS, 'explore')).filter((f) => f.endsWith('.yaml'));
@@ -52,7 +57,7 @@ describe('the built-in suite', () => {
 
   it('lists every file and every scenario in scenarios/README.md, with a description in each scenario', async () => {
     const readme = readFileSync(join(SCENARIOS, 'README.md'), 'utf8');
-    const list = await faultline(['list', 'scenarios/', '--json']);
+    const list = await listScenarios();
     expect(list.code).toBe(0);
     const scenarios = JSON.parse(list.stdout) as Array<{ name: string; description?: string }>;
     for (const file of files) expect(readme).toContain(`(${file})`);

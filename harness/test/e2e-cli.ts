@@ -201,7 +201,7 @@ export async function until(condition: () => boolean | Promise<boolean>, cli: { 
  * starts a child of its own and writes both pids to `pidFile` (for tests that interrupt or kill
  * a run and then look for what is left).
  */
-export function longRunWithCommandTarget(name: string, port: number, pidFile: string): string {
+function longRunWithCommandTarget(name: string, port: number, pidFile: string): string {
   return `
 name: ${name}
 timeout: 60s
@@ -212,4 +212,36 @@ targets:
 proxies: { path: { protocol: tcp, target: app } }
 workloads: { ping: { type: tcp-echo, via: path, duration: 30s, rate: 50/s } }
 `;
+}
+
+/**
+ * `faultline run` of that scenario in `dir`, once its target serves: both pids written, the port
+ * accepting, and `settleMs` more so that its traffic flows. `out` is where the run reports.
+ */
+export async function startLongRun(
+  dir: string,
+  name: string,
+  options: { seed: string; settleMs: number; detached?: boolean },
+): Promise<{ cli: CliProcess; port: number; pids: number[]; out: string }> {
+  const port = await freePort();
+  const pidFile = join(dir, `${name}.pids`);
+  const file = writeScenario(dir, `${name}.yaml`, longRunWithCommandTarget(name, port, pidFile));
+  const out = join(dir, `out-${name}`);
+  const cli = startFaultline(['run', file, '--out', out, '--seed', options.seed], { detached: options.detached ?? false });
+  await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim().split('\n').length === 2, cli);
+  const pids = readFileSync(pidFile, 'utf8').trim().split('\n').map(Number);
+  await until(() => accepts(port), cli);
+  await sleep(options.settleMs);
+  return { cli, port, pids, out };
+}
+
+/**
+ * Whether anything still listens on `port`, asked for up to 2 s. A dying process's leader is a
+ * zombie (gone, to isAlive) as soon as its own thread has exited, while its other threads, which
+ * share its descriptors, may still be on their way out: its listening socket closes a moment
+ * later. A listener left behind would still be there at the end.
+ */
+export async function stillListening(port: number): Promise<boolean> {
+  for (let i = 0; i < 100 && (await accepts(port)); i++) await sleep(20);
+  return accepts(port);
 }

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accepts, faultline, freePort, isAlive, longRunWithCommandTarget, PASSING, readResults, requireBuild, scratchDir, SERVERS, sleep, startFaultline, until, writeScenario } from './e2e-cli.js';
+import { faultline, isAlive, PASSING, readResults, requireBuild, scratchDir, SERVERS, startLongRun, stillListening, writeScenario } from './e2e-cli.js';
 import { errorOf } from './scenario-results.js';
 
 let scratch: ReturnType<typeof scratchDir>;
@@ -185,16 +185,9 @@ workloads: { ping: { type: tcp-echo, target: app, messages: 1 } }
 
 describe('faultline run: interrupted', () => {
   it('exits 130 on SIGINT mid-run, writes a partial result, and leaves no process or port behind', async () => {
-    const port = await freePort();
-    const pidFile = join(scratch.path, 'target.pids');
-    const file = writeScenario(scratch.path, 'long.yaml', longRunWithCommandTarget('tiny-long', port, pidFile));
-    const out = join(scratch.path, 'out-interrupted');
-    const cli = startFaultline(['run', file, '--out', out, '--seed', '9']);
     // The target writes its pids, then listens; the run is in its traffic phase soon after the
     // port accepts. Interrupt well inside the 30 s workload.
-    await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim().split('\n').length === 2, cli);
-    await until(() => accepts(port), cli);
-    await sleep(1000);
+    const { cli, port, pids, out } = await startLongRun(scratch.path, 'tiny-long', { seed: '9', settleMs: 1000 });
     cli.child.kill('SIGINT');
     const run = await cli.done;
 
@@ -207,8 +200,7 @@ describe('faultline run: interrupted', () => {
     expect(scenario!.workloads).toHaveLength(1);
     expect(scenario!.workloads[0]!.notes?.join(' ')).toContain('stopped early');
 
-    const pids = readFileSync(pidFile, 'utf8').trim().split('\n').map(Number);
     expect(pids.filter(isAlive)).toEqual([]);
-    expect(await accepts(port)).toBe(false);
+    expect(await stillListening(port)).toBe(false);
   });
 });

@@ -7,10 +7,8 @@
  * A SIGKILL gives faultline no chance to clean up; the supervisor each command target runs under
  * (harness/target/supervisor.cjs) sees its lifeline close and stops the target's group.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { accepts, freePort, isAlive, longRunWithCommandTarget, requireBuild, scratchDir, sleep, startFaultline, until, writeScenario } from './e2e-cli.js';
+import { isAlive, requireBuild, scratchDir, sleep, startLongRun, stillListening } from './e2e-cli.js';
 
 let scratch: ReturnType<typeof scratchDir>;
 /** Processes a failing test could leave: killed whatever happens. */
@@ -33,33 +31,15 @@ afterAll(() => scratch.remove());
 
 /** Starts a run whose command target (a server and a child it spawned) is serving traffic. */
 async function runningTarget(name: string, detached: boolean) {
-  const port = await freePort();
-  const pidFile = join(scratch.path, `${name}.pids`);
-  const file = writeScenario(scratch.path, `${name}.yaml`, longRunWithCommandTarget(name, port, pidFile));
-  const cli = startFaultline(['run', file, '--out', join(scratch.path, `out-${name}`), '--seed', '5'], { detached });
-  await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim().split('\n').length === 2, cli);
-  const pids = readFileSync(pidFile, 'utf8').trim().split('\n').map(Number);
-  leftovers.push(...pids);
-  await until(() => accepts(port), cli);
-  await sleep(300);
-  return { cli, port, pids };
+  const run = await startLongRun(scratch.path, name, { seed: '5', settleMs: 300, detached });
+  leftovers.push(...run.pids);
+  return run;
 }
 
 /** Waits (at most 10 s: the supervisor's grace is 2 s) until none of `pids` runs. */
 async function gone(pids: number[]): Promise<number[]> {
   for (let i = 0; i < 500 && pids.some(isAlive); i++) await sleep(20);
   return pids.filter(isAlive);
-}
-
-/**
- * Whether anything still listens on `port`, asked for up to 2 s. A dying process's leader is a
- * zombie (`gone`) as soon as its own thread has exited, while its other threads, which share its
- * descriptors, may still be on their way out: its listening socket closes a moment later. A
- * listener left behind would still be there at the end.
- */
-async function stillListening(port: number): Promise<boolean> {
-  for (let i = 0; i < 100 && (await accepts(port)); i++) await sleep(20);
-  return accepts(port);
 }
 
 describe('faultline run killed with SIGKILL leaves nothing behind', () => {
