@@ -143,10 +143,8 @@ export async function runSuite(options: SuiteRunOptions): Promise<RunResult> {
   await Promise.all(Array.from({ length: workers }, worker));
 
   const scenarios = results.map((r) => r!);
-  const result: RunResult = {
-    schemaVersion: RESULT_SCHEMA_VERSION,
-    faultline: { version: FAULTLINE_VERSION },
-    run: runRecord({
+  const result = runResult(
+    {
       seed: options.seed,
       startedAt,
       durationMs: clock.now() - start,
@@ -154,29 +152,35 @@ export async function runSuite(options: SuiteRunOptions): Promise<RunResult> {
       backend: options.backendKind,
       ...(options.shard ? { shard: options.shard } : {}),
       interrupted: options.signal.aborted,
-    }),
-    summary: summarizeScenarios(scenarios),
+    },
     scenarios,
-  };
+  );
   await options.observer?.onRunEnd?.(result);
   return result;
 }
 
 /** The `run` part of a RunResult: what ran, with which seed, when, on what machine. */
-export function runRecord(run: Omit<RunResult['run'], 'node' | 'os' | 'cpus'>): RunResult['run'] {
+/** A run's results.json: what ran (this machine's node, os and cpus added), its scenarios, their summary. */
+export function runResult(run: Omit<RunResult['run'], 'node' | 'os' | 'cpus'>, scenarios: ScenarioResult[]): RunResult {
   const { seed, startedAt, durationMs, command, backend, shard, seeds, interrupted } = run;
   return {
-    seed,
-    startedAt,
-    durationMs,
-    command,
-    node: process.version,
-    os: `${platform()} ${release()} ${arch()}`,
-    cpus: cpus().length,
-    backend,
-    ...(shard ? { shard } : {}),
-    ...(seeds ? { seeds } : {}),
-    interrupted,
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    faultline: { version: FAULTLINE_VERSION },
+    run: {
+      seed,
+      startedAt,
+      durationMs,
+      command,
+      node: process.version,
+      os: `${platform()} ${release()} ${arch()}`,
+      cpus: cpus().length,
+      backend,
+      ...(shard ? { shard } : {}),
+      ...(seeds ? { seeds } : {}),
+      interrupted,
+    },
+    summary: summarizeScenarios(scenarios),
+    scenarios,
   };
 }
 

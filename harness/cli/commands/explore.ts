@@ -18,9 +18,8 @@ import { dirname, join, resolve } from 'node:path';
 import { systemClock } from '../../core/clock.js';
 import { errorExitCode, ExitCode, FaultlineError } from '../../core/errors.js';
 import { reproduceCommand, type ScenarioExploration } from '../../core/exploration.js';
-import { RESULT_SCHEMA_VERSION, summarizeScenarios, type RunResult, type ScenarioResult } from '../../core/result.js';
+import type { RunResult, ScenarioResult } from '../../core/result.js';
 import { readUserFile } from '../../core/user-file.js';
-import { FAULTLINE_VERSION } from '../../core/version.js';
 import { exploreScenario, skippedExploration, type ExploreInput } from '../../explore/explore-scenario.js';
 import { faultChoices } from '../../explore/fault-space.js';
 import { minimalScenarioName, renderMinimalScenario, type FileScenarioSpec } from '../../explore/minimal-scenario.js';
@@ -29,7 +28,7 @@ import { createExploreConsole } from '../../report/explore-console.js';
 import { writeAtomically, writeReports } from '../../report/write-reports.js';
 import { filterScenarios, findScenarioFiles } from '../../scenario/discover.js';
 import { loadScenarioFiles } from '../../scenario/load-files.js';
-import { displayFile, replayCommand, runRecord, scenarioId, scenarioSeed } from '../../scenario/run-suite.js';
+import { displayFile, replayCommand, runResult, scenarioId, scenarioSeed } from '../../scenario/run-suite.js';
 import { MAX_EXPLORE_RUNS } from '../../scenario/scenario-keys.js';
 import type { ScenarioSpec } from '../../scenario/spec.js';
 import { createWireBackend } from '../../wire/wire-backend.js';
@@ -168,18 +167,17 @@ export async function runExplore(paths: string[], options: ExploreOptions, io: C
   }
 
   const result: RunResult = {
-    schemaVersion: RESULT_SCHEMA_VERSION,
-    faultline: { version: FAULTLINE_VERSION },
-    run: runRecord({
-      seed,
-      startedAt,
-      durationMs: systemClock.now() - start,
-      command: ['faultline', ...(io.argv ?? ['explore', ...paths])].join(' '),
-      backend: 'embedded',
-      interrupted: io.interrupt.aborted,
-    }),
-    summary: summarizeScenarios(shown),
-    scenarios: shown,
+    ...runResult(
+      {
+        seed,
+        startedAt,
+        durationMs: systemClock.now() - start,
+        command: ['faultline', ...(io.argv ?? ['explore', ...paths])].join(' '),
+        backend: 'embedded',
+        interrupted: io.interrupt.aborted,
+      },
+      shown,
+    ),
     explorations,
   };
   const written = await writeReports(result, { outDir, reporters: EXPLORE_REPORTERS, env: io.env });
