@@ -5,7 +5,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { loadWireAddon } from './native.js';
 import { cleanupWire, ownerAlive, type RunRecord } from './run-registry.js';
 
 const file = process.argv[2];
@@ -19,7 +18,6 @@ if (file) {
   if (record) {
     const deadline = Date.now() + 2000;
     while (ownerAlive(record) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-    const { addon } = loadWireAddon();
-    cleanupWire({ runId: record.runId, dir: dirname(file), ...(addon ? { unmount: (path: string) => addon.unmount(path) } : {}) });
+    cleanupWire({ runId: record.runId, dir: dirname(file) });
   }
 }

@@ -22,6 +22,7 @@ import { mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync,
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { loadWireAddon } from './native.js';
 
 /** Every name faultline gives a namespace or device starts with this. */
 export const WIRE_PREFIX = 'fl';
@@ -156,7 +157,7 @@ export function readRunRecords(dir = registryDir()): Array<{ file: string; recor
 export interface CleanupOptions {
   /** Only this run; default: every run whose owner is gone. */
   runId?: string;
-  /** Unmounts a published namespace (the addon's unmount, or `umount -l`). */
+  /** Unmounts a published namespace; default: the addon's unmount, or `umount -l` without it. */
   unmount?: (path: string) => void;
   dir?: string;
 }
@@ -168,6 +169,8 @@ export interface CleanupOptions {
  */
 export function cleanupWire(options: CleanupOptions = {}): CleanupReport {
   const report: CleanupReport = { runs: [], namespaces: [], processesKilled: 0, skipped: [], problems: [] };
+  const { addon } = loadWireAddon();
+  const unmount = options.unmount ?? (addon ? (path: string) => addon.unmount(path) : lazyUnmount);
   for (const { file, record, problem } of readRunRecords(options.dir)) {
     if (problem || !record) {
       report.problems.push(problem ?? `${file}: unreadable`);
@@ -180,7 +183,7 @@ export function cleanupWire(options: CleanupOptions = {}): CleanupReport {
     }
     for (const ns of record.namespaces) {
       try {
-        report.processesKilled += removeNamespace(record.runId, ns, options.unmount ?? lazyUnmount);
+        report.processesKilled += removeNamespace(record.runId, ns, unmount);
         report.namespaces.push(ns.name);
       } catch (error) {
         report.problems.push(`${ns.name}: ${(error as Error).message}`);

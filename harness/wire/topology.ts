@@ -117,10 +117,10 @@ class WireRun {
 
 let run: WireRun | undefined;
 
-function currentRun(addon: WireAddon): WireRun {
+function currentRun(): WireRun {
   if (run) return run;
   // Leftovers of runs that were killed before anyone cleaned up: theirs, never a live run's.
-  cleanupWire({ unmount: (path) => addon.unmount(path) });
+  cleanupWire();
   run = new WireRun();
   // close() is synchronous so that this hook can do it all: a normal exit, process.exit() after
   // SIGINT, and an uncaught error all pass here. Only a kill leaves it to the supervisor.
@@ -134,7 +134,7 @@ function currentRun(addon: WireAddon): WireRun {
 export function createWirePath(options: WirePathOptions): WirePath {
   const started = performance.now();
   const addon = wireAddon();
-  const wire = currentRun(addon);
+  const wire = currentRun();
   const index = wire.nextIndex++;
   if (index >= MAX_PATHS) throw new FaultlineError('ENVIRONMENT', `a run can have at most ${MAX_PATHS} wire paths`);
   const mtu = options.mtu ?? 1500;

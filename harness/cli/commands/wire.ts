@@ -8,7 +8,6 @@
  * never anything no record names. Exit 0, or 3 when something could not be removed.
  */
 import { ExitCode } from '../../core/errors.js';
-import { loadWireAddon } from '../../wire/native.js';
 import { probeWire } from '../../wire/probe.js';
 import { cleanupWire, registryDir } from '../../wire/run-registry.js';
 import type { CliIo, Register } from '../command.js';
@@ -43,8 +42,7 @@ export async function runWireProbe(options: { json?: boolean }, io: CliIo): Prom
 }
 
 export async function runWireCleanup(options: { run?: string; json?: boolean }, io: CliIo): Promise<ExitCode> {
-  const { addon } = loadWireAddon();
-  const report = cleanupWire({ ...(options.run === undefined ? {} : { runId: options.run }), ...(addon ? { unmount: (path: string) => addon.unmount(path) } : {}) });
+  const report = cleanupWire(options.run === undefined ? {} : { runId: options.run });
   if (options.json) {
     io.stdout.write(`${JSON.stringify({ registry: registryDir(), ...report }, null, 2)}\n`);
   } else {
