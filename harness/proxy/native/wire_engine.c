@@ -146,18 +146,22 @@ typedef struct {
   uint32_t bytes;
 } Departure;
 
+/* A fault's attributes, in the engine's units: what an update replaces as a whole. */
+typedef struct {
+  double probability, burst;
+  int64_t latency_ns, jitter_ns, delay_ns, timeout_ns;
+  int allow_reorder;
+  double ns_per_byte;
+  int64_t bucket_ns, queue_packets, queue_bytes, mtu;
+} Attributes;
+
 typedef struct {
   uint32_t id;   /* 1-based, in the order faults were added: also their order on the chain */
   int type, dir, active;
   int ipproto;   /* 0 any, 6 tcp, 17 udp */
   int port;      /* 0 any: else the source or destination port */
   double toxicity;
-  /* attributes, in the engine's units */
-  double probability, burst;
-  int64_t latency_ns, jitter_ns, delay_ns, timeout_ns;
-  int allow_reorder;
-  double ns_per_byte;
-  int64_t bucket_ns, queue_packets, queue_bytes, mtu;
+  Attributes a;
   /* state: survives updates */
   Rng rng;
   int bad;                 /* loss: Gilbert–Elliott state */
@@ -416,9 +420,9 @@ static int matches(const Rule *r, const Packet *p) {
 
 /* The loss model of harness/toxics/loss-model.ts: Bernoulli, or Gilbert–Elliott for burst > 1. */
 static int lost(Rule *r) {
-  if (r->burst <= 1) return chance(&r->rng, r->probability);
-  double enter_bad = r->probability >= 1 ? 1 : r->probability / (r->burst * (1 - r->probability));
-  double leave_bad = r->probability >= 1 ? 0 : 1 / r->burst;
+  if (r->a.burst <= 1) return chance(&r->rng, r->a.probability);
+  double enter_bad = r->a.probability >= 1 ? 1 : r->a.probability / (r->a.burst * (1 - r->a.probability));
+  double leave_bad = r->a.probability >= 1 ? 0 : 1 / r->a.burst;
   r->bad = r->bad ? !chance(&r->rng, leave_bad) : chance(&r->rng, enter_bad);
   return r->bad;
 }
@@ -458,11 +462,11 @@ static int corrupt(Rule *r, Packet *p) {
 
 /* The latency fault's due time for a packet: arrival + latency ± jitter, in order unless asked. */
 static int64_t latency_due(Rule *r, const Packet *p) {
-  int64_t due = p->at_ns + r->latency_ns;
-  if (r->jitter_ns > 0) due += (int64_t)((2 * rng_next(&r->rng) - 1) * (double)r->jitter_ns);
+  int64_t due = p->at_ns + r->a.latency_ns;
+  if (r->a.jitter_ns > 0) due += (int64_t)((2 * rng_next(&r->rng) - 1) * (double)r->a.jitter_ns);
   if (due < p->at_ns) due = p->at_ns;
   /* A path keeps order: nothing overtakes unless reordering was asked for. */
-  if (!r->allow_reorder && due < r->last_due_ns) due = r->last_due_ns;
+  if (!r->a.allow_reorder && due < r->last_due_ns) due = r->last_due_ns;
   if (due > r->last_due_ns) r->last_due_ns = due;
   return due;
 }
@@ -482,9 +486,9 @@ static int64_t bandwidth_departure(Rule *r, const Packet *p) {
     r->ring_size--;
   }
   /* held = the one on the wire + those waiting behind it */
-  if ((int64_t)r->ring_size > r->queue_packets || (r->queue_bytes > 0 && r->ring_bytes + p->len > r->queue_bytes)) return -1;
-  int64_t tx_ns = (int64_t)(p->len * r->ns_per_byte);
-  int64_t start = r->tat_ns - r->bucket_ns > t ? r->tat_ns - r->bucket_ns : t;
+  if ((int64_t)r->ring_size > r->a.queue_packets || (r->a.queue_bytes > 0 && r->ring_bytes + p->len > r->a.queue_bytes)) return -1;
+  int64_t tx_ns = (int64_t)(p->len * r->a.ns_per_byte);
+  int64_t start = r->tat_ns - r->a.bucket_ns > t ? r->tat_ns - r->a.bucket_ns : t;
   r->tat_ns = (r->tat_ns > t ? r->tat_ns : t) + tx_ns;
   if (r->ring_size == r->ring_cap) {
     size_t cap = r->ring_cap ? r->ring_cap * 2 : 256;
@@ -523,13 +527,13 @@ static void advance(Engine *e, Packet *p, uint32_t after, int64_t now) {
         drop(e, p, r, F_DROPPED_BLACKHOLE);
         return;
       case T_MTU:
-        if (p->len > r->mtu) { drop(e, p, r, F_DROPPED_MTU); return; }
+        if (p->len > r->a.mtu) { drop(e, p, r, F_DROPPED_MTU); return; }
         break;
       case T_CORRUPT:
-        if (chance(&r->rng, r->probability) && corrupt(r, p)) c[F_CORRUPTED]++;
+        if (chance(&r->rng, r->a.probability) && corrupt(r, p)) c[F_CORRUPTED]++;
         break;
       case T_DUPLICATE:
-        if (chance(&r->rng, r->probability)) {
+        if (chance(&r->rng, r->a.probability)) {
           c[F_DUPLICATED]++;
           advance(e, clone_packet(p), r->id, now);
         }
@@ -539,9 +543,9 @@ static void advance(Engine *e, Packet *p, uint32_t after, int64_t now) {
         if (due > p->at_ns) c[F_DELAYED]++;
         break;
       case T_REORDER:
-        if (chance(&r->rng, r->probability)) {
+        if (chance(&r->rng, r->a.probability)) {
           c[F_REORDERED]++;
-          due = p->at_ns + r->delay_ns;
+          due = p->at_ns + r->a.delay_ns;
         }
         break;
       case T_BANDWIDTH:
@@ -686,7 +690,7 @@ static void watch_resets(Engine *e, const Packet *p, int64_t now) {
     int from_receiver = p->dir != r->dir;
     if (!c->resets[slot].on || !from_receiver || (flags & 0x04) || !(flags & 0x10)) continue;
     if (c->resets[slot].tries == 0) {
-      if (now < c->resets[slot].met_ns + r->timeout_ns) continue;
+      if (now < c->resets[slot].met_ns + r->a.timeout_ns) continue;
       r->counters[P_TCP][F_ACTIVATIONS]++;
     } else if (c->resets[slot].tries >= RESET_TRIES) {
       continue;
@@ -881,20 +885,20 @@ static double number_or(napi_env env, napi_value object, const char *key, double
 }
 
 /* Reads a fault's type-specific attributes (Toxiproxy-style units) into the engine's units. */
-static void read_attributes(napi_env env, napi_value attrs, Rule *r) {
-  r->probability = number_or(env, attrs, "probability", 0);
-  r->burst = number_or(env, attrs, "burst", 1);
-  r->latency_ns = (int64_t)(number_or(env, attrs, "latency", 0) * 1e6);
-  r->jitter_ns = (int64_t)(number_or(env, attrs, "jitter", 0) * 1e6);
-  r->allow_reorder = number_or(env, attrs, "allow_reorder", 0) != 0;
-  r->delay_ns = (int64_t)(number_or(env, attrs, "delay", 10) * 1e6);
-  r->timeout_ns = (int64_t)(number_or(env, attrs, "timeout", 0) * 1e6);
+static void read_attributes(napi_env env, napi_value attrs, Attributes *a) {
+  a->probability = number_or(env, attrs, "probability", 0);
+  a->burst = number_or(env, attrs, "burst", 1);
+  a->latency_ns = (int64_t)(number_or(env, attrs, "latency", 0) * 1e6);
+  a->jitter_ns = (int64_t)(number_or(env, attrs, "jitter", 0) * 1e6);
+  a->allow_reorder = number_or(env, attrs, "allow_reorder", 0) != 0;
+  a->delay_ns = (int64_t)(number_or(env, attrs, "delay", 10) * 1e6);
+  a->timeout_ns = (int64_t)(number_or(env, attrs, "timeout", 0) * 1e6);
   double rate_kb_per_s = number_or(env, attrs, "rate", 1000); /* 1 KB/s = 1000 bytes/s = 1e-6 bytes/ns */
-  r->ns_per_byte = 1e6 / rate_kb_per_s;
-  r->bucket_ns = (int64_t)(number_or(env, attrs, "bucket", 0) * r->ns_per_byte);
-  r->queue_packets = (int64_t)number_or(env, attrs, "queue", 1000);
-  r->queue_bytes = (int64_t)number_or(env, attrs, "queue_bytes", 0);
-  r->mtu = (int64_t)number_or(env, attrs, "mtu", 1500);
+  a->ns_per_byte = 1e6 / rate_kb_per_s;
+  a->bucket_ns = (int64_t)(number_or(env, attrs, "bucket", 0) * a->ns_per_byte);
+  a->queue_packets = (int64_t)number_or(env, attrs, "queue", 1000);
+  a->queue_bytes = (int64_t)number_or(env, attrs, "queue_bytes", 0);
+  a->mtu = (int64_t)number_or(env, attrs, "mtu", 1500);
 }
 
 /*
@@ -947,7 +951,7 @@ static napi_value SetFault(napi_env env, napi_callback_info info) {
   fresh.ipproto = (int)number_or(env, spec, "protocol", 0);
   fresh.port = (int)number_or(env, spec, "port", 0);
   fresh.toxicity = number_or(env, spec, "toxicity", 1);
-  read_attributes(env, attrs, &fresh);
+  read_attributes(env, attrs, &fresh.a);
   if (id == 0) {
     CHECK(napi_get_named_property(env, spec, "seed", &value));
     for (uint32_t i = 0; i < 4; i++) {
@@ -977,7 +981,7 @@ static napi_value SetFault(napi_env env, napi_callback_info info) {
     r->ipproto = fresh.ipproto;
     r->port = fresh.port;
     r->toxicity = fresh.toxicity;
-    read_attributes(env, attrs, r);
+    r->a = fresh.a; /* read above, outside the lock */
   }
   rebuild_chains(e);
   id = r->id;
