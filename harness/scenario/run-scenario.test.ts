@@ -4,11 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ProxyBackend } from '../core/backend.js';
-import { systemClock } from '../core/clock.js';
 import { FaultlineError } from '../core/errors.js';
 import { createEmbeddedProxy } from '../proxy/embedded-proxy.js';
-import { loadScenarioText } from './load.js';
-import { runScenario, type ScenarioRunDeps } from './run-scenario.js';
+import type { ScenarioRunDeps } from './run-scenario.js';
+import { runScenarioText } from '../test/run-scenario-text.js';
 import { errorOf } from '../test/scenario-results.js';
 
 const SCENARIO = `
@@ -25,11 +24,7 @@ assert:
 `;
 
 function run(createBackend: ScenarioRunDeps['createBackend']) {
-  const [spec] = loadScenarioText(SCENARIO, '/tmp/one-fault.yaml');
-  return runScenario(
-    { spec: spec!, id: 'one-fault', file: 'one-fault.yaml', seed: 1, replay: '', index: 0, total: 1, backendKind: 'test' },
-    { clock: systemClock, createBackend, signal: new AbortController().signal, allocateWorkloadId: () => 1 },
-  );
+  return runScenarioText(SCENARIO, { seed: 1, file: 'one-fault.yaml', id: 'one-fault', backendKind: 'test', deps: { createBackend } });
 }
 
 describe('runScenario', () => {

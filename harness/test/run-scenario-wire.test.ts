@@ -5,10 +5,8 @@
  * run has no wire layer.
  */
 import { expect, it } from 'vitest';
-import { systemClock } from '../core/clock.js';
-import { createEmbeddedProxy } from '../proxy/embedded-proxy.js';
-import { loadScenarioText } from '../scenario/load.js';
-import { runScenario, type ScenarioRunDeps } from '../scenario/run-scenario.js';
+import type { ScenarioRunDeps } from '../scenario/run-scenario.js';
+import { runScenarioText } from './run-scenario-text.js';
 import { describeWire } from '../wire/testing/wire-gate.js';
 import { createWireBackend } from '../wire/wire-backend.js';
 import { errorOf } from './scenario-results.js';
@@ -38,11 +36,7 @@ assert:
 `;
 
 function run(yaml: string, deps: Partial<ScenarioRunDeps> = {}) {
-  const [spec] = loadScenarioText(yaml, '/tmp/side-by-side.yaml');
-  return runScenario(
-    { spec: spec!, id: spec!.name, file: 'side-by-side.yaml', seed: 11, replay: '', index: 0, total: 1, backendKind: 'embedded' },
-    { clock: systemClock, createBackend: (seed) => createEmbeddedProxy({ seed }), signal: new AbortController().signal, allocateWorkloadId: (() => { let id = 1; return () => id++; })(), ...deps },
-  );
+  return runScenarioText(yaml, { seed: 11, file: 'side-by-side.yaml', deps });
 }
 
 describeWire('runScenario with a wire path and a proxy', () => {

@@ -11,10 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { METRIC_CATALOG } from '../assert/metric-catalog.js';
-import { systemClock } from '../core/clock.js';
-import { createEmbeddedProxy } from '../proxy/embedded-proxy.js';
-import { loadScenarioText } from '../scenario/load.js';
-import { runScenario } from '../scenario/run-scenario.js';
+import { runScenarioText } from './run-scenario-text.js';
 import { scenarioJsonSchema } from '../scenario/schema.js';
 import { WORKLOAD_DEFINITIONS, WORKLOAD_TYPES } from '../workload/registry.js';
 import type { WorkloadDefinition } from '../workload/definition.js';
@@ -72,11 +69,7 @@ function exampleScenario(definition: WorkloadDefinition): string {
 describe('each type, run from its example', () => {
   for (const definition of WORKLOAD_DEFINITIONS) {
     it(`${definition.type} records only what it declares`, async () => {
-      const [spec] = loadScenarioText(exampleScenario(definition), `/tmp/example-${definition.type}.yaml`);
-      const result = await runScenario(
-        { spec: spec!, id: definition.type, file: 'example.yaml', seed: 7, replay: '', index: 0, total: 1, backendKind: 'embedded' },
-        { clock: systemClock, createBackend: (seed) => createEmbeddedProxy({ seed }), signal: new AbortController().signal, allocateWorkloadId: () => 1 },
-      );
+      const result = await runScenarioText(exampleScenario(definition), { seed: 7, file: 'example.yaml', id: definition.type });
       expect(result.status, JSON.stringify(result.status === 'errored' ? result.error : result.notes)).toBe('passed');
       const [workload] = result.workloads;
       expect(workload).toMatchObject({ kind: definition.type, protocol: definition.protocol, shape: definition.shape });
