@@ -3,19 +3,10 @@
  * is optional: it is built at install on Linux only, and a failed build never fails the install
  * (native/build.mjs). Each user falls back to its JavaScript way when it is missing, and says why.
  */
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { addonPath } from '../core/addon-path.js';
 
-/** Where the addon is: beside this module's source (tests) or the package's (dist/). */
-export function addonPath(): string | undefined {
-  const candidates = [
-    new URL('./native/build/Release/faultline_udp.node', import.meta.url),
-    new URL('../../harness/proxy/native/build/Release/faultline_udp.node', import.meta.url),
-  ].map((url) => fileURLToPath(url));
-  return candidates.find((path) => existsSync(path));
-}
 
 /** The addon's exports (typed by the caller, who knows which part it uses), or why it is unavailable. */
 export function requireAddon<T>(): { addon?: T; problem?: string } {

@@ -12,7 +12,7 @@ import { parseHostPort } from '../core/address.js';
 import type { UdpEndpoint, UdpHandlers } from './udp-io.js';
 import { chooseUdpIo, UDP_IO_ENV } from './udp-io-choice.js';
 import { dgramUdpIo } from './udp-io-dgram.js';
-import { addonPath } from './native-addon.js';
+import { addonPath } from '../core/addon-path.js';
 import { ClockBridge, loadNativeUdpIo } from './udp-io-native.js';
 import { blockEventLoop, numberedPayload, openUdpPeer, payloadSeq, type UdpPeer } from './testing/udp-test-kit.js';
 

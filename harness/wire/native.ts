@@ -4,9 +4,8 @@
  * thread that asks; a worker thread loads its own instance, which is how it can enter a
  * namespace (enterNetns acts on the calling thread only).
  */
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { addonPath } from '../core/addon-path.js';
 
 export interface NativeSide {
   nsFd: number;
@@ -76,16 +75,6 @@ export interface WireAddon {
   WireEngine: new (clientTunFd: number, targetTunFd: number) => NativeWireEngine;
   wireLayout: WireLayout;
   monotonicMs(): number;
-}
-
-/** Where the addon is: beside the sources (tests run them) or from the package's dist/. */
-function addonPath(): string | undefined {
-  return [
-    new URL('../proxy/native/build/Release/faultline_udp.node', import.meta.url),
-    new URL('../../harness/proxy/native/build/Release/faultline_udp.node', import.meta.url),
-  ]
-    .map((url) => fileURLToPath(url))
-    .find((path) => existsSync(path));
 }
 
 let loaded: { addon?: WireAddon; problem?: string } | undefined;
