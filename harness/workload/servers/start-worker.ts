@@ -12,13 +12,22 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
  * caller (`new URL('./x-worker.js', import.meta.url)`).
  */
 export function startWorker(moduleUrl: URL, options: WorkerOptions = {}): Worker {
-  if (existsSync(fileURLToPath(moduleUrl)) || !moduleUrl.pathname.endsWith('.js')) return new Worker(moduleUrl, options);
-  const source = new URL(moduleUrl.href.replace(/\.js$/, '.ts'));
-  if (!existsSync(fileURLToPath(source))) return new Worker(moduleUrl, options);
+  const source = sourceModuleUrl(moduleUrl);
+  if (source === moduleUrl) return new Worker(moduleUrl, options);
   const hooks = new URL('./ts-source-hooks.mjs', import.meta.url).href;
   const register = `import { register } from 'node:module'; register(${JSON.stringify(hooks)});`;
   return new Worker(source, {
     ...options,
     execArgv: [...(options.execArgv ?? process.execArgv), '--import', `data:text/javascript,${encodeURIComponent(register)}`],
   });
+}
+
+/**
+ * The module to load for `moduleUrl`, a built `.js` file: itself, or, running from sources
+ * (tests), the `.ts` file beside it when the `.js` one is not there.
+ */
+export function sourceModuleUrl(moduleUrl: URL): URL {
+  if (moduleUrl.protocol !== 'file:' || !moduleUrl.pathname.endsWith('.js') || existsSync(fileURLToPath(moduleUrl))) return moduleUrl;
+  const source = new URL(moduleUrl.href.replace(/\.js$/, '.ts'));
+  return existsSync(fileURLToPath(source)) ? source : moduleUrl;
 }
