@@ -5,20 +5,10 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseRunResult } from '../../report/json.js';
 import { SAMPLE_FIXTURES_DIR } from '../../report/testing/sample-results.js';
-import { runCli } from '../program.js';
-
-class Sink extends Writable {
-  text = '';
-  isTTY = false;
-  override _write(chunk: Buffer, _encoding: string, done: () => void) {
-    this.text += chunk.toString();
-    done();
-  }
-}
+import { runCliCaptured } from '../testing/run-cli.js';
 
 let dir: string;
 beforeEach(() => {
@@ -26,12 +16,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(args: string[], env: Record<string, string> = {}) {
-  const stdout = new Sink();
-  const stderr = new Sink();
-  const code = await runCli(args, { stdout, stderr, env, cwd: dir, interrupt: new AbortController().signal });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+const cli = (args: string[], env: Record<string, string> = {}) => runCliCaptured(args, { cwd: dir, env });
 
 describe('faultline report render', () => {
   it('writes the default reports and prints the summary', async () => {

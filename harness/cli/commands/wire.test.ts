@@ -2,27 +2,13 @@
  * `faultline wire probe|cleanup`: in-process through runCli as root, and through the built
  * binary as an unprivileged user, who gets exit 3 and the reason.
  */
-import { Writable } from 'node:stream';
 import { expect, it } from 'vitest';
 import { requireBuild } from '../../test/e2e-cli.js';
 import { faultlineAsNobody } from '../../wire/testing/unprivileged.js';
 import { describeWire, wireSupport } from '../../wire/testing/wire-gate.js';
-import { runCli } from '../program.js';
+import { runCliCaptured } from '../testing/run-cli.js';
 
-class Sink extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _encoding: string, done: () => void) {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
-async function cli(args: string[]) {
-  const stdout = new Sink();
-  const stderr = new Sink();
-  const code = await runCli(args, { stdout, stderr, env: {}, cwd: process.cwd(), interrupt: new AbortController().signal });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+const cli = (args: string[]) => runCliCaptured(args, { cwd: process.cwd() });
 
 describeWire('faultline wire', () => {
   it('probe says the wire layer is available, and how', async () => {
