@@ -156,30 +156,41 @@ void make_callback_or_fatal(napi_env env, napi_async_context context, napi_value
   }
 }
 
+int64_t realtime_offset_ns(void) {
+  struct timespec real;
+  clock_gettime(CLOCK_REALTIME, &real);
+  int64_t mono = monotonic_ns();
+  return (int64_t)real.tv_sec * 1000000000 + real.tv_nsec - mono;
+}
+
 /*
  * When the kernel received each datagram, from its receive timestamp (SO_TIMESTAMPNS): a toxic's
  * delay then counts from the datagram's arrival, however late the event loop got to read it.
- * The timestamps are wall-clock time, so each one's age is taken against the wall clock once per
- * batch and subtracted from the monotonic clock read at the same moment; an age a clock step
- * made negative counts as 0, and none counts as more than a second. A datagram without a
- * timestamp was received when it was read.
+ * The timestamps are wall-clock time, and the wall clock can be stepped (NTP, or a VM's agent
+ * setting it: seen here as steps of half a millisecond) between a datagram's arrival and its
+ * read. A datagram left unread by the socket's previous batch arrived after it, so its stamp was
+ * taken on the wall clock as it stood then or as it stands now; of the two, the later reading is
+ * taken, so a step never makes a datagram look older than it is (a held datagram never leaves
+ * early) and at worst makes it look younger by the step. A datagram cannot have arrived after it
+ * was read, nor (clamped) more than a second before; one without a timestamp arrived when read.
  */
-static void receive_times(Module *m, struct mmsghdr *msgs, int n) {
-  struct timespec wall;
-  clock_gettime(CLOCK_REALTIME, &wall);
+static void receive_times(Sock *s, struct mmsghdr *msgs, int n) {
   int64_t read_ns = monotonic_ns();
+  int64_t offset_now = realtime_offset_ns(), offset_before = s->realtime_offset_ns;
+  int64_t offset = offset_now < offset_before ? offset_now : offset_before;
+  s->realtime_offset_ns = offset_now;
   for (int i = 0; i < n; i++) {
-    int64_t age_ns = 0;
+    int64_t at_ns = read_ns;
     struct msghdr *h = &msgs[i].msg_hdr;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c)) {
       if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
-      struct timespec at;
-      memcpy(&at, CMSG_DATA(c), sizeof at);
-      age_ns = (int64_t)(wall.tv_sec - at.tv_sec) * 1000000000 + (wall.tv_nsec - at.tv_nsec);
+      struct timespec stamp;
+      memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
+      at_ns = (int64_t)stamp.tv_sec * 1000000000 + stamp.tv_nsec - offset;
     }
-    if (age_ns < 0) age_ns = 0;
-    if (age_ns > 1000000000) age_ns = 1000000000;
-    m->received[i] = (double)(read_ns - age_ns) / 1e6;
+    if (at_ns > read_ns) at_ns = read_ns;
+    if (at_ns < read_ns - 1000000000) at_ns = read_ns - 1000000000;
+    s->m->received[i] = (double)at_ns / 1e6;
   }
 }
 
@@ -213,7 +224,7 @@ static void receive(Sock *s) {
     if (n == 0) return;
     size_t total = 0;
     for (int i = 0; i < n; i++) total += msgs[i].msg_len;
-    receive_times(m, msgs, n);
+    receive_times(s, msgs, n);
     napi_value argv[5];
     char *data;
     if (napi_create_buffer(env, total ? total : 1, (void **)&data, &argv[0]) != napi_ok) return;
@@ -330,6 +341,7 @@ static napi_value Construct(napi_env env, napi_callback_info info) {
   s->poll = calloc(1, sizeof *s->poll);
   s->fd = fd;
   s->family = af;
+  s->realtime_offset_ns = realtime_offset_ns();
   CHECK(napi_get_instance_data(env, (void **)&s->m));
   s->env = env;
   uv_loop_t *loop;

@@ -61,6 +61,7 @@ typedef struct {
   napi_async_context async;
   int with_sources;
   int no_segmentation;
+  int64_t realtime_offset_ns; /* realtime_offset_ns() at the last receive batch, or at creation */
   int dispatching;  /* inside a JavaScript callback: release() leaves the references to it */
   int released;     /* references and async context freed */
   double sent_messages;  /* messages the kernel took (a segmented run is one) */
@@ -90,6 +91,9 @@ napi_status replace_reference(napi_env env, napi_ref *ref, napi_value fn);
  * never shifts a deadline.
  */
 int64_t monotonic_ns(void);
+
+/* CLOCK_REALTIME − CLOCK_MONOTONIC, ns: what a wall-clock timestamp (SO_TIMESTAMPNS, pcap) is ahead by. */
+int64_t realtime_offset_ns(void);
 
 /* Starts `fn(arg)` on a thread with every signal blocked (signals are the event loop's business); pthread_create's result. */
 int start_thread_unsignalled(pthread_t *thread, void *(*fn)(void *), void *arg);

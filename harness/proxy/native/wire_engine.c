@@ -1088,14 +1088,6 @@ static FILE *open_pcap(const char *path) {
   return f;
 }
 
-/* CLOCK_REALTIME − CLOCK_MONOTONIC: pcap timestamps are wall-clock times. */
-static int64_t realtime_offset_ns(void) {
-  struct timespec real, mono;
-  clock_gettime(CLOCK_REALTIME, &real);
-  clock_gettime(CLOCK_MONOTONIC, &mono);
-  return (real.tv_sec - mono.tv_sec) * 1000000000LL + (real.tv_nsec - mono.tv_nsec);
-}
-
 /* capture(inPath, outPath) starts writing both files; capture(null) stops and flushes them. */
 static napi_value Capture(napi_env env, napi_callback_info info) {
   size_t argc = 2;
