@@ -14,6 +14,7 @@ import { describeExploredFault, reproduceCommand, type ExploredSchedule, type Ex
 import { palette, shouldUseColor, SPINNER, type ConsoleStream, type Palette } from './console.js';
 import { escapeTerminal as safe } from './escape.js';
 import { formatMs, formatNumber } from './format.js';
+import { STATUS_LABEL } from './scenario-facts.js';
 
 export interface ExploreConsoleOptions {
   stream: ConsoleStream;
@@ -106,6 +107,9 @@ function stepLines(step: ShrinkStep, p: Palette): string[] {
   return [`  ${p.dim(`↓ shrink step ${step.step}`)} (${confirmed}): ${safe(step.changes.join('; '))}`];
 }
 
+/** `✘ FAILED`: the same symbol and word as `faultline run` prints for the status. */
+const statusLabel = (status: keyof typeof STATUS_LABEL): string => `${STATUS_LABEL[status].symbol} ${STATUS_LABEL[status].word}`;
+
 function finishLines(e: ScenarioExploration, p: Palette): string[] {
   const took = `${formatNumber(e.runs)} runs in ${formatMs(e.durationMs)}`;
   const flaky = e.flaky.length > 0 ? ` · ${e.flaky.length} flaky candidate${e.flaky.length === 1 ? '' : 's'} (not findings)` : '';
@@ -113,23 +117,23 @@ function finishLines(e: ScenarioExploration, p: Palette): string[] {
   const minimal = e.minimal;
   switch (e.status) {
     case 'passed':
-      lines.push(`${p.green('✔ PASSED')} ${safe(e.scenario)}: no schedule failed in ${formatNumber(e.schedulesTried)} of ${formatNumber(e.budget.runs)} (${e.stoppedBy === 'time' ? 'the time budget ran out' : 'the budget ran out'}) · ${took}${flaky}`);
+      lines.push(`${p.green(statusLabel('passed'))} ${safe(e.scenario)}: no schedule failed in ${formatNumber(e.schedulesTried)} of ${formatNumber(e.budget.runs)} (${e.stoppedBy === 'time' ? 'the time budget ran out' : 'the budget ran out'}) · ${took}${flaky}`);
       break;
     case 'failed': {
       const faults = minimal?.schedule.faults.length ?? 0;
       const shrunk = e.shrinkComplete ? `shrunk in ${e.shrinkPath.length - 1} steps` : `shrinking stopped after ${e.shrinkPath.length - 1} steps (${e.stoppedBy === 'time' ? 'time budget' : e.stoppedBy})`;
-      lines.push(`${p.red('✘ FAILED')} ${safe(e.scenario)}: a minimal schedule of ${faults} fault${faults === 1 ? '' : 's'}, ${shrunk} · ${took}${flaky}`);
+      lines.push(`${p.red(statusLabel('failed'))} ${safe(e.scenario)}: a minimal schedule of ${faults} fault${faults === 1 ? '' : 's'}, ${shrunk} · ${took}${flaky}`);
       break;
     }
     case 'errored':
-      lines.push(`${p.yellow('! ERRORED')} ${safe(e.scenario)}: ${e.error ? safe(`[${e.error.code}] ${e.error.message}`) : 'the scenario could not run'} · not a finding · ${took}`);
+      lines.push(`${p.yellow(statusLabel('errored'))} ${safe(e.scenario)}: ${e.error ? safe(`[${e.error.code}] ${e.error.message}`) : 'the scenario could not run'} · not a finding · ${took}`);
       if (e.error?.hint) lines.push(`    hint: ${safe(e.error.hint)}`);
       break;
     case 'interrupted':
-      lines.push(`${p.magenta('■ INTERRUPTED')} ${safe(e.scenario)} · ${took}${flaky}`);
+      lines.push(`${p.magenta(statusLabel('interrupted'))} ${safe(e.scenario)} · ${took}${flaky}`);
       break;
     case 'skipped':
-      lines.push(p.dim(`○ SKIPPED ${safe(e.scenario)}: ${safe(e.reason ?? 'not explored')}`));
+      lines.push(p.dim(`${statusLabel('skipped')} ${safe(e.scenario)}: ${safe(e.reason ?? 'not explored')}`));
       return lines;
   }
   if (minimal) {

@@ -54,7 +54,7 @@ describe('faultline explore', () => {
     const out = join(scratch.path, 'out-broken');
     const run = await faultline(['explore', file, '--seed', '1', '--out', out]);
     expect(run.code, run.stdout + run.stderr).toBe(3);
-    expect(run.stdout).toContain('! ERRORED always-passes: [TARGET_FAILED]');
+    expect(run.stdout).toContain('⚠ ERRORED always-passes: [TARGET_FAILED]');
     expect(run.stdout).toContain('not a finding');
     const [exploration] = readResults(out).explorations!;
     expect(exploration).toMatchObject({ status: 'errored', runs: 1, failures: 0, error: { code: 'TARGET_FAILED' } });
