@@ -3,6 +3,7 @@
  * exactly as sent, one by one and in order — also when the native one hands a run of equal-sized
  * datagrams to the kernel as one segmented send — and errors surface as dgram's would.
  */
+import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
@@ -295,6 +296,40 @@ for (const io of [dgramUdpIo, native.io]) {
     });
   });
 }
+
+/**
+ * A receiving native socket that nobody else holds goes on receiving: an unreferenced, started
+ * socket was once collected (and so closed) by the next full GC, and a timed sink in a worker
+ * that kept only its callback lost every datagram after it (the wire benchmark: a quarter of
+ * 3,000, as NoPorts in the target's namespace). Run in a child with `--expose-gc`.
+ */
+const unheldSocket = `
+import { createRequire } from 'node:module';
+import { createSocket } from 'node:dgram';
+const addon = createRequire(import.meta.url)(process.argv[1]);
+let received = 0;
+const port = (() => {
+  const socket = new addon.UdpSocket(4);
+  const port = socket.bind('127.0.0.1', 0);
+  socket.start((data, lengths, count) => { received += count; }, () => {}, false);
+  return port;
+})();
+for (let i = 0; i < 3; i++) { globalThis.gc(); await new Promise((r) => setImmediate(r)); }
+const sender = createSocket('udp4');
+for (let i = 0; i < 10; i++) sender.send(Buffer.alloc(8), port, '127.0.0.1');
+await new Promise((r) => setTimeout(r, 100));
+sender.close();
+console.log(JSON.stringify({ received }));
+process.exit(0);
+`;
+
+describe.runIf(native.io !== undefined)('a started native socket', () => {
+  it('is not collected while it receives, held by nothing but its callback', () => {
+    const result = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', unheldSocket, addonPath()!], { encoding: 'utf8', timeout: 20_000 });
+    expect(result.status, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ received: 10 });
+  });
+});
 
 describe(`${UDP_IO_ENV}`, () => {
   it('chooses dgram on request, native or dgram by default, and names a bad value', () => {

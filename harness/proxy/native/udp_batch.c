@@ -311,6 +311,10 @@ static void free_poll(uv_handle_t *handle) { free(handle); }
 static void release(napi_env env, Sock *s) {
   if (s->closed) return;
   s->closed = 1;
+  if (s->self_held) {
+    s->self_held = 0;
+    napi_reference_unref(env, s->self, NULL);
+  }
   uv_poll_stop(s->poll);
   s->poll->data = NULL;
   uv_close((uv_handle_t *)s->poll, free_poll);
@@ -321,7 +325,9 @@ static void release(napi_env env, Sock *s) {
 
 static void finalize(napi_env env, void *data, void *hint) {
   Sock *s = data;
+  s->self_held = 0; /* collected (only at the environment's teardown if it was held) */
   release(env, s);
+  if (s->self) napi_delete_reference(env, s->self);
   free(s);
 }
 
@@ -447,6 +453,11 @@ static napi_value Start(napi_env env, napi_callback_info info) {
   CHECK(replace_reference(env, &s->on_error, argv[1]));
   s->with_sources = with_sources;
   s->started = 1;
+  if (!s->self_held) {
+    /* Receiving, it must not be collected (which closes it) just because nobody holds it. */
+    s->self_held = 1;
+    napi_reference_ref(env, s->self, NULL);
+  }
   update_poll(s);
   return NULL;
 }

@@ -51,6 +51,7 @@ typedef struct {
   int family;
   int closed;
   int started;
+  int self_held;    /* started, not closed: holds its own object, as an active Node handle does */
   int want_writable;
   uv_poll_t *poll; /* freed by uv_close's callback */
   napi_env env;
