@@ -5,6 +5,7 @@ import { mergeRunResults } from './merge.js';
 import { createSampleRun } from './testing/sample-results.js';
 import { createExploredRun, wireExplorations } from './testing/sample-explorations.js';
 import { markup } from './testing/markup.js';
+import type { ScenarioExploration } from '../core/exploration.js';
 
 
 describe('the exploration section of index.html', () => {
@@ -36,6 +37,26 @@ describe('the exploration section of index.html', () => {
     expect(wirePage).toContain('<td>mtu downstream on wire path net (mtu 1200) at 0ms for 200ms</td>');
     expect(wirePage).toMatch(/<details class="scenario bd-skipped" id="exploration-2" data-status="skipped">/);
     expect(wirePage).toContain('○ SKIPPED</span>: the wire layer is unavailable here: creating network namespaces needs CAP_NET_ADMIN');
+  });
+
+  it('shows why an exploration could not run as a scenario error is shown: where, the hint and every problem', () => {
+    const [, passed] = run.explorations!;
+    const errored: ScenarioExploration = {
+      ...passed!,
+      status: 'errored',
+      stoppedBy: 'error',
+      error: {
+        code: 'INVALID_INPUT',
+        message: 'the scenario has 2 problems',
+        where: { file: 'scenarios/explore/retry-budget.yaml', line: 12, column: 5 },
+        hint: 'faultline validate says the same, with the lines',
+        problems: [{ file: 'scenarios/explore/retry-budget.yaml', line: 14, column: 9, message: 'unknown key "latncy"', hint: 'did you mean "latency"?' }],
+      },
+    };
+    const erroredPage = markup(renderHtml({ ...run, explorations: [errored] }));
+    expect(erroredPage).toContain('<h3>Why it could not run</h3><p><code>INVALID_INPUT</code> <strong>the scenario has 2 problems</strong></p>');
+    expect(erroredPage).toContain('at scenarios/explore/retry-budget.yaml:12:5');
+    expect(erroredPage).toContain('<li>scenarios/explore/retry-budget.yaml:14:9: unknown key &quot;latncy&quot; <span class="muted">(hint: did you mean &quot;latency&quot;?)</span></li>');
   });
 
   it('is absent from a run without explorations', () => {

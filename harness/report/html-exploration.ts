@@ -13,6 +13,7 @@
 import { describeExploredFault, reproduceCommand, type ScenarioExploration } from '../core/exploration.js';
 import type { RunResult } from '../core/result.js';
 import { escapeHtml as esc } from './escape.js';
+import { errorDetails } from './html-error.js';
 import { formatMs, formatNumber } from './format.js';
 import { faultTimelineSvg } from './html-svg.js';
 import { STATUS_LABEL } from './scenario-facts.js';
@@ -54,7 +55,7 @@ function explorationBlock(e: ScenarioExploration, index: number, result: RunResu
     ['Took', esc(formatMs(e.durationMs))],
   ];
   const parts: string[] = [`<dl class="meta">${facts.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>`];
-  if (e.error) parts.push(`<div class="problem bd-errored" role="note"><p><strong>[${esc(e.error.code)}]</strong> ${esc(e.error.message)}</p>${e.error.hint ? `<p>hint: ${esc(e.error.hint)}</p>` : ''}</div>`);
+  if (e.error) parts.push(`<div class="problem bd-errored" role="note">${errorDetails(e.error, 'Why it could not run')}</div>`);
   if (e.space.length > 0) parts.push(`<h4>Fault space</h4><ul>${e.space.map((line) => `<li>${esc(line)}</li>`).join('')}</ul>`);
   if (e.minimal) parts.push(minimalBlock(e, result, anchorOf, anchor));
   if (e.shrinkPath.length > 0) parts.push(shrinkPathBlock(e));

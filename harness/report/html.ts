@@ -33,6 +33,7 @@ import { reduceForEmbedding } from './embed.js';
 import { escapeHtml as esc, escapeScriptJson, stripAnsi } from './escape.js';
 import { formatAtMs, formatMs, formatNumber, formatQuantity, formatPercent } from './format.js';
 import { CLIENT_SCRIPT, PAGE_CSS, uplotAssets } from './html-assets.js';
+import { errorDetails } from './html-error.js';
 import { explorationsSection } from './html-exploration.js';
 import { comparisonSvg, faultTimelineSvg, SVG_DEFS } from './html-svg.js';
 import { wirePathsBlock } from './html-wire.js';
@@ -229,17 +230,6 @@ function problemsBox(s: ScenarioResult): string {
     return rows.join('');
   });
   return `<div class="problem bd-${s.status}" role="note"><h3>${heading}</h3>${items.join('<hr>')}</div>`;
-}
-
-function errorDetails(e: SerializedError, heading: string): string {
-  const parts = [`<h3>${heading}</h3><p><code>${esc(e.code)}</code> <strong>${esc(e.message)}</strong></p>`];
-  if (e.where) parts.push(`<p class="muted">at ${esc(formatLocation(e.where))}</p>`);
-  if (e.hint) parts.push(`<p>hint: ${esc(e.hint)}</p>`);
-  if (e.problems && e.problems.length > 0) {
-    parts.push(`<ul>${e.problems.map((p) => `<li>${esc(formatLocation(p))}${formatLocation(p) ? ': ' : ''}${esc(p.message)}${p.hint ? ` <span class="muted">(hint: ${esc(p.hint)})</span>` : ''}</li>`).join('')}</ul>`);
-  }
-  if (e.stack) parts.push(`<pre>${esc(e.stack)}</pre>`);
-  return parts.join('');
 }
 
 function verdictsTable(s: ScenarioResult): string {
