@@ -72,13 +72,7 @@ export function resolveToxic(
   const stream = parseStream(input.stream, at('stream'), problems);
   const toxicity = parseToxicity(input.toxicity, 1, at('toxicity'), problems);
 
-  let name = `${type.type}_${stream}`;
-  if (input.name !== undefined && input.name !== null && input.name !== '') {
-    const tooLong = typeof input.name === 'string' ? nameLengthProblem(input.name) : undefined;
-    if (typeof input.name !== 'string') problems.push({ path: at('name'), message: `expected a string, got ${describe(input.name)}` });
-    else if (tooLong) problems.push({ path: at('name'), message: tooLong });
-    else name = input.name;
-  }
+  const name = parseName(input.name, `${type.type}_${stream}`, at('name'), problems);
 
   const attributes = checkedAttributes(type, input.attributes, undefined, at('attributes'), problems);
 
@@ -129,6 +123,18 @@ function requireType(protocol: Protocol, value: unknown, path: string): ToxicTyp
       : `invalid toxic type: "${value}"; ${protocol.toUpperCase()} proxies support ${supported.join(', ')}`,
     { where: { path } },
   );
+}
+
+/** A toxic's or wire fault's name: the given one if it is a string of a sane length, else `fallback` (absent, null or ''). */
+export function parseName(value: unknown, fallback: string, path: string, problems: Problem[]): string {
+  if (value === undefined || value === null || value === '') return fallback;
+  if (typeof value !== 'string') problems.push({ path, message: `expected a string, got ${describe(value)}` });
+  else {
+    const tooLong = nameLengthProblem(value);
+    if (!tooLong) return value;
+    problems.push({ path, message: tooLong });
+  }
+  return fallback;
 }
 
 export function parseStream(value: unknown, path: string, problems: Problem[]): Direction {

@@ -27,6 +27,12 @@ describe('wire faults', () => {
     expect(resolveWireFault({ type: 'bandwidth' }).attributes).toEqual({ rate: 1000, queue: 1000, queue_bytes: 0, bucket: 0 });
   });
 
+  it('have names of at most 256 characters, as toxics and proxies do', () => {
+    expect(problemsOf(() => resolveWireFault({ type: 'loss', name: 'x'.repeat(257) }, [], 'faults[0]'))).toEqual(['faults[0].name: name is too long: 257 characters, at most 256']);
+    expect(problemsOf(() => resolveWireFault({ type: 'loss', name: 7 }))).toEqual(['name: expected a string, got 7 (number)']);
+    expect(resolveWireFault({ type: 'loss', name: 'x'.repeat(256) }).name).toHaveLength(256);
+  });
+
   it('report every problem at once, with the field', () => {
     expect(
       problemsOf(() => resolveWireFault({ type: 'loss', stream: 'sideways', toxicity: 2, protocol: 'icmp', port: 70000, attributes: { probability: 0.9, burst: 2, nope: 1 } })),

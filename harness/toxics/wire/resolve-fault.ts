@@ -7,7 +7,7 @@
 import { FaultlineError, type Problem } from '../../core/errors.js';
 import type { Direction } from '../../core/spec.js';
 import { describe } from '../../core/describe.js';
-import { attributeError, checkedAttributes, parseStream, parseToxicity } from '../registry.js';
+import { attributeError, checkedAttributes, parseName, parseStream, parseToxicity } from '../registry.js';
 import { findWireFaultType, wireFaultTypes, type WireFaultType } from './fault-types.js';
 
 export type WireProtocol = 'tcp' | 'udp';
@@ -58,11 +58,7 @@ export function resolveWireFault(input: WireFaultInput, existingNames: Iterable<
   const stream = parseStream(input.stream, at('stream'), problems);
   const toxicity = parseToxicity(input.toxicity, 1, at('toxicity'), problems);
   const match = parseMatch(type, input, undefined, at, problems);
-  let name = `${type.type}_${stream}`;
-  if (input.name !== undefined && input.name !== null && input.name !== '') {
-    if (typeof input.name !== 'string') problems.push({ path: at('name'), message: `expected a string, got ${describe(input.name)}` });
-    else name = input.name;
-  }
+  const name = parseName(input.name, `${type.type}_${stream}`, at('name'), problems);
   const attributes = checkedAttributes(type, input.attributes, undefined, at('attributes'), problems);
   if (problems.length > 0) throw attributeError(problems);
   for (const existing of existingNames) {
