@@ -168,11 +168,12 @@ int64_t realtime_offset_ns(void) {
  * delay then counts from the datagram's arrival, however late the event loop got to read it.
  * The timestamps are wall-clock time, and the wall clock can be stepped (NTP, or a VM's agent
  * setting it: seen here as steps of half a millisecond) between a datagram's arrival and its
- * read. A datagram left unread by the socket's previous batch arrived after it, so its stamp was
- * taken on the wall clock as it stood then or as it stands now; of the two, the later reading is
- * taken, so a step never makes a datagram look older than it is (a held datagram never leaves
- * early) and at worst makes it look younger by the step. A datagram cannot have arrived after it
- * was read, nor (clamped) more than a second before; one without a timestamp arrived when read.
+ * read. A datagram left unread by the socket's previous batch (which, unless it was full, emptied
+ * the socket) arrived after it, so its stamp was taken on the wall clock as it stood then or as
+ * it stands now (barring two steps in between); of the two, the later reading is taken, so a step
+ * never makes a datagram look older than it is (a held datagram never leaves early) and at worst
+ * makes it look younger by the step. A datagram cannot have arrived after it was read, nor
+ * (clamped) more than a second before; one without a timestamp arrived when read.
  */
 static void receive_times(Sock *s, struct mmsghdr *msgs, int n) {
   int64_t read_ns = monotonic_ns();
