@@ -190,4 +190,36 @@ describeWire('wire path', () => {
     expect(faultCounter(ledger, 'hole', 'dropped_mtu')).toBeGreaterThan(0);
     expect(ledger.events.every((e) => e.action !== 'dropped_mtu' || e.bytes > 1000)).toBe(true);
   });
+  it('twelve paths at once keep to themselves: addresses, engines, faults and cleanup are per path', async () => {
+    const paths = Array.from({ length: 12 }, (_, i) => createWirePath({ rng: createRng(100 + i) }));
+    const names = paths.flatMap((p) => [p.client.namespace, p.target.namespace]);
+    try {
+      expect(new Set(paths.map((p) => p.client.address)).size).toBe(12);
+      expect(new Set(names).size).toBe(24);
+      // Every other path drops all of its UDP: traffic that crossed into another path's engine
+      // would show up in the wrong ledger or the wrong sink.
+      paths.forEach((p, i) => {
+        if (i % 2 === 1) p.engine.addFault({ name: 'all_lost', type: 'loss', stream: 'upstream', protocol: 'udp', attributes: { probability: 1 } });
+      });
+      const count = 200;
+      const outcomes = await Promise.all(
+        paths.map(async (p) => {
+          const sink = runTask<{ counts: Array<[number, number]> }>(p.target, { task: 'udp-sink', host: p.target.address });
+          const port = await sink.ready;
+          await runTask(p.client, { task: 'udp-send', host: p.target.address, port, count, size: 100, burst: 20, intervalMs: 1 }).result();
+          await engineSettled(p, count);
+          const received = (await stableReport(() => sink.report(), (r) => r.counts.length)).counts.length;
+          return { received, seen: sumCounter(p.engine.ledger().directions.upstream, 'seen') };
+        }),
+      );
+      outcomes.forEach(({ received, seen }, i) => {
+        expect(seen, `path ${i}`).toBe(count);
+        expect(received, `path ${i}`).toBe(i % 2 === 1 ? 0 : count);
+      });
+    } finally {
+      for (const p of paths) p.close();
+    }
+    const after = ipNetnsList();
+    for (const name of names) expect(after).not.toContain(name);
+  }, 30_000);
 });
