@@ -287,6 +287,10 @@ describe('toxics on a UDP proxy (protocol is an extension of the API)', () => {
     const res = await call(base, 'POST', '/proxies/dns/toxics', { type: 'warp' });
     expectJsonError(res, 400, 'INVALID_TOXIC_TYPE', 'invalid toxic type');
     expect(res.json.error).toContain('"warp"');
+    expect(res.json.hint).toBeUndefined(); // nothing near enough to suggest
+    const typo = await call(base, 'POST', '/proxies/dns/toxics', { type: 'duplicat' });
+    expectJsonError(typo, 400, 'INVALID_TOXIC_TYPE', 'invalid toxic type');
+    expect(typo.json.hint).toBe('did you mean "duplicate"?');
     expectJsonError(await call(base, 'POST', '/proxies/dns/toxics', {}), 400, 'INVALID_TOXIC_TYPE', 'invalid toxic type');
   });
 

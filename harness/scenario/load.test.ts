@@ -293,6 +293,24 @@ faults:
     expect(down).toEqual({ id: 'faults[1]', kind: 'down', proxies: ['u'], atMs: 3000, where: expect.objectContaining({ line: 10 }) });
   });
 
+  it('suggests the toxic type a misspelt one was probably meant to be, at the type', () => {
+    expect(
+      problems(`
+targets: { echo: { builtin: echo } }
+proxies: { u: { protocol: udp, target: echo } }
+workloads: { w: { type: udp-echo, via: u } }
+faults:
+  - { proxy: u, toxic: { type: duplicat } }
+`),
+    ).toEqual([
+      {
+        at: '6:32 faults[0].toxic.type',
+        message: 'on proxy "u" (UDP): invalid toxic type: "duplicat"; UDP proxies support noop, latency, loss, reorder, duplicate, corrupt, bandwidth, timeout, limit_data',
+        hint: 'did you mean "duplicate"?',
+      },
+    ]);
+  });
+
   it('allows the same toxic name on one proxy when the times do not overlap, or on different proxies', () => {
     const spec = load(`
 targets: { echo: { builtin: echo } }

@@ -6,6 +6,7 @@
 import { FaultlineError, type Problem } from '../core/errors.js';
 import { DIRECTIONS, nameLengthProblem, type Direction, type Protocol, type ToxicInput, type ToxicPatch, type ToxicSpec } from '../core/spec.js';
 import { describe } from '../core/describe.js';
+import { didYouMean } from '../core/did-you-mean.js';
 import type { ToxicEffect } from '../core/effect.js';
 import { resolveAttributes, type AttributeSchema } from './attributes.js';
 import { datagramToxicTypes } from './datagram/index.js';
@@ -121,8 +122,14 @@ function requireType(protocol: Protocol, value: unknown, path: string): ToxicTyp
     onOther
       ? `invalid toxic type: "${value}" is a ${other.toUpperCase()} toxic; ${protocol.toUpperCase()} proxies support ${supported.join(', ')}`
       : `invalid toxic type: "${value}"; ${protocol.toUpperCase()} proxies support ${supported.join(', ')}`,
-    { where: { path } },
+    { where: { path }, ...typoHint(value, supported) },
   );
+}
+
+/** `{ hint: 'did you mean "latency"?' }` when `value` looks like a misspelt one of `names`. */
+export function typoHint(value: string, names: readonly string[]): { hint?: string } {
+  const near = didYouMean(value, names);
+  return near ? { hint: `did you mean "${near}"?` } : {};
 }
 
 /** A toxic's or wire fault's name: the given one if it is a string of a sane length, else `fallback` (absent, null or ''). */

@@ -27,6 +27,21 @@ describe('wire faults', () => {
     expect(resolveWireFault({ type: 'bandwidth' }).attributes).toEqual({ rate: 1000, queue: 1000, queue_bytes: 0, bucket: 0 });
   });
 
+  it('suggest the type a misspelt one was probably meant to be', () => {
+    const hintOf = (type: unknown) => {
+      try {
+        resolveWireFault({ type });
+      } catch (error) {
+        return (error as FaultlineError).hint;
+      }
+      throw new Error('expected a FaultlineError');
+    };
+    expect(hintOf('mtus')).toBe('did you mean "mtu"?');
+    expect(hintOf('blackhol')).toBe('did you mean "blackhole"?');
+    expect(hintOf('warp')).toBeUndefined();
+    expect(hintOf(3)).toBeUndefined();
+  });
+
   it('have names of at most 256 characters, as toxics and proxies do', () => {
     expect(problemsOf(() => resolveWireFault({ type: 'loss', name: 'x'.repeat(257) }, [], 'faults[0]'))).toEqual(['faults[0].name: name is too long: 257 characters, at most 256']);
     expect(problemsOf(() => resolveWireFault({ type: 'loss', name: 7 }))).toEqual(['name: expected a string, got 7 (number)']);

@@ -7,7 +7,7 @@
 import { FaultlineError, type Problem } from '../../core/errors.js';
 import type { Direction } from '../../core/spec.js';
 import { describe } from '../../core/describe.js';
-import { attributeError, checkedAttributes, parseName, parseStream, parseToxicity } from '../registry.js';
+import { attributeError, checkedAttributes, parseName, parseStream, parseToxicity, typoHint } from '../registry.js';
 import { findWireFaultType, wireFaultTypes, type WireFaultType } from './fault-types.js';
 
 export type WireProtocol = 'tcp' | 'udp';
@@ -90,10 +90,13 @@ export function patchWireFault(current: WireFaultSpec, patch: WireFaultPatch, pa
 }
 
 function requireType(value: unknown, path: string): WireFaultType {
-  const names = wireFaultTypes.map((t) => t.type).join(', ');
+  const names = wireFaultTypes.map((t) => t.type);
   const type = typeof value === 'string' ? findWireFaultType(value) : undefined;
   if (type) return type;
-  throw new FaultlineError('INVALID_TOXIC_TYPE', `invalid wire fault type: expected one of ${names}, got ${describe(value)}`, { where: { path } });
+  throw new FaultlineError('INVALID_TOXIC_TYPE', `invalid wire fault type: expected one of ${names.join(', ')}, got ${describe(value)}`, {
+    where: { path },
+    ...(typeof value === 'string' ? typoHint(value, names) : {}),
+  });
 }
 
 /** `protocol` and `port`, from `input` where given, else from `current`. */
