@@ -382,14 +382,14 @@ proxies: { p: { protocol: udp, target: echo } }
 `),
     ).toEqual([{ at: '7:15 faults[0].toxic', message: 'an alias refers to a value that contains it (a recursive structure)' }]);
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...'bcdefgh'.split('').map((c, i) => `${c}: &${c} [${Array(10).fill(`*${'abcdefgh'[i]}`).join(', ')}]`)];
-    const start = Date.now();
+    const start = performance.now();
     const found = problems(`${MINIMAL}
 ${bomb.map((l) => `x_${l}`).join('\n')}
 assert:
   ping:
     - { rtt_ms: *h }
 `.replace(/x_(\w): &(\w)/g, '$1: &$2'));
-    expect(Date.now() - start).toBeLessThan(2000);
+    expect(performance.now() - start).toBeLessThan(2000);
     expect(found.map((p) => p.message)).toContain('too many values (more than 100000), probably an alias bomb');
   });
 
