@@ -26,7 +26,7 @@ import type {
 } from '../core/result.js';
 import { isJudged, summarizeScenarios } from '../core/result.js';
 import type { ProxyLedger } from '../core/ledger.js';
-import { formatLocation, type SerializedError } from '../core/errors.js';
+import { formatLocation } from '../core/errors.js';
 import { DEFAULT_CHART_GROUPS, faultLabel, latencyCdfChart, workloadTimeCharts } from './chart-data.js';
 import type { ChartSpec } from './chart-data.js';
 import { reduceForEmbedding } from './embed.js';

@@ -26,7 +26,7 @@ import { Document, isSeq, LineCounter, parseAllDocuments, type YAMLError } from 
 import { FaultlineError, formatProblem, invalidInput, type Problem } from '../core/errors.js';
 import { lineColumn } from '../core/text-position.js';
 import { readUserFile } from '../core/user-file.js';
-import { Field, LoadContext } from './load-context.js';
+import { LoadContext } from './load-context.js';
 import { loadScenario } from './load-scenario.js';
 import type { ScenarioFileSpec, ScenarioSpec } from './spec.js';
 import { findYamlLimitProblem } from './yaml-limits.js';
