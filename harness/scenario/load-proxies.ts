@@ -174,21 +174,38 @@ function loadProxy(name: string, field: Field, targets: LoadedTargets): { spec?:
  * `{proxy:NAME}` in a command (a service whose dependency is reached through a faultline proxy):
  * NAME must be a proxy of the scenario, and the proxy's own target must come earlier in
  * `targets:`, since the runner starts targets in order and creates a proxy just before the first
- * target that names it.
+ * target that names it. A wire path has no address to put there, and a command that runs inside
+ * a wire path's namespaces cannot reach a proxy on this machine's loopback.
  */
 export function checkProxyPlaceholders(field: Field, targets: LoadedTargets, proxies: LoadedProxies): void {
   const order = targets.specs.map((t) => t.name);
+  /** Target name → the wire path it runs inside. */
+  const inside = new Map<string, string>();
+  for (const [name, info] of proxies.byName) if (info?.layer === 'wire' && info.target !== undefined) inside.set(info.target, name);
   for (const target of targets.specs) {
     if (target.kind !== 'command') continue;
     const commandField = field.map()?.get(target.name).map()?.get('command');
     if (!commandField) continue;
     for (const name of proxyPlaceholders(target.argv)) {
-      if (!proxies.byName.has(name)) {
+      const info = proxies.byName.get(name);
+      if (!info) {
         const known = [...proxies.byName.keys()];
         commandField.problem(`{proxy:${name}} names no proxy`, known.length > 0 ? `proxies in this scenario: ${known.join(', ')}` : 'this scenario has no proxies');
         continue;
       }
-      const behind = proxies.byName.get(name)?.target;
+      if (info.layer === 'wire') {
+        commandField.problem(`{proxy:${name}}: "${name}" is a wire path, which has no listen address to put in a command`, 'a wire path is the route to its target; name a proxy (protocol: tcp or udp) here');
+        continue;
+      }
+      const path = inside.get(target.name);
+      if (path !== undefined) {
+        commandField.problem(
+          `{proxy:${name}}: target "${target.name}" runs inside wire path "${path}", where proxy "${name}" (on this machine's loopback) cannot be reached`,
+          `put what "${target.name}" calls on the same side, or give "${target.name}" a proxy instead of a wire path`,
+        );
+        continue;
+      }
+      const behind = info.target;
       if (behind === undefined) continue;
       if (behind === target.name) {
         commandField.problem(`{proxy:${name}}: proxy "${name}" forwards to target "${target.name}" itself, which cannot know the proxy's address before it starts`);

@@ -530,6 +530,30 @@ workloads: { w: { type: tcp-echo, target: app } }
       },
     ]);
   });
+
+  it('refuses a wire path (no address of its own), and a proxy named from inside a wire path (out of reach)', () => {
+    const wired = (proxies: string) => `
+targets:
+${echo}
+${app('client {proxy:dep}')}
+proxies: { ${proxies} }
+workloads: { w: { type: tcp-echo, via: net } }
+`;
+    expect(problems(wired('dep: { layer: wire, target: echo }, net: { protocol: tcp, target: app }'))).toEqual([
+      {
+        at: '4:19 targets.app.command',
+        message: '{proxy:dep}: "dep" is a wire path, which has no listen address to put in a command',
+        hint: 'a wire path is the route to its target; name a proxy (protocol: tcp or udp) here',
+      },
+    ]);
+    expect(problems(wired('dep: { protocol: tcp, target: echo }, net: { layer: wire, target: app }'))).toEqual([
+      {
+        at: '4:19 targets.app.command',
+        message: '{proxy:dep}: target "app" runs inside wire path "net", where proxy "dep" (on this machine\'s loopback) cannot be reached',
+        hint: 'put what "app" calls on the same side, or give "app" a proxy instead of a wire path',
+      },
+    ]);
+  });
 });
 
 describe('wire paths', () => {
