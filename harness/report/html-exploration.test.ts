@@ -59,6 +59,16 @@ describe('the exploration section of index.html', () => {
     expect(erroredPage).toContain('<li>scenarios/explore/retry-budget.yaml:14:9: unknown key &quot;latncy&quot; <span class="muted">(hint: did you mean &quot;latency&quot;?)</span></li>');
   });
 
+  it('says how the schedule\'s F-numbers map onto the timeline when the scenario has faults of its own', () => {
+    const found = run.explorations![0]!;
+    const shown = run.scenarios.find((x) => x.id === found.minimal!.scenarioId)!;
+    // The run's records: the scenario's own fault, then the schedule's two (faults[1], faults[2]).
+    const faults = [0, 1, 2].map((k) => ({ ...shown.faults[0]!, id: `faults[${k}]` }));
+    const withOwn = { ...run, scenarios: run.scenarios.map((x) => (x === shown ? { ...x, faults } : x)) };
+    expect(section).not.toContain('after the scenario'); // the sample run has none of its own
+    expect(markup(renderHtml(withOwn))).toContain("after the scenario's own fault: the schedule's F1–F2 are F2–F3 there");
+  });
+
   it('is absent from a run without explorations', () => {
     expect(renderHtml(createSampleRun())).not.toContain('id="explorations-h"');
   });

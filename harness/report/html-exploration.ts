@@ -77,13 +77,25 @@ function minimalBlock(e: ScenarioExploration, result: RunResult, anchorOf: (inde
   const runIndex = result.scenarios.findIndex((s) => s.id === minimal.scenarioId);
   const run = runIndex >= 0 ? result.scenarios[runIndex] : undefined;
   const timeline = run
-    ? `<figure>${faultTimelineSvg(run, `${anchor}-faults`)}<figcaption>The minimal schedule on the timeline of a run that failed with it (with the scenario's own faults, if it has any); the run is <a href="#${anchorOf(runIndex)}">below</a>.</figcaption></figure>`
+    ? `<figure>${faultTimelineSvg(run, `${anchor}-faults`)}<figcaption>The minimal schedule on the timeline of a run that failed with it${ownFaultsNote(run.faults.length, minimal.schedule.faults.length)}; the run is <a href="#${anchorOf(runIndex)}">below</a>.</figcaption></figure>`
     : '';
   const reproduce = minimal.file ? `<p>Re-runs the failure from the minimal scenario file:</p><pre><code>${esc(reproduceCommand(minimal.file))}</code></pre>` : '';
   const incomplete = e.shrinkComplete ? '' : '<p class="banner" role="note">Shrinking stopped before fast-check had tried every smaller candidate: a smaller schedule may exist.</p>';
   return `<h4>Minimal schedule</h4>${incomplete}
 <table><thead><tr><th scope="col">Label</th><th scope="col">Fault</th></tr></thead><tbody>${rows.join('')}</tbody></table>
 ${timeline}${reproduce}`;
+}
+
+/**
+ * The timeline numbers all of the run's faults, the scenario's own first, while the schedule's
+ * table, the shrink path and the console number the schedule's alone: say how the two map.
+ */
+function ownFaultsNote(runFaults: number, scheduleFaults: number): string {
+  const own = runFaults - scheduleFaults;
+  if (own <= 0 || scheduleFaults === 0) return '';
+  const there = scheduleFaults === 1 ? `F${own + 1}` : `F${own + 1}–F${own + scheduleFaults}`;
+  const here = scheduleFaults === 1 ? 'F1' : `F1–F${scheduleFaults}`;
+  return ` (after the scenario's own ${own === 1 ? 'fault' : `${own} faults`}: the schedule's ${here} ${scheduleFaults === 1 ? 'is' : 'are'} ${there} there)`;
 }
 
 function shrinkPathBlock(e: ScenarioExploration): string {
