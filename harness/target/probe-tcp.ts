@@ -12,8 +12,15 @@ export type ProbeResult = { ok: true } | { ok: false; code: string; message: str
  * `signal` aborts (then as ECANCELED). From `place` when given (a wire path's target side).
  */
 export function probeTcp(host: string, port: number, timeoutMs: number, signal?: AbortSignal, place?: NetworkPlace): Promise<ProbeResult> {
+  let socket: Socket;
+  try {
+    socket = place ? new Socket({ fd: place.openSocket('tcp').fd }) : new Socket();
+  } catch (error) {
+    // No socket to probe with (EMFILE, the namespace gone): an outcome like any other.
+    const e = error as NodeJS.ErrnoException;
+    return Promise.resolve({ ok: false, code: e.code ?? 'ERROR', message: e.message });
+  }
   return new Promise((resolve) => {
-    const socket = place ? new Socket({ fd: place.openSocket('tcp').fd }) : new Socket();
     socket.connect({ host, port });
     const onAbort = () => finish({ ok: false, code: 'ECANCELED', message: 'probe cancelled' });
     const finish = (result: ProbeResult) => {
