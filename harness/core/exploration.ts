@@ -132,12 +132,12 @@ export function describeExploredFault(fault: ExploredFault): string {
   return `${fault.toxic.type} ${fault.toxic.stream} on ${where}${attributes.length > 0 ? ` (${attributes.join(', ')})` : ''} ${window}`;
 }
 
-/** A time of a schedule (whole ms at most scales): `0ms`, `150ms`, `1.5s`. */
 /** The command that runs a minimal scenario file (`file` as the user's shell should see it). */
 export function reproduceCommand(file: string): string {
   return `npx faultline run ${shellQuote(file)}`;
 }
 
+/** A time of a schedule (whole ms at most scales): `0ms`, `150ms`, `1.5s`. */
 export function formatScheduleTime(ms: number): string {
   return ms === 0 ? '0ms' : formatDuration(ms);
 }

@@ -74,7 +74,7 @@ export async function runTrial(spec: ScenarioSpec, seed: number, deps: TrialDeps
 }
 
 /** What one run says about the schedule. */
-export function runVerdict(result: ScenarioResult): 'passed' | 'failed' | 'stopped' {
+function runVerdict(result: ScenarioResult): 'passed' | 'failed' | 'stopped' {
   switch (result.status) {
     case 'passed':
       return 'passed';

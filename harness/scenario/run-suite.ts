@@ -159,7 +159,6 @@ export async function runSuite(options: SuiteRunOptions): Promise<RunResult> {
   return result;
 }
 
-/** The `run` part of a RunResult: what ran, with which seed, when, on what machine. */
 /** A run's results.json: what ran (this machine's node, os and cpus added), its scenarios, their summary. */
 export function runResult(run: Omit<RunResult['run'], 'node' | 'os' | 'cpus'>, scenarios: ScenarioResult[]): RunResult {
   const { seed, startedAt, durationMs, command, backend, shard, seeds, interrupted } = run;

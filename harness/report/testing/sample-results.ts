@@ -688,7 +688,7 @@ function skippedScenario(seed: number): ScenarioResult {
  * TCP and UDP on one wire path under 3% packet loss: kernel counters per side, the engine per
  * transport, TCP_INFO of the connection, a recent-packet capture and two traced TCP flows.
  */
-export function wireSampleScenario(rng: Rng, seed: number): ScenarioResult {
+function wireSampleScenario(rng: Rng, seed: number): ScenarioResult {
   const series = { buckets: 60, bucketMs: 50, rate: 300, lossInFault: 0.03, baseRttMs: 0.3, rttInFaultMs: 0.3, windows: [{ fromMs: 0, toMs: 3000 }] };
   const tcp = makeWorkload(rng.fork('tcp'), { name: 'tcp', kind: 'tcp-stream', proxy: 'wire_path', messages: 900, lossRatio: 0, medianMs: 0.4, spread: 2, durationMs: 3000, series });
   const udp = makeWorkload(rng.fork('udp'), { name: 'udp', kind: 'udp-stream', proxy: 'wire_path', messages: 900, lossRatio: 0.03, medianMs: 0.2, spread: 0.3, durationMs: 3000, series });
