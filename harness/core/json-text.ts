@@ -185,3 +185,8 @@ function describeChar(text: string, i: number): string {
   const c = text.codePointAt(i)!;
   return c < 0x20 || c === 0x7f ? `U+${c.toString(16).toUpperCase().padStart(4, '0')}` : JSON.stringify(String.fromCodePoint(c));
 }
+
+/** A JSON object (not null, not an array): what a parsed document's maps are. */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

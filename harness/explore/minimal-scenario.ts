@@ -14,6 +14,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Document, parseAllDocuments } from 'yaml';
 import type { ExploredFault, ExploredSchedule } from '../core/exploration.js';
+import { isJsonObject } from '../core/json-text.js';
 import { SCENARIO_KEYS } from '../scenario/scenario-keys.js';
 import type { ScenarioSpec } from '../scenario/spec.js';
 
@@ -46,8 +47,8 @@ export function renderMinimalScenario(input: MinimalScenarioInput): string {
   const scenario: Plain = { ...original, name: minimalScenarioName(spec), seed: schedule.seed };
   delete scenario.explore;
   scenario.faults = [...(Array.isArray(original.faults) ? original.faults : []), ...schedule.faults.map(plainFault)];
-  if (isPlain(scenario.targets)) scenario.targets = mapValues(scenario.targets, (t) => reanchorTarget(t, fromDir, toDir));
-  if (isPlain(scenario.workloads)) scenario.workloads = mapValues(scenario.workloads, (w) => reanchorWorkload(w, fromDir, toDir));
+  if (isJsonObject(scenario.targets)) scenario.targets = mapValues(scenario.targets, (t) => reanchorTarget(t, fromDir, toDir));
+  if (isJsonObject(scenario.workloads)) scenario.workloads = mapValues(scenario.workloads, (w) => reanchorWorkload(w, fromDir, toDir));
 
   // Keys in the order docs/scenarios.md lists them, whatever order the file had.
   const ordered: Plain = {};
@@ -63,7 +64,7 @@ function findScenario(text: string, spec: ScenarioSpec): Plain {
     const value: unknown = doc.toJS({ maxAliasCount: -1 });
     return Array.isArray(value) ? value : [value];
   });
-  const maps = candidates.filter(isPlain);
+  const maps = candidates.filter(isJsonObject);
   const found = maps.find((m) => m.name === spec.name) ?? (maps.length === 1 && maps[0]!.name === undefined ? maps[0] : undefined);
   if (!found) throw new Error(`scenario "${spec.name}" is not in ${spec.file} any more`);
   return found;
@@ -78,14 +79,14 @@ function plainFault(fault: ExploredFault): Plain {
 }
 
 function reanchorTarget(target: unknown, fromDir: string, toDir: string): unknown {
-  if (!isPlain(target) || target.command === undefined) return target;
+  if (!isJsonObject(target) || target.command === undefined) return target;
   const cwd = typeof target.cwd === 'string' ? target.cwd : '.';
   return { ...target, cwd: relativeOrDot(toDir, resolve(fromDir, cwd)) };
 }
 
 function reanchorWorkload(workload: unknown, fromDir: string, toDir: string): unknown {
-  if (!isPlain(workload) || !Array.isArray(workload.requests)) return workload;
-  const requests = workload.requests.map((r: unknown) => (isPlain(r) && typeof r.send_file === 'string' ? { ...r, send_file: relativeOrDot(toDir, resolve(fromDir, r.send_file)) } : r));
+  if (!isJsonObject(workload) || !Array.isArray(workload.requests)) return workload;
+  const requests = workload.requests.map((r: unknown) => (isJsonObject(r) && typeof r.send_file === 'string' ? { ...r, send_file: relativeOrDot(toDir, resolve(fromDir, r.send_file)) } : r));
   return { ...workload, requests };
 }
 
@@ -102,6 +103,3 @@ function mapValues(record: Plain, f: (value: unknown) => unknown): Plain {
   return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, f(v)]));
 }
 
-function isPlain(value: unknown): value is Plain {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

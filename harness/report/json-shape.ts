@@ -6,6 +6,7 @@
  * The walk follows the *shape*, never the data: its depth is the shape's, whatever the file holds.
  * Objects may be given defaults for fields an older writer left out; those are filled in place.
  */
+import { isJsonObject } from '../core/json-text.js';
 
 /** One problem: a JSON path and what is wrong there. */
 export interface ShapeProblem {
@@ -41,7 +42,6 @@ export function describeJson(value: unknown): string {
 const problemAt = (problems: ShapeProblem[], path: string, expected: string, value: unknown) =>
   problems.push({ path, message: `expected ${expected}, got ${describeJson(value)}` });
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export const string: Shape = (value, path, problems) => {
   if (typeof value !== 'string') problemAt(problems, path, 'a string', value);
@@ -104,7 +104,7 @@ export function tuple(...items: Shape[]): Shape {
 /** An object used as a map: any keys, every value of one shape. */
 export function recordOf(item: Shape): Shape {
   return (value, path, problems) => {
-    if (!isObject(value)) return problemAt(problems, path, 'an object', value);
+    if (!isJsonObject(value)) return problemAt(problems, path, 'an object', value);
     for (const [key, v] of Object.entries(value)) item(v, `${path}.${key}`, problems);
   };
 }
@@ -113,7 +113,7 @@ export function recordOf(item: Shape): Shape {
 export function object(fields: Record<string, Shape | FieldShape>): Shape {
   const entries = Object.entries(fields).map(([key, spec]) => [key, typeof spec === 'function' ? { shape: spec } : spec] as const);
   return (value, path, problems) => {
-    if (!isObject(value)) return problemAt(problems, path, 'an object', value);
+    if (!isJsonObject(value)) return problemAt(problems, path, 'an object', value);
     for (const [key, field] of entries) {
       const at = path ? `${path}.${key}` : key;
       if (value[key] === undefined) {
@@ -134,7 +134,7 @@ export function variants(key: string, common: Record<string, Shape | FieldShape>
   const commonOnly = object(common);
   const variantShapes = new Map(Object.entries(byValue).map(([value, fields]) => [value, object({ ...common, ...fields })]));
   return (value, path, problems) => {
-    if (!isObject(value)) return problemAt(problems, path, 'an object', value);
+    if (!isJsonObject(value)) return problemAt(problems, path, 'an object', value);
     const before = problems.length;
     tag(value[key], path ? `${path}.${key}` : key, problems);
     if (problems.length > before) return commonOnly(value, path, problems);

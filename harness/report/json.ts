@@ -13,7 +13,7 @@ import { FaultlineError, invalidInput } from '../core/errors.js';
 import type { Problem } from '../core/errors.js';
 import { RESULT_SCHEMA_VERSION, summarizeScenarios } from '../core/result.js';
 import type { RunResult } from '../core/result.js';
-import { parseJsonText } from '../core/json-text.js';
+import { isJsonObject, parseJsonText } from '../core/json-text.js';
 import { readUserFile } from '../core/user-file.js';
 import { checkShape, describeJson, type ShapeProblem } from './json-shape.js';
 import { RUN_RESULT_SHAPE } from './result-shape.js';
@@ -80,7 +80,7 @@ export function parseRunResult(text: string, source = RESULTS_FILE): RunResult {
     });
   }
   const data = parsed.value;
-  if (!isObject(data) || !('schemaVersion' in data)) {
+  if (!isJsonObject(data) || !('schemaVersion' in data)) {
     throw new FaultlineError('INVALID_INPUT', `${source} is not a faultline results file: expected a JSON object with "schemaVersion", got ${describeJson(data)}`, {
       where: { file: source },
       hint: 'pass the results.json that `faultline run` writes',
@@ -101,7 +101,7 @@ export function parseRunResult(text: string, source = RESULTS_FILE): RunResult {
   }
   if (version < 2) {
     // Read as the schema it is upgraded to, so that old shards merge with new ones.
-    if (Array.isArray(data.scenarios)) for (const s of data.scenarios) if (isObject(s)) upgradeScenario(s);
+    if (Array.isArray(data.scenarios)) for (const s of data.scenarios) if (isJsonObject(s)) upgradeScenario(s);
     data.schemaVersion = RESULT_SCHEMA_VERSION;
   }
   const found = checkShape(data, RUN_RESULT_SHAPE);
@@ -112,10 +112,6 @@ export function parseRunResult(text: string, source = RESULTS_FILE): RunResult {
   return result;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /**
  * Schema 1 → 2 (core/result.ts): workloads gain `shape` (schema 1 knew six workload types, whose
  * names said it), toxic faults `effects` (not recorded then: empty), assertions a `subject` and
@@ -124,12 +120,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function upgradeScenario(s: Record<string, unknown>): void {
   if (Array.isArray(s.workloads)) {
     for (const w of s.workloads) {
-      if (!isObject(w) || w.shape !== undefined || typeof w.kind !== 'string') continue;
+      if (!isJsonObject(w) || w.shape !== undefined || typeof w.kind !== 'string') continue;
       w.shape = w.kind.endsWith('-stream') ? 'stream' : w.kind.endsWith('-raw') ? 'raw' : 'round-trip';
     }
   }
-  if (Array.isArray(s.faults)) for (const f of s.faults) if (isObject(f) && f.kind === 'toxic') f.effects ??= [];
-  if (Array.isArray(s.assertions)) for (const a of s.assertions) if (isObject(a)) a.subject ??= '';
+  if (Array.isArray(s.faults)) for (const f of s.faults) if (isJsonObject(f) && f.kind === 'toxic') f.effects ??= [];
+  if (Array.isArray(s.assertions)) for (const a of s.assertions) if (isJsonObject(a)) a.subject ??= '';
   if ((s.status === 'passed' || s.status === 'failed') && s.outcome === undefined) {
     s.outcome = (s.status === 'passed') === (s.expect !== 'fail') ? 'passed' : 'failed';
   }
