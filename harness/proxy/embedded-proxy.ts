@@ -274,9 +274,14 @@ class Registry implements EmbeddedProxy {
       const entry = this.find(proxy);
       const current = findToxic(entry, toxic);
       entry.toxics.splice(entry.toxics.indexOf(current), 1);
-      await entry.engine?.removeToxic(current.name);
-      entry.ledger.retireToxic(current.name);
+      await this.dropToxic(entry, current.name);
     });
+  }
+
+  /** Takes a toxic out of the running engine and retires it in the ledger (its counts stay). */
+  private async dropToxic(entry: Entry, name: string): Promise<void> {
+    await entry.engine?.removeToxic(name);
+    entry.ledger.retireToxic(name);
   }
 
   // ── whole registry ───────────────────────────────────────────────────────
@@ -286,10 +291,7 @@ class Registry implements EmbeddedProxy {
       const failures: unknown[] = [];
       for (const entry of this.proxies.values()) {
         try {
-          for (const toxic of entry.toxics.splice(0)) {
-            await entry.engine?.removeToxic(toxic.name);
-            entry.ledger.retireToxic(toxic.name);
-          }
+          for (const toxic of entry.toxics.splice(0)) await this.dropToxic(entry, toxic.name);
           if (!entry.engine) Object.assign(entry, await this.start(entry, entry), { enabled: true });
         } catch (error) {
           failures.push(error);
