@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { faultline, isAlive, readResults, requireBuild, scratchDir, SERVERS, startFaultline, writeScenario } from './e2e-cli.js';
+import { faultline, isAlive, readResults, requireBuild, scratchDir, SERVERS, sleep, startFaultline, writeScenario } from './e2e-cli.js';
 
 let scratch: ReturnType<typeof scratchDir>;
 beforeAll(() => {
@@ -133,7 +133,3 @@ explore: { faults: { latency: { latency: 0..5 } }, duration: 10ms..50ms }
     expect(pids.filter(isAlive)).toEqual([]);
   });
 });
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
