@@ -4,6 +4,7 @@
  */
 import { expect, it } from 'vitest';
 import { requireBuild } from '../../test/e2e-cli.js';
+import { loadNativeTcpIo } from '../../proxy/tcp-io-native.js';
 import { faultlineAsNobody } from '../../wire/testing/unprivileged.js';
 import { describeWire, wireSupport } from '../../wire/testing/wire-gate.js';
 import { runCliCaptured } from '../testing/run-cli.js';
@@ -35,7 +36,10 @@ describeWire('faultline wire', () => {
     const result = await cli(['doctor', '--json']);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ node: process.version, wire: { available: true, mode: wireSupport.mode }, nsenter: true });
+    const native = loadNativeTcpIo().io !== undefined;
+    expect(JSON.parse(result.stdout).nativeTcpIo).toEqual(native ? { available: true } : { available: false, problem: loadNativeTcpIo().problem });
     const text = await cli(['doctor']);
+    expect(text.stdout).toMatch(native ? /^native TCP forwarding: yes/m : /^native TCP forwarding: no, Node's sockets instead/m);
     expect(text.stdout).toMatch(/^wire layer: available; privileges: /m);
     expect(text.stdout).toContain('wire scenarios run here.');
   });
