@@ -25,7 +25,9 @@ interface Context {
 }
 
 const NUMBER = String.raw`[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?`;
-const NUMBER_RANGE = new RegExp(String.raw`^\s*(${NUMBER})\s*\.\.\s*(${NUMBER})\s*$`);
+/** `LOW..HIGH`, two numbers; also the JSON Schema's pattern, so editors accept what the loader does. */
+export const NUMBER_RANGE_PATTERN = String.raw`^\s*(${NUMBER})\s*\.\.\s*(${NUMBER})\s*$`;
+const NUMBER_RANGE = new RegExp(NUMBER_RANGE_PATTERN);
 const DURATION_RANGE = /^\s*(\S+?)\s*\.\.\s*(\S+)\s*$/;
 export const RANGE_FORMAT = 'a range LOW..HIGH (e.g. 0..500) or a single number';
 export const DURATION_RANGE_FORMAT = 'a range of durations LOW..HIGH (e.g. 0s..2s) or a single duration';

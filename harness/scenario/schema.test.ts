@@ -70,6 +70,7 @@ describe('the schema rejects what the loader rejects, where JSON Schema can say 
     ['an unknown metric in a map check', (d) => (d.assert = { w: [{ rtt: 'p(99) < 1' }] }), /\/assert\/w\/0/],
     ['an unknown key in explore', (d) => (d.explore = { fautls: {} }), /\/explore\/fautls: no value is allowed/],
     ['an unknown fault kind in explore', (d) => (d.explore = { faults: { latnecy: {} } }), /\/explore\/faults\/latnecy \(name\): not one of/],
+    ['a range of something other than numbers in explore', (d) => (d.explore = { faults: { latency: { latency: 'a..b' } } }), /\/explore\/faults\/latency\/latency: matches 0 of oneOf/],
   ];
   it('the base document is valid', () => expect(validate(base())).toEqual([]));
   for (const [what, mutate, error] of cases) {

@@ -18,7 +18,7 @@ import { FAULT_LAYER_NAME, FAULT_LAYERS, listFaultTypes, type FaultLayer, type F
 import { DEFAULT_REPEAT, type WorkloadOption } from '../workload/definition.js';
 import { WORKLOAD_DEFINITIONS, WORKLOAD_TYPES, workloadType } from '../workload/registry.js';
 import { BYTE_SIZE_PATTERN } from './byte-size.js';
-import { DURATION_RANGE_FORMAT, RANGE_FORMAT } from './load-explore.js';
+import { DURATION_RANGE_FORMAT, NUMBER_RANGE_PATTERN, RANGE_FORMAT } from './load-explore.js';
 import { DEFAULT_SCENARIO_TIMEOUT_MS } from './load-scenario.js';
 import { WORKLOAD_DEFAULTS } from './load-workloads.js';
 import { RATE_PATTERN } from './rate.js';
@@ -365,7 +365,7 @@ function toxicSchema(): Schema {
 
 /** `explore:`, the fault space of `faultline explore` (docs/explore.md). */
 function exploreSchema(): Schema {
-  const numberRange: Schema = { description: RANGE_FORMAT, oneOf: [{ type: 'number' }, { type: 'string', pattern: String.raw`^\s*\S+\s*\.\.\s*\S+\s*$` }] };
+  const numberRange: Schema = { description: RANGE_FORMAT, oneOf: [{ type: 'number' }, { type: 'string', pattern: NUMBER_RANGE_PATTERN }] };
   const durationRange: Schema = { type: 'string', description: DURATION_RANGE_FORMAT };
   const kinds = [EXPLORE_DOWN, ...new Set(FAULT_LAYERS.flatMap((layer) => listFaultTypes(layer).map((t) => t.type)))];
   const properties: Record<(typeof EXPLORE_KEYS)[number], Schema> = {
