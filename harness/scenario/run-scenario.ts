@@ -118,8 +118,6 @@ class ScenarioRun {
   private trafficStartMs: number | undefined;
   private timeline: FaultTimeline | undefined;
   private readonly proxyListen = new Map<string, HostPort>();
-  /** The same, as `host:port` for a command's `{proxy:NAME}`. */
-  private readonly proxyAddress = new Map<string, string>();
   private readonly progress = new Map<string, WorkloadProgress>();
   private readonly notes: string[] = [];
 
@@ -313,7 +311,7 @@ class ScenarioRun {
       // the proxy's own target is already running.
       if (target.kind === 'command') for (const name of proxyPlaceholders(target.argv)) await this.createProxy(backend, name);
       const place = placeOf.get(target.name)?.target;
-      this.targets.set(target.name, await startLiveTarget(target, { signal: this.stop.signal, clock: this.clock, proxies: this.proxyAddress, ...(place ? { place } : {}) }));
+      this.targets.set(target.name, await startLiveTarget(target, { signal: this.stop.signal, clock: this.clock, proxies: this.proxyAddresses(), ...(place ? { place } : {}) }));
     }
     this.checkStopped();
     if (proxies.some((p) => p.protocol === 'tcp') && backend.capabilities.tcpFaultLevel === 'stream') {
@@ -345,7 +343,11 @@ class ScenarioRun {
     const listen = parseHostPort(state.listen);
     if (!listen) throw new Error(`the backend reported proxy "${proxy.name}" listening on ${state.listen}, which is not host:port`);
     this.proxyListen.set(proxy.name, listen);
-    this.proxyAddress.set(proxy.name, formatHostPort(listen));
+  }
+
+  /** Where each proxy created so far listens, as `host:port` for a command's `{proxy:NAME}`. */
+  private proxyAddresses(): Map<string, string> {
+    return new Map([...this.proxyListen].map(([name, listen]) => [name, formatHostPort(listen)]));
   }
 
   private async createWireBackend(paths: readonly WirePathSpec[]): Promise<ProxyBackend> {
