@@ -3,22 +3,10 @@
  * is optional: it is built at install on Linux only, and a failed build never fails the install
  * (native/build.mjs). Each user falls back to its JavaScript way when it is missing, and says why.
  */
-import { createRequire } from 'node:module';
 import { constants } from 'node:os';
-import { addonPath } from '../core/addon-path.js';
 
-
-/** The addon's exports (typed by the caller, who knows which part it uses), or why it is unavailable. */
-export function requireAddon<T>(): { addon?: T; problem?: string } {
-  if (process.platform !== 'linux') return { problem: `it is Linux-only (this is ${process.platform})` };
-  const path = addonPath();
-  if (!path) return { problem: 'it was not built (see the install output of native/build.mjs)' };
-  try {
-    return { addon: createRequire(import.meta.url)(path) as T };
-  } catch (error) {
-    return { problem: `${path} does not load: ${(error as Error).message}` };
-  }
-}
+/** Loading it: core/addon-path.ts, which knows where it lives; the proxy's problems are its default words. */
+export { requireAddon } from '../core/addon-path.js';
 
 const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(([name, value]) => [value, name]));
 

@@ -4,8 +4,7 @@
  * thread that asks; a worker thread loads its own instance, which is how it can enter a
  * namespace (enterNetns acts on the calling thread only).
  */
-import { createRequire } from 'node:module';
-import { addonPath } from '../core/addon-path.js';
+import { requireAddon } from '../core/addon-path.js';
 
 export interface NativeSide {
   nsFd: number;
@@ -86,18 +85,15 @@ export function loadWireAddon(): { addon?: WireAddon; problem?: string } {
 }
 
 function load(): { addon?: WireAddon; problem?: string } {
-  if (process.platform !== 'linux') return { problem: `the wire layer is Linux-only (this is ${process.platform})` };
-  const path = addonPath();
-  if (!path) return { problem: 'the native addon was not built (see the install output of harness/proxy/native/build.mjs)' };
-  try {
-    const addon = createRequire(import.meta.url)(path) as Partial<WireAddon>;
-    if (typeof addon.createSide !== 'function' || typeof addon.WireEngine !== 'function') {
-      return { problem: `${path} has no wire functions: rebuild it (npm rebuild, or node harness/proxy/native/build.mjs)` };
-    }
-    return { addon: addon as WireAddon };
-  } catch (error) {
-    return { problem: `${path} does not load: ${(error as Error).message}` };
+  const { addon, path, problem } = requireAddon<Partial<WireAddon>>({
+    linuxOnly: 'the wire layer is Linux-only',
+    notBuilt: 'the native addon was not built (see the install output of harness/proxy/native/build.mjs)',
+  });
+  if (!addon) return { problem: problem! };
+  if (typeof addon.createSide !== 'function' || typeof addon.WireEngine !== 'function') {
+    return { problem: `${path} has no wire functions: rebuild it (npm rebuild, or node harness/proxy/native/build.mjs)` };
   }
+  return { addon: addon as WireAddon };
 }
 
 /** The addon, for code that already checked availability (probeWire); throws otherwise. */
