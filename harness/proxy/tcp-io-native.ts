@@ -12,14 +12,15 @@
  * the same over either I/O. What a fast path moves is counted in the addon, in a Float64Array the
  * pair shares with JavaScript, and folded into the ledger's direction counters by `syncCounters`.
  *
- * The descriptor of a Node socket is read from its libuv handle (`_handle.fd`), which is not a
- * public API but has been there on every Unix since Node 0.x; where it is missing, the connection
- * falls back to Node's sockets (jsTcpIo) and says so (`TcpOpenOptions.fallback`).
+ * The descriptor of a Node socket is read from its libuv handle (`_handle.fd`: core/socket-fd.ts),
+ * which is not a public API but has been there on every Unix since Node 0.x; where it is missing,
+ * the connection falls back to Node's sockets (jsTcpIo) and says so (`TcpOpenOptions.fallback`).
  */
 import { EventEmitter } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import type { Counters } from '../core/ledger.js';
 import { LedgerCounter } from '../core/ledger.js';
+import { socketFd } from '../core/socket-fd.js';
 import type { Direction } from '../core/spec.js';
 import { bump } from './ledger-recorder.js';
 import { errnoError, requireAddon } from './native-addon.js';
@@ -154,7 +155,7 @@ class NativeFastPath implements FastPath {
 
 /** A connection's sockets on the addon: see the header. */
 function openNative(addon: NativeTcpAddon, client: Socket, options: TcpOpenOptions): TcpSockets {
-  const clientFd = descriptorOf(client);
+  const clientFd = socketFd(client);
   if (clientFd === undefined) {
     options.fallback('a Node socket did not expose its descriptor (_handle.fd)');
     const sockets = jsTcpIo.open(client, options);
@@ -191,7 +192,7 @@ function openNative(addon: NativeTcpAddon, client: Socket, options: TcpOpenOptio
   const upstream = connect({ ...options.upstream, allowHalfOpen: true, noDelay: true });
   const server = new NativeSide(pair, 1, () => upstream.destroy());
   upstream.once('connect', () => {
-    const fd = descriptorOf(upstream);
+    const fd = socketFd(upstream);
     if (server.destroyed) return;
     if (fd === undefined) {
       server.emit('error', Object.assign(new Error('the upstream socket did not expose its descriptor'), { code: 'EBADF' }));
@@ -225,12 +226,6 @@ function openNative(addon: NativeTcpAddon, client: Socket, options: TcpOpenOptio
       }
     },
   };
-}
-
-/** The descriptor under a connected Node socket (see the header), or undefined. */
-function descriptorOf(socket: Socket): number | undefined {
-  const fd = (socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
-  return typeof fd === 'number' && fd >= 0 ? fd : undefined;
 }
 
 let loaded: { io?: TcpIo; problem?: string } | undefined;

@@ -9,6 +9,7 @@
  *   /proc/net/dev      per device: the TUN's tx_dropped (packets the kernel dropped before the engine read them)
  */
 import type { Socket } from 'node:net';
+import { socketFd } from '../core/socket-fd.js';
 import type { TcpInfo, WireAddon } from './native.js';
 
 /** Counters by section (`Tcp`, `Udp`, `TcpExt`, `IpExt`, …) and name, as the kernel spells them. */
@@ -91,7 +92,6 @@ export function summarizeKernelCounters(c: KernelCounters): Record<string, numbe
 
 /** TCP_INFO of a connected node:net socket (the kernel's rtt, rttvar, retransmits, cwnd…). */
 export function socketTcpInfo(addon: WireAddon, socket: Socket): TcpInfo | undefined {
-  const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
-  if (typeof fd !== 'number' || fd < 0) return undefined;
-  return addon.tcpInfo(fd);
+  const fd = socketFd(socket);
+  return fd === undefined ? undefined : addon.tcpInfo(fd);
 }

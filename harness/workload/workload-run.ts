@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import type { Clock, Timer } from '../core/clock.js';
 import { formatHostPort } from '../core/address.js';
 import type { TcpConnectionInfo, WorkloadResult } from '../core/result.js';
+import { socketFd } from '../core/socket-fd.js';
 import type { WorkloadMeasurements } from '../metrics/assemble-workload-result.js';
 import { ErrorRecorder } from '../metrics/error-recorder.js';
 import { diffKernelUdpCounters, parseSnmpUdp, readKernelUdpCounters, type KernelUdpCounters } from '../metrics/kernel-udp-counters.js';
@@ -128,8 +129,8 @@ export class WorkloadRun {
     const connection = `${formatHostPort({ host: socket.localAddress ?? '?', port: socket.localPort ?? 0 })} → ${formatHostPort(this.ctx.endpoint)}`;
     const read = () => {
       if (!this.openSockets.delete(socket)) return;
-      const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
-      const info = typeof fd === 'number' && fd >= 0 ? tcpConnectionInfo(connection, place.tcpInfo(fd)) : undefined;
+      const fd = socketFd(socket);
+      const info = fd !== undefined ? tcpConnectionInfo(connection, place.tcpInfo(fd)) : undefined;
       if (info) this.tcpConnections.push(info);
     };
     this.openSockets.set(socket, read);
