@@ -7,24 +7,22 @@
  * The counters are host-wide: other UDP traffic on the machine during the workload shows up too.
  */
 import { readFileSync } from 'node:fs';
+import { parseProcNetCounters } from '../core/proc-net-counters.js';
 
 /** The counters kept, in `/proc/net/snmp`'s spelling. */
 export const KERNEL_UDP_COUNTERS = ['InDatagrams', 'NoPorts', 'InErrors', 'OutDatagrams', 'RcvbufErrors', 'SndbufErrors'] as const;
 
 export type KernelUdpCounters = Record<string, number>;
 
-/** Parses the `Udp:` header and value lines of `/proc/net/snmp` text; undefined when absent. */
+/**
+ * Parses the first `Udp:` header and value lines of `/proc/net/snmp` text (wherever they stand,
+ * whatever the other lines are); undefined when absent.
+ */
 export function parseSnmpUdp(text: string): KernelUdpCounters | undefined {
-  const lines = text.split('\n').filter((line) => line.startsWith('Udp:'));
-  if (lines.length < 2) return undefined;
-  const names = lines[0]!.trim().split(/\s+/).slice(1);
-  const values = lines[1]!.trim().split(/\s+/).slice(1);
+  const udpLines = text.split('\n').filter((line) => line.startsWith('Udp:')).slice(0, 2);
+  const udp = parseProcNetCounters(udpLines.join('\n')).Udp ?? {};
   const counters: KernelUdpCounters = {};
-  for (const key of KERNEL_UDP_COUNTERS) {
-    const index = names.indexOf(key);
-    const value = index < 0 ? NaN : Number(values[index]);
-    if (Number.isFinite(value)) counters[key] = value;
-  }
+  for (const key of KERNEL_UDP_COUNTERS) if (udp[key] !== undefined) counters[key] = udp[key];
   return Object.keys(counters).length > 0 ? counters : undefined;
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseProcNetCounters, parseProcNetDev, summarizeKernelCounters } from './kernel-counters.js';
+import { parseProcNetCounters } from '../core/proc-net-counters.js';
+import { parseProcNetDev, summarizeKernelCounters } from './kernel-counters.js';
 import { pathAddresses } from './topology.js';
 
 describe('wire addresses and kernel counters', () => {

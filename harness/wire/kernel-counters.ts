@@ -7,30 +7,13 @@
  *   /proc/net/snmp     Tcp: RetransSegs, OutSegs, InErrs, InCsumErrors…   Udp: InErrors, InCsumErrors, RcvbufErrors…
  *   /proc/net/netstat  TcpExt: TCPTimeouts (RTOs), TCPFastRetrans, TCPSackRecovery, TCPLostRetransmit…
  *   /proc/net/dev      per device: the TUN's tx_dropped (packets the kernel dropped before the engine read them)
+ *
+ * snmp and netstat are parsed by core/proc-net-counters.ts, as the UDP workloads' are.
  */
 import type { Socket } from 'node:net';
+import { parseProcNetCounters, type KernelCounters } from '../core/proc-net-counters.js';
 import { socketFd } from '../core/socket-fd.js';
 import type { TcpInfo, WireAddon } from './native.js';
-
-/** Counters by section (`Tcp`, `Udp`, `TcpExt`, `IpExt`, …) and name, as the kernel spells them. */
-export type KernelCounters = Record<string, Record<string, number>>;
-
-/** Parses the header/value line pairs of /proc/net/snmp and /proc/net/netstat. */
-export function parseProcNetCounters(text: string, into: KernelCounters = {}): KernelCounters {
-  const lines = text.split('\n');
-  for (let i = 0; i + 1 < lines.length; i += 2) {
-    const names = lines[i]!.trim().split(/\s+/);
-    const values = lines[i + 1]!.trim().split(/\s+/);
-    const section = names[0]?.replace(/:$/, '');
-    if (!section || values[0] !== names[0]) continue;
-    const counters = (into[section] ??= {});
-    for (let k = 1; k < names.length; k++) {
-      const value = Number(values[k]);
-      if (Number.isFinite(value)) counters[names[k]!] = value;
-    }
-  }
-  return into;
-}
 
 /** One device's line of /proc/net/dev: receive and transmit counters. */
 export interface DeviceCounters {

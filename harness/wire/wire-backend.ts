@@ -26,13 +26,14 @@ import type { BackendCapabilities, PathControl, PathOptions, ProxyBackend } from
 import { FaultlineError } from '../core/errors.js';
 import { LedgerCounter, type Counters, type LedgerEvent, type ProxyLedger, type ToxicLedger } from '../core/ledger.js';
 import type { PathEnds } from '../core/network-place.js';
+import type { KernelCounters } from '../core/proc-net-counters.js';
 import type { PathResult } from '../core/result.js';
 import { createRng, type Rng } from '../core/rng.js';
 import { DIRECTIONS, type Direction, type ProxyInput, type ProxyPatch, type ProxyState, type ToxicPatch, type ToxicSpec } from '../core/spec.js';
 import { wireFaultTypes } from '../toxics/wire/fault-types.js';
 import type { WireFaultInput } from '../toxics/wire/resolve-fault.js';
 import { WIRE_PACKET_PROTOCOLS, type WireLedger, type WirePacketProtocol } from './engine.js';
-import { diffKernelCounters, summarizeKernelCounters, type KernelCounters } from './kernel-counters.js';
+import { diffKernelCounters, summarizeKernelCounters } from './kernel-counters.js';
 import { readPcap } from './pcap-reader.js';
 import { buildTcpTraces } from './tcp-trace.js';
 import { createWirePath, type WirePath } from './topology.js';
