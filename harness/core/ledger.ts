@@ -61,6 +61,11 @@ export const DROP_COUNTERS: readonly string[] = [
 
 export type Counters = Record<string, number>;
 
+/** Increments `counters[counter]` by `n`; the one-liner every engine uses on its hot path. */
+export function bump(counters: Counters, counter: string, n = 1): void {
+  counters[counter] = (counters[counter] ?? 0) + n;
+}
+
 /** Every drop a proxy's ledger records, on both directions and by every toxic. */
 export function droppedTotal(ledger: ProxyLedger): number {
   let drops = 0;
@@ -78,6 +83,12 @@ export interface ToxicLedger {
   stream: Direction;
   counters: Counters;
 }
+
+/**
+ * How many events a ledger's bounded log keeps (the oldest fall off and are counted): the
+ * proxy's LedgerRecorder by default, a wire path's engine always.
+ */
+export const DEFAULT_EVENT_CAPACITY = 10_000;
 
 /** One notable action, kept in a bounded log for timelines (not every datagram). */
 export interface LedgerEvent {

@@ -4,11 +4,8 @@
  * JSON for the admin API, `/metrics` and results.
  */
 import type { Clock } from '../core/clock.js';
-import type { Counters, LedgerEvent, ProxyLedger, ToxicLedger } from '../core/ledger.js';
+import { DEFAULT_EVENT_CAPACITY, type Counters, type LedgerEvent, type ProxyLedger, type ToxicLedger } from '../core/ledger.js';
 import type { Direction, Protocol } from '../core/spec.js';
-
-/** How many events the bounded log keeps (the oldest fall off and are counted). */
-export const DEFAULT_EVENT_CAPACITY = 10_000;
 
 /**
  * How many removed toxics keep their entry. A scenario reads its ledger after its faults are gone,
@@ -114,9 +111,4 @@ export class LedgerRecorder {
       eventsDropped: this.eventsDropped,
     };
   }
-}
-
-/** Increments `counters[counter]` by `n`; the one-liner every engine uses on its hot path. */
-export function bump(counters: Counters, counter: string, n = 1): void {
-  counters[counter] = (counters[counter] ?? 0) + n;
 }

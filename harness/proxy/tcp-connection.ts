@@ -22,12 +22,12 @@
  */
 import type { Socket } from 'node:net';
 import type { Clock } from '../core/clock.js';
-import { LedgerCounter } from '../core/ledger.js';
+import { bump, LedgerCounter } from '../core/ledger.js';
 import type { Rng } from '../core/rng.js';
 import type { Direction, ToxicSpec } from '../core/spec.js';
 import type { BusyPoll } from './busy-poll.js';
 import type { ProxyLog } from './engine.js';
-import { bump, type LedgerRecorder } from './ledger-recorder.js';
+import type { LedgerRecorder } from './ledger-recorder.js';
 import type { PeerSocket, TcpIo, TcpSockets } from './tcp-io.js';
 import { TcpLink } from './tcp-link.js';
 import type { StageHost, ToxicSlot } from './tcp-stage.js';

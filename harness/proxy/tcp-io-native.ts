@@ -18,11 +18,9 @@
  */
 import { EventEmitter } from 'node:events';
 import { connect, type Socket } from 'node:net';
-import type { Counters } from '../core/ledger.js';
-import { LedgerCounter } from '../core/ledger.js';
+import { bump, LedgerCounter, type Counters } from '../core/ledger.js';
 import { socketFd } from '../core/socket-fd.js';
 import type { Direction } from '../core/spec.js';
-import { bump } from './ledger-recorder.js';
 import { errnoError, requireAddon } from './native-addon.js';
 import { jsTcpIo, type FastPath, type PeerSocket, type TcpIo, type TcpOpenOptions, type TcpSockets } from './tcp-io.js';
 

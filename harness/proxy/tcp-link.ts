@@ -28,12 +28,11 @@
  * and its peer's TCP window closes, as on a slow path), below LOW_WATER_BYTES it resumes.
  */
 import type { Clock } from '../core/clock.js';
-import { LedgerCounter, type Counters } from '../core/ledger.js';
+import { bump, LedgerCounter, type Counters } from '../core/ledger.js';
 import type { Direction, ToxicSpec } from '../core/spec.js';
 import type { Chunk } from '../toxics/types.js';
 import type { ChunkSink } from './chunk-queue.js';
 import type { BusyPoll } from './busy-poll.js';
-import { bump } from './ledger-recorder.js';
 import type { FastPath, PeerSocket } from './tcp-io.js';
 import { ToxicStage, type StageHost, type ToxicSlot } from './tcp-stage.js';
 

@@ -11,14 +11,12 @@
  * input pushed after that is discarded.
  */
 import type { Clock } from '../core/clock.js';
-import type { Counters } from '../core/ledger.js';
-import { LedgerCounter } from '../core/ledger.js';
+import { bump, LedgerCounter, type Counters } from '../core/ledger.js';
 import type { Rng } from '../core/rng.js';
 import type { Direction, ToxicSpec } from '../core/spec.js';
 import { findStreamToxicType } from '../toxics/registry.js';
 import type { Chunk, StreamToxic, StreamToxicContext } from '../toxics/types.js';
 import { ChunkQueue, type ChunkSink } from './chunk-queue.js';
-import { bump } from './ledger-recorder.js';
 
 /** Per connection and toxic: what survives updates of the toxic on that connection. */
 export interface ToxicSlot {

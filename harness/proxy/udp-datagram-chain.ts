@@ -30,12 +30,12 @@
  * datagrams it acts on. An inactive stage passes the datagram straight on.
  */
 import type { Clock, Timer } from '../core/clock.js';
-import { LedgerCounter, type Counters } from '../core/ledger.js';
+import { bump, LedgerCounter, type Counters } from '../core/ledger.js';
 import type { Rng } from '../core/rng.js';
 import type { Direction, ToxicSpec } from '../core/spec.js';
 import { findDatagramToxicType } from '../toxics/registry.js';
 import type { Datagram, DatagramToxic, DatagramToxicContext, Emit } from '../toxics/types.js';
-import { bump, type LedgerRecorder } from './ledger-recorder.js';
+import type { LedgerRecorder } from './ledger-recorder.js';
 
 export interface DatagramChainOptions {
   direction: Direction;

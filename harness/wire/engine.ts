@@ -9,7 +9,7 @@
  *   ledger() ◀── native ledger(): counters by direction × protocol and fault × protocol,
  *                                 + the drop and reset events since the last read
  */
-import type { Counters } from '../core/ledger.js';
+import { bump, DEFAULT_EVENT_CAPACITY, type Counters } from '../core/ledger.js';
 import type { Rng } from '../core/rng.js';
 import { DIRECTIONS, type Direction } from '../core/spec.js';
 import { FaultlineError } from '../core/errors.js';
@@ -65,7 +65,6 @@ export interface WireLedger {
   eventsDropped: number;
 }
 
-const MAX_EVENTS = 10_000;
 const DIRECTION_INDEX: Record<Direction, 0 | 1> = { upstream: 0, downstream: 1 };
 const PROTOCOL_NUMBER = { tcp: 6, udp: 17 } as const;
 
@@ -235,9 +234,9 @@ export class WireFaultEngine {
         tcpSeq: tcpSeq!,
       });
     }
-    if (this.events.length > MAX_EVENTS) {
-      this.eventsDropped += this.events.length - MAX_EVENTS;
-      this.events.splice(0, this.events.length - MAX_EVENTS);
+    if (this.events.length > DEFAULT_EVENT_CAPACITY) {
+      this.eventsDropped += this.events.length - DEFAULT_EVENT_CAPACITY;
+      this.events.splice(0, this.events.length - DEFAULT_EVENT_CAPACITY);
     }
   }
 }
@@ -264,7 +263,7 @@ function readCounters(raw: Float64Array, start: number, names: readonly string[]
 }
 
 function addCounters(into: Counters, from: Counters): void {
-  for (const [name, value] of Object.entries(from)) into[name] = (into[name] ?? 0) + value;
+  for (const [name, value] of Object.entries(from)) bump(into, name, value);
 }
 
 /** A counter summed over protocols (absent counters count 0). */

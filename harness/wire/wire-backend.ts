@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BackendCapabilities, PathControl, PathOptions, ProxyBackend } from '../core/backend.js';
 import { FaultlineError } from '../core/errors.js';
-import { LedgerCounter, type Counters, type LedgerEvent, type ProxyLedger, type ToxicLedger } from '../core/ledger.js';
+import { bump, LedgerCounter, type Counters, type LedgerEvent, type ProxyLedger, type ToxicLedger } from '../core/ledger.js';
 import type { PathEnds } from '../core/network-place.js';
 import type { KernelCounters } from '../core/proc-net-counters.js';
 import type { PathResult } from '../core/result.js';
@@ -340,6 +340,7 @@ function sumProtocols(byProtocol: Record<WirePacketProtocol, Counters>): Counter
   return sum;
 }
 
+/** bump(), leaving a counter that did not move absent (as ledgers do). */
 function add(counters: Counters, name: string, value: number): void {
-  if (value !== 0) counters[name] = (counters[name] ?? 0) + value;
+  if (value !== 0) bump(counters, name, value);
 }
