@@ -75,7 +75,8 @@ interface FaultEntry {
 
 export class WireFaultEngine {
   private readonly native: NativeWireEngine;
-  private readonly layout: WireLayout;
+  /** The names behind the native arrays (the ledger's counters, the events' fields). */
+  readonly layout: WireLayout;
   private readonly active = new Map<string, FaultEntry>();
   /** Every fault ever added, by native id − 1 (for the ledger). */
   private readonly history: WireFaultSpec[] = [];

@@ -34,6 +34,7 @@ import { wireFaultTypes } from '../toxics/wire/fault-types.js';
 import type { WireFaultInput } from '../toxics/wire/resolve-fault.js';
 import { WIRE_PACKET_PROTOCOLS, type WireLedger, type WirePacketProtocol } from './engine.js';
 import { diffKernelCounters, summarizeKernelCounters } from './kernel-counters.js';
+import type { WireLayout } from './native.js';
 import { readPcap } from './pcap-reader.js';
 import { buildTcpTraces } from './tcp-trace.js';
 import { createWirePath, type WirePath } from './topology.js';
@@ -120,7 +121,7 @@ export class WireBackend implements ProxyBackend {
         target: summarizeKernelCounters(diffKernelCounters(path.kernelBefore.target, wire.target.kernelCounters())),
       },
       deviceDrops: { client: txDropped(wire, 'client') - path.devicesBefore.client, target: txDropped(wire, 'target') - path.devicesBefore.target },
-      protocols: countersByProtocol(ledger),
+      protocols: countersByProtocol(ledger, actionCounters(wire.engine.layout)),
     };
     // The packets to draw from: the whole capture, or the recent ones, read from a scratch copy.
     let entered: string;
@@ -283,8 +284,10 @@ function txDropped(wire: WirePath, side: 'client' | 'target'): number {
   return wire[side].deviceCounters()?.txDropped ?? 0;
 }
 
-/** Fault-level counters that say what a fault did to packets (not how many it saw). */
-const ACTION_COUNTERS = ['dropped_loss', 'dropped_mtu', 'dropped_blackhole', 'dropped_queue', 'delayed', 'reordered', 'duplicated', 'corrupted', 'reset_sent'];
+/** Fault-level counters that say what a fault did to packets: all the engine's but how many it saw and how often it was active. */
+function actionCounters(layout: WireLayout): string[] {
+  return layout.faultCounters.filter((name) => name !== LedgerCounter.seen && name !== LedgerCounter.activations);
+}
 
 /** The engine's ledger as a ProxyLedger: summed over protocols, the partition as `dropped_down`. */
 export function proxyLedger(name: string, ledger: WireLedger): ProxyLedger {
@@ -317,14 +320,14 @@ export function proxyLedger(name: string, ledger: WireLedger): ProxyLedger {
  * Direction counters per transport, with what the faults did to that transport's packets added
  * in: `udp.upstream.dropped_loss` is every upstream UDP packet a loss fault dropped.
  */
-function countersByProtocol(ledger: WireLedger): PathResult['protocols'] {
+function countersByProtocol(ledger: WireLedger, actions: readonly string[]): PathResult['protocols'] {
   const out: PathResult['protocols'] = {};
   for (const protocol of WIRE_PACKET_PROTOCOLS) {
     const byDirection = {} as Record<Direction, Counters>;
     for (const direction of DIRECTIONS) byDirection[direction] = { ...ledger.directions[direction][protocol] };
     for (const fault of ledger.faults) {
       const counters = fault.counters[protocol];
-      for (const name of ACTION_COUNTERS) {
+      for (const name of actions) {
         const target = fault.name.startsWith(DOWN_PREFIX) && name === 'dropped_blackhole' ? LedgerCounter.droppedDown : name;
         add(byDirection[fault.stream], target, counters[name] ?? 0);
       }
