@@ -141,7 +141,7 @@ export function createWirePath(options: WirePathOptions): WirePath {
   const mtu = options.mtu ?? 1500;
   const name = `${WIRE_PREFIX}-${wire.runId}-${index}`;
   const addresses = pathAddresses(index);
-  const sides: WireSide[] = [];
+  const sides: CreatedSide[] = [];
   const cleanups = new Teardown();
   try {
     for (const role of ['client', 'target'] as const) {
@@ -149,14 +149,14 @@ export function createWirePath(options: WirePathOptions): WirePath {
       const peer = role === 'client' ? addresses.target : addresses.client;
       sides.push(createSide(addon, wire, `${name}-${role[0]}`, `${WIRE_PREFIX}${wire.runId}${index}${role[0]}`, role, address, peer, mtu, options.publish, cleanups));
     }
-    const [client, target] = sides as [WireSide, WireSide];
-    const engine = new WireFaultEngine(addon, tunFds.get(client)!, tunFds.get(target)!, options.rng);
+    const [client, target] = sides as [CreatedSide, CreatedSide];
+    const engine = new WireFaultEngine(addon, client.tunFd, target.tunFd, options.rng);
     cleanups.engine.push(() => engine.close());
     let closed = false;
     const path: WirePath = {
       name,
-      client,
-      target,
+      client: client.side,
+      target: target.side,
       engine,
       mtu,
       setupMs: performance.now() - started,
@@ -176,7 +176,11 @@ export function createWirePath(options: WirePathOptions): WirePath {
   }
 }
 
-const tunFds = new WeakMap<WireSide, number>();
+/** One side of a path, and its TUN device's descriptor (for the engine; the cleanups close it). */
+interface CreatedSide {
+  side: WireSide;
+  tunFd: number;
+}
 
 function createSide(
   addon: WireAddon,
@@ -189,7 +193,7 @@ function createSide(
   mtu: number,
   publish: boolean | undefined,
   cleanups: Teardown,
-): WireSide {
+): CreatedSide {
   const created = addon.createSide({ name: device, address, peer, mtu });
   const { nsFd, tunFd, inode } = created;
   const children = new Set<ChildProcess>();
@@ -247,8 +251,7 @@ function createSide(
     kernelCounters: () => readKernelCounters(addon, nsFd),
     deviceCounters: () => parseProcNetDev(addon.readNetFile(nsFd, 'dev'), device),
   };
-  tunFds.set(side, tunFd);
-  return side;
+  return { side, tunFd };
 }
 
 /**
