@@ -5,7 +5,6 @@
  * close remove what they should; report and saveCapture say what the path saw.
  */
 import dgram from 'node:dgram';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { afterEach, expect, it } from 'vitest';
 import { FaultlineError } from '../core/errors.js';
 import type { NetworkPlace } from '../core/network-place.js';
 import { readPcap } from './pcap-reader.js';
+import { ipNetnsList } from './testing/namespaces.js';
 import { describeWire } from './testing/wire-gate.js';
 import { createWireBackend, type WireBackend } from './wire-backend.js';
 
@@ -24,7 +24,6 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-const netns = () => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
 
 /** `count` datagrams from the client side to a socket on the target side; resolves with how many arrived. */
 async function datagrams(client: NetworkPlace, target: NetworkPlace, count: number): Promise<number> {
@@ -105,8 +104,8 @@ describeWire('the wire backend', () => {
     expect(readPcap(saved!.entered).records.filter((r) => r.data[9] === 17)).toHaveLength(200);
     expect(readPcap(saved!.left).records.filter((r) => r.data[9] === 17)).toHaveLength(arrived);
     const names = [client, target].map((side) => side.description.match(/\((fl-[^)]+)\)/)![1]!);
-    expect(names.every((name) => netns().includes(name))).toBe(true);
+    expect(names.every((name) => ipNetnsList().includes(name))).toBe(true);
     await backend.close();
-    expect(names.some((name) => netns().includes(name) || existsSync(`/run/netns/${name}`))).toBe(false);
+    expect(names.some((name) => ipNetnsList().includes(name) || existsSync(`/run/netns/${name}`))).toBe(false);
   });
 });

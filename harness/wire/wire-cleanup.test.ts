@@ -4,7 +4,7 @@
  * which also leaves a live run and foreign namespaces alone). A separate faultline process runs
  * the path here, so that it can be killed; it runs the built modules (npm test builds first).
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
 import { wireAddon } from './native.js';
 import { cleanupWire, processStartTime, type RunRecord } from './run-registry.js';
+import { ipNetnsList } from './testing/namespaces.js';
 import { describeWire } from './testing/wire-gate.js';
 
 const dist = fileURLToPath(new URL('../../dist/', import.meta.url));
@@ -34,8 +35,6 @@ function startOwner(): { child: ChildProcess; created: Promise<{ names: string[]
   });
   return { child, created };
 }
-
-const netnsNames = () => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 function processesIn(inode: number): number[] {
   return readdirSync('/proc')
@@ -71,12 +70,12 @@ describeWire('wire cleanup', () => {
     const started = startOwner();
     owner = started.child;
     const { names, inode } = await started.created;
-    expect(netnsNames()).toContain(names[0]);
+    expect(ipNetnsList()).toContain(names[0]);
     expect(processesIn(inode).length).toBeGreaterThan(0);
     owner.kill('SIGINT');
     await new Promise((resolve) => owner!.once('exit', resolve));
     // The exit hook is synchronous: all gone when the process is.
-    for (const name of names) expect(netnsNames()).not.toContain(name);
+    for (const name of names) expect(ipNetnsList()).not.toContain(name);
     expect(await eventually(() => processesIn(inode).length === 0, 1000)).toBe(true);
   });
 
@@ -86,7 +85,7 @@ describeWire('wire cleanup', () => {
     const { names, inode } = await started.created;
     owner.kill('SIGKILL');
     await new Promise((resolve) => owner!.once('exit', resolve));
-    const gone = await eventually(() => names.every((n) => !netnsNames().includes(n)) && processesIn(inode).length === 0, 5000);
+    const gone = await eventually(() => names.every((n) => !ipNetnsList().includes(n)) && processesIn(inode).length === 0, 5000);
     expect(gone).toBe(true);
   });
 
@@ -118,7 +117,7 @@ describeWire('wire cleanup', () => {
       expect(processesIn(dead.inode)).toEqual([sleeper.pid]);
       const report = cleanupWire({ dir, unmount: (p) => addon.unmount(p) });
       expect(report).toMatchObject({ runs: ['deadrun'], namespaces: [dead.name], processesKilled: 1, skipped: ['liverun'], problems: [] });
-      const names = netnsNames();
+      const names = ipNetnsList();
       expect(names).not.toContain(dead.name);
       expect(names).toContain(live.name);
       expect(names).toContain(foreign.name);

@@ -13,6 +13,7 @@ import { diffKernelCounters } from './kernel-counters.js';
 import { createWirePath, type WirePath } from './topology.js';
 import { readPcap } from './pcap-reader.js';
 import { runTask } from './run-side-task.js';
+import { ipNetnsList } from './testing/namespaces.js';
 import { engineSettled, faultCounter, stableReport } from './testing/settle.js';
 import { describeWire } from './testing/wire-gate.js';
 
@@ -22,8 +23,6 @@ afterEach(() => {
   path?.close();
   path = undefined;
 });
-
-const ipNetnsList = () => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 describeWire('wire path', () => {
   it('lives in two namespaces of its own, with a TUN device each, and leaves nothing behind', () => {
