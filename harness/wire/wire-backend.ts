@@ -123,15 +123,17 @@ export class WireBackend implements ProxyBackend {
       deviceDrops: { client: txDropped(wire, 'client') - path.devicesBefore.client, target: txDropped(wire, 'target') - path.devicesBefore.target },
       protocols: countersByProtocol(ledger, actionCounters(wire.engine.layout)),
     };
+    if (path.capture?.mode === 'all') {
+      wire.engine.stopCapture();
+      result.capture = { entered: path.capture.entered, left: path.capture.left, scope: 'all' };
+    }
+    // No TCP packet crossed: no trace to draw, so no capture to read nor recent packets to copy out.
+    if (!DIRECTIONS.some((d) => (ledger.directions[d].tcp.seen ?? 0) > 0)) return result;
     // The packets to draw from: the whole capture, or the recent ones, read from a scratch copy.
     let entered: string;
     let discard: (() => void) | undefined;
     if (path.capture?.mode === 'all') {
-      wire.engine.stopCapture();
       entered = path.capture.entered;
-      result.capture = { entered: path.capture.entered, left: path.capture.left, scope: 'all' };
-    } else if (!DIRECTIONS.some((d) => (ledger.directions[d].tcp.seen ?? 0) > 0)) {
-      return result; // no TCP packet crossed: no trace to draw, no recent packets to copy out
     } else {
       const dir = mkdtempSync(join(tmpdir(), 'faultline-trace-'));
       discard = () => rmSync(dir, { recursive: true, force: true });
