@@ -561,29 +561,30 @@ static void close_side(Pair *p, Side *s, int reset) {
   }
   /* Both lanes touch this side: neither can move any more. */
   for (int l = 0; l < 2; l++) p->lane[l].fast = 0;
-  if (p->side[0].closed && (p->side[1].closed || p->side[1].fd < 0)) {
-    free_lane(&p->lane[0]);
-    free_lane(&p->lane[1]);
-  }
   Side *other = &p->side[1 - s->index];
   update_poll(other);
-  if (open_sides(p) == 0 && p->self_held && !p->finalizing) {
-    uint32_t refs;
-    p->self_held = 0;
-    napi_reference_unref(p->env, p->self, &refs); /* nothing open: JavaScript's reference decides */
-    /* No event can come any more, and the handler's closure holds the sides, which hold this pair:
-     * kept, that strong reference would keep the pair and its closure alive for ever. */
-    napi_delete_reference(p->env, p->on_event);
-    p->on_event = NULL;
+  if (open_sides(p) == 0) {
+    /* Both sides closed (or the server side never attached): no lane can be fast again. */
+    free_lane(&p->lane[0]);
+    free_lane(&p->lane[1]);
+    if (p->self_held && !p->finalizing) {
+      uint32_t refs;
+      p->self_held = 0;
+      napi_reference_unref(p->env, p->self, &refs); /* nothing open: JavaScript's reference decides */
+      /* No event can come any more, and the handler's closure holds the sides, which hold this
+       * pair: kept, that strong reference would keep the pair and its closure alive for ever. */
+      napi_delete_reference(p->env, p->on_event);
+      p->on_event = NULL;
+    }
   }
 }
 
 static void finalize(napi_env env, void *data, void *hint) {
   Pair *p = data;
   p->finalizing = 1;
+  /* close_side frees the lanes once nothing is open, and fast() allocates them only while both
+   * sides are: after this loop, or before it, they are freed. */
   for (int i = 0; i < 2; i++) close_side(p, &p->side[i], 0);
-  free_lane(&p->lane[0]);
-  free_lane(&p->lane[1]);
   if (p->on_event) napi_delete_reference(env, p->on_event);
   if (p->counters_ref) napi_delete_reference(env, p->counters_ref);
   if (p->self) napi_delete_reference(env, p->self);
