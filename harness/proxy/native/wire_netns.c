@@ -480,7 +480,7 @@ static napi_value CloseTogether(napi_env env, napi_callback_info info) {
     int32_t fd;
     CHECK(napi_get_element(env, argv[0], i, &element));
     CHECK(napi_get_value_int32(env, element, &fd));
-    started[i] = pthread_create(&threads[i], NULL, close_thread, (void *)(intptr_t)fd) == 0;
+    started[i] = start_thread_unsignalled(&threads[i], close_thread, (void *)(intptr_t)fd) == 0;
     if (!started[i]) close(fd);
   }
   for (uint32_t i = 0; i < n; i++) {
