@@ -327,11 +327,18 @@ static void ring_push(Ring *r, const uint32_t header[4], const uint8_t *data, ui
   r->used += need;
 }
 
-/* One pcap record (nanosecond format) for `which`: 0 entered, 1 left; to the file and the ring. */
+/* capture()'s time for "now": the clock is read only when something is capturing. */
+#define CAPTURE_NOW INT64_MIN
+
+/*
+ * One pcap record (nanosecond format) for `which`: 0 entered, 1 left; to the file and the ring.
+ * `mono_ns` is the packet's time, or CAPTURE_NOW.
+ */
 static void capture(Engine *e, int which, const uint8_t *data, uint32_t len, int64_t mono_ns) {
   FILE *f = e->capture[which];
   Ring *ring = &e->recent[which];
   if (f == NULL && ring->cap == 0) return;
+  if (mono_ns == CAPTURE_NOW) mono_ns = monotonic_ns();
   int64_t t = mono_ns + e->realtime_offset_ns;
   uint32_t header[4] = {(uint32_t)(t / 1000000000), (uint32_t)(t % 1000000000), len, len};
   if (f) {
@@ -350,7 +357,7 @@ static void emit(Engine *e, Packet *p) {
   if (n == (ssize_t)p->len) {
     c[D_FORWARDED]++;
     c[D_BYTES_FORWARDED] += p->len;
-    capture(e, 1, p->data, p->len, monotonic_ns());
+    capture(e, 1, p->data, p->len, CAPTURE_NOW);
   } else {
     c[D_WRITE_ERRORS]++;
   }
@@ -624,7 +631,7 @@ static void forge_reset(Engine *e, const Packet *from, Rule *r, int64_t now) {
   if (n == (ssize_t)sizeof rst) {
     e->dir_counters[dir][P_TCP][D_INJECTED]++;
     r->counters[P_TCP][F_RESET_SENT]++;
-    capture(e, 1, rst, sizeof rst, monotonic_ns());
+    capture(e, 1, rst, sizeof rst, CAPTURE_NOW);
   } else {
     e->dir_counters[dir][P_TCP][D_WRITE_ERRORS]++;
   }
