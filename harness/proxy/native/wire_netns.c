@@ -381,14 +381,23 @@ static void *read_thread(void *arg) {
   }
   size_t cap = 16384;
   job->text = malloc(cap);
-  for (ssize_t n; job->text != NULL; job->len += (size_t)n) {
-    if (job->len == cap) job->text = realloc(job->text, cap *= 2);
-    if (job->text == NULL) break;
-    n = read(fd, job->text + job->len, cap - job->len);
-    if (n < 0 && errno == EINTR) n = 0;
-    else if (n <= 0) break;
-  }
   if (job->text == NULL) fail(&job->failure, "read (out of memory)");
+  while (!job->failure.err) {
+    if (job->len == cap) {
+      /* On failure the text read so far stays in job->text, which the caller frees. */
+      char *grown = realloc(job->text, cap * 2);
+      if (grown == NULL) {
+        fail(&job->failure, "read (out of memory)");
+        break;
+      }
+      job->text = grown;
+      cap *= 2;
+    }
+    ssize_t n = read(fd, job->text + job->len, cap - job->len);
+    if (n > 0) job->len += (size_t)n;
+    else if (n == 0) break;
+    else if (errno != EINTR) fail(&job->failure, "read"); /* not a partial text passed off as the whole */
+  }
   close(fd);
   return NULL;
 }
