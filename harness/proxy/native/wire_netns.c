@@ -263,14 +263,17 @@ static napi_value CreateSide(napi_env env, napi_callback_info info) {
       return throw_errno(env, EINVAL, "createSide: tun needs name (< 16 bytes), address, peer (IPv4) and mtu");
     }
   }
+  /* The result object first: once the descriptors are open, a failure has to close them. */
+  CHECK(napi_create_object(env, &result));
   int err = on_own_thread(side_thread, &job);
   if (err != 0) return throw_errno(env, err, "pthread_create");
   if (job.failure.err) return throw_failure(env, &job.failure);
   struct stat st;
   fstat(job.ns_fd, &st);
-  CHECK(napi_create_object(env, &result));
   if (!set_number(env, result, "nsFd", job.ns_fd) || !set_number(env, result, "tunFd", job.tun_fd) ||
       !set_number(env, result, "inode", (double)st.st_ino)) {
+    close(job.ns_fd);
+    if (job.tun_fd >= 0) close(job.tun_fd);
     return NULL;
   }
   return result;
@@ -348,10 +351,11 @@ static napi_value OpenSocket(napi_env env, napi_callback_info info) {
     job.address.sin_port = htons((uint16_t)port);
     job.bind = 1;
   }
+  /* The result object first: once the socket is open, a failure has to close it. */
+  CHECK(napi_create_object(env, &result));
   int err = on_own_thread(socket_thread, &job);
   if (err != 0) return throw_errno(env, err, "pthread_create");
   if (job.failure.err) return throw_failure(env, &job.failure);
-  CHECK(napi_create_object(env, &result));
   if (!set_number(env, result, "fd", job.fd) || !set_number(env, result, "port", job.port)) {
     close(job.fd);
     return NULL;
