@@ -1035,12 +1035,15 @@ static napi_value Ledger(napi_env env, napi_callback_info info) {
   void *raw;
   Engine *e = engine_of(env, info);
   if (!e) return NULL;
-  pthread_mutex_lock(&e->lock);
+  /*
+   * Allocated before the lock is taken: the packet thread takes it every round, and must not wait
+   * for a V8 allocation (or the collection it sets off). The size depends on nrules only, which
+   * only setFault changes, on this thread.
+   */
   size_t per_rule = NPROTO * NFC + 1, n = 2 * NPROTO * NDC + 2 + e->nrules * per_rule;
-  if (napi_create_arraybuffer(env, n * sizeof(double), &raw, &buffer) != napi_ok) {
-    pthread_mutex_unlock(&e->lock);
-    return NULL;
-  }
+  if (napi_create_arraybuffer(env, n * sizeof(double), &raw, &buffer) != napi_ok) return NULL;
+  CHECK(napi_create_typedarray(env, napi_float64_array, n, buffer, 0, &result));
+  pthread_mutex_lock(&e->lock);
   double *out = raw;
   for (int d = 0; d < 2; d++)
     for (int p = 0; p < NPROTO; p++)
@@ -1053,7 +1056,6 @@ static napi_value Ledger(napi_env env, napi_callback_info info) {
     *out++ = e->rules[i]->active;
   }
   pthread_mutex_unlock(&e->lock);
-  CHECK(napi_create_typedarray(env, napi_float64_array, n, buffer, 0, &result));
   return result;
 }
 
@@ -1063,6 +1065,10 @@ static napi_value Events(napi_env env, napi_callback_info info) {
   void *raw;
   Engine *e = engine_of(env, info);
   if (!e) return NULL;
+  /*
+   * Copied out under the lock, into JavaScript's array after it: the packet thread takes the lock
+   * every round, and must not wait for a V8 allocation (or the collection it sets off).
+   */
   pthread_mutex_lock(&e->lock);
   uint64_t lost = 0;
   if (e->events_written - e->events_read > EVENT_RING) {
@@ -1070,13 +1076,17 @@ static napi_value Events(napi_env env, napi_callback_info info) {
     e->events_read = e->events_written - EVENT_RING;
   }
   size_t n = (size_t)(e->events_written - e->events_read);
+  Event *copy = must(malloc(n * sizeof *copy + 1));
+  for (size_t i = 0; i < n; i++) copy[i] = e->events[(e->events_read + i) % EVENT_RING];
+  pthread_mutex_unlock(&e->lock);
   if (napi_create_arraybuffer(env, n * NEF * sizeof(double), &raw, &buffer) != napi_ok) {
-    pthread_mutex_unlock(&e->lock);
+    free(copy);
     return NULL;
   }
-  for (size_t i = 0; i < n; i++) memcpy((double *)raw + i * NEF, e->events[(e->events_read + i) % EVENT_RING].f, NEF * sizeof(double));
-  e->events_read = e->events_written;
-  pthread_mutex_unlock(&e->lock);
+  for (size_t i = 0; i < n; i++) memcpy((double *)raw + i * NEF, copy[i].f, NEF * sizeof(double));
+  free(copy);
+  /* Taken: events_read is this thread's alone (the packet thread only writes events_written). */
+  e->events_read += n;
   CHECK(napi_create_typedarray(env, napi_float64_array, n * NEF, buffer, 0, &array));
   CHECK(napi_create_object(env, &result));
   CHECK(napi_set_named_property(env, result, "data", array));
