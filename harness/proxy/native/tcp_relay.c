@@ -595,7 +595,7 @@ static void finalize(napi_env env, void *data, void *hint) {
 /* new TcpPair(clientFd, onEvent, busyPollMs) */
 static napi_value Construct(napi_env env, napi_callback_info info) {
   size_t argc = 3;
-  napi_value argv[3], self, name, buffer, array;
+  napi_value argv[3], self, name, array;
   TcpModule *m;
   int32_t fd;
   double busy_ms;
@@ -619,11 +619,8 @@ static napi_value Construct(napi_env env, napi_callback_info info) {
     free(p);
     return throw_errno(env, -r, "dup");
   }
-  void *data;
-  CHECK(napi_create_arraybuffer(env, COUNTERS * sizeof(double), &data, &buffer));
-  p->counters = data;
+  CHECK(float64_array(env, COUNTERS, &p->counters, &array));
   memset(p->counters, 0, COUNTERS * sizeof(double));
-  CHECK(napi_create_typedarray(env, napi_float64_array, COUNTERS, buffer, 0, &array));
   CHECK(napi_create_reference(env, array, 1, &p->counters_ref));
   CHECK(napi_set_named_property(env, self, "counters", array));
   CHECK(napi_create_reference(env, argv[1], 1, &p->on_event));

@@ -156,6 +156,16 @@ void make_callback_or_fatal(napi_env env, napi_async_context context, napi_value
   }
 }
 
+napi_status float64_array(napi_env env, size_t n, double **data, napi_value *array) {
+  napi_value buffer;
+  void *raw;
+  napi_status status = napi_create_arraybuffer(env, n * sizeof(double), &raw, &buffer);
+  if (status != napi_ok) return status;
+  if ((status = napi_create_typedarray(env, napi_float64_array, n, buffer, 0, array)) != napi_ok) return status;
+  *data = raw;
+  return napi_ok;
+}
+
 int64_t realtime_offset_ns(void) {
   struct timespec real;
   clock_gettime(CLOCK_REALTIME, &real);
@@ -680,10 +690,7 @@ NAPI_MODULE_INIT() {
   CHECK(napi_create_typedarray(env, napi_int32_array, BATCH, array_buffer, 0, &lengths_array));
   CHECK(napi_create_reference(env, lengths_array, 1, &m->lengths_ref));
   napi_value received_array;
-  void *received_data;
-  CHECK(napi_create_arraybuffer(env, BATCH * sizeof(double), &received_data, &array_buffer));
-  m->received = received_data;
-  CHECK(napi_create_typedarray(env, napi_float64_array, BATCH, array_buffer, 0, &received_array));
+  CHECK(float64_array(env, BATCH, &m->received, &received_array));
   CHECK(napi_create_reference(env, received_array, 1, &m->received_ref));
   napi_property_descriptor methods[] = {
       {"bind", NULL, Bind, NULL, NULL, NULL, napi_default, NULL},

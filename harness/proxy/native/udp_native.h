@@ -102,6 +102,9 @@ int start_thread_unsignalled(pthread_t *thread, void *(*fn)(void *), void *arg);
 /* Calls `fn` as an event handler would be called: an exception it throws is fatal, as in Node. */
 void make_callback_or_fatal(napi_env env, napi_async_context context, napi_value recv, napi_value fn, size_t argc, const napi_value *argv);
 
+/* A Float64Array of `n` over a fresh ArrayBuffer, into *array, and its storage into *data. */
+napi_status float64_array(napi_env env, size_t n, double **data, napi_value *array);
+
 /* `p`, or the process ends: an allocation this small failing leaves nothing sensible to do. */
 static inline void *must(void *p) {
   if (p == NULL) {

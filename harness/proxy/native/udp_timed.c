@@ -248,15 +248,6 @@ static void release_loop(Timed *t, size_t settled) {
   if (t->outstanding == 0) uv_unref((uv_handle_t *)t->async);
 }
 
-static napi_value float64_array(napi_env env, size_t n, double **data) {
-  napi_value buffer, array;
-  void *raw;
-  if (napi_create_arraybuffer(env, n * sizeof(double), &raw, &buffer) != napi_ok) return NULL;
-  if (napi_create_typedarray(env, napi_float64_array, n, buffer, 0, &array) != napi_ok) return NULL;
-  *data = raw;
-  return array;
-}
-
 /* Delivers the reports: onTimedSent(tickets, errnos), errno 0 for sent, negative otherwise. */
 static void on_async(uv_async_t *handle) {
   Timed *t = handle->data;
@@ -277,7 +268,7 @@ static void on_async(uv_async_t *handle) {
     void *errno_data;
     napi_open_handle_scope(env, &scope);
     if (t->on_sent && napi_get_reference_value(env, t->on_sent, &fn) == napi_ok && fn != NULL &&
-        (argv[0] = float64_array(env, n, &ticket_data)) != NULL &&
+        float64_array(env, n, &ticket_data, &argv[0]) == napi_ok &&
         napi_create_arraybuffer(env, n * sizeof(int32_t), &errno_data, &buffer) == napi_ok &&
         napi_create_typedarray(env, napi_int32_array, n, buffer, 0, &argv[1]) == napi_ok) {
       memcpy(ticket_data, tickets, n * sizeof *tickets);
@@ -417,7 +408,7 @@ napi_value timed_recall(napi_env env, napi_callback_info info) {
   }
   qsort(taken, n, sizeof *taken, compare_due);
   double *tickets;
-  result = float64_array(env, n, &tickets);
+  if (float64_array(env, n, &tickets, &result) != napi_ok) result = NULL;
   for (size_t i = 0; i < n; i++) {
     if (result) tickets[i] = taken[i]->ticket;
     free(taken[i]);

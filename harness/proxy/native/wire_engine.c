@@ -1031,8 +1031,8 @@ static napi_value RemoveFault(napi_env env, napi_callback_info info) {
  * fault ever added (by id) its counters [NPROTO][NFC] and whether it is active.
  */
 static napi_value Ledger(napi_env env, napi_callback_info info) {
-  napi_value buffer, result;
-  void *raw;
+  napi_value result;
+  double *out;
   Engine *e = engine_of(env, info);
   if (!e) return NULL;
   /*
@@ -1041,10 +1041,8 @@ static napi_value Ledger(napi_env env, napi_callback_info info) {
    * only setFault changes, on this thread.
    */
   size_t per_rule = NPROTO * NFC + 1, n = 2 * NPROTO * NDC + 2 + e->nrules * per_rule;
-  if (napi_create_arraybuffer(env, n * sizeof(double), &raw, &buffer) != napi_ok) return NULL;
-  CHECK(napi_create_typedarray(env, napi_float64_array, n, buffer, 0, &result));
+  CHECK(float64_array(env, n, &out, &result));
   pthread_mutex_lock(&e->lock);
-  double *out = raw;
   for (int d = 0; d < 2; d++)
     for (int p = 0; p < NPROTO; p++)
       for (int k = 0; k < NDC; k++) *out++ = (double)e->dir_counters[d][p][k];
@@ -1061,8 +1059,8 @@ static napi_value Ledger(napi_env env, napi_callback_info info) {
 
 /* events() -> { data: Float64Array(n × NEF), lost }: the events since the last call, oldest first. */
 static napi_value Events(napi_env env, napi_callback_info info) {
-  napi_value buffer, array, result, lost_value;
-  void *raw;
+  napi_value array, result, lost_value;
+  double *data;
   Engine *e = engine_of(env, info);
   if (!e) return NULL;
   /*
@@ -1079,15 +1077,15 @@ static napi_value Events(napi_env env, napi_callback_info info) {
   Event *copy = must(malloc(n * sizeof *copy + 1));
   for (size_t i = 0; i < n; i++) copy[i] = e->events[(e->events_read + i) % EVENT_RING];
   pthread_mutex_unlock(&e->lock);
-  if (napi_create_arraybuffer(env, n * NEF * sizeof(double), &raw, &buffer) != napi_ok) {
+  if (float64_array(env, n * NEF, &data, &array) != napi_ok) {
     free(copy);
+    napi_throw_error(env, NULL, "faultline: events() could not allocate");
     return NULL;
   }
-  for (size_t i = 0; i < n; i++) memcpy((double *)raw + i * NEF, copy[i].f, NEF * sizeof(double));
+  for (size_t i = 0; i < n; i++) memcpy(data + i * NEF, copy[i].f, NEF * sizeof(double));
   free(copy);
   /* Taken: events_read is this thread's alone (the packet thread only writes events_written). */
   e->events_read += n;
-  CHECK(napi_create_typedarray(env, napi_float64_array, n * NEF, buffer, 0, &array));
   CHECK(napi_create_object(env, &result));
   CHECK(napi_set_named_property(env, result, "data", array));
   CHECK(napi_create_double(env, (double)lost, &lost_value));
