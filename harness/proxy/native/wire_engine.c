@@ -790,23 +790,22 @@ static napi_value throw_invalid(napi_env env, const char *what) {
   return NULL;
 }
 
-static Engine *unwrap_engine(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv) {
+/* What a method needs of its engine: to be running, or to exist (its ledger stays readable after close). */
+enum { ENGINE_RUNNING, ENGINE_OPEN_OR_CLOSED };
+
+/*
+ * The engine behind `this`, with the call's arguments (up to *argc of them into argv; argc NULL:
+ * none). NULL if `this` is no engine, and, with a thrown error, if `need` is ENGINE_RUNNING and
+ * the engine is closed.
+ */
+static Engine *engine_of(napi_env env, napi_callback_info info, int need, size_t *argc, napi_value *argv) {
   napi_value self;
   Engine *e;
   if (napi_get_cb_info(env, info, argc, argv, &self, NULL) != napi_ok || napi_unwrap(env, self, (void **)&e) != napi_ok) return NULL;
-  if (!e->running) {
+  if (need == ENGINE_RUNNING && !e->running) {
     napi_throw_error(env, NULL, "faultline: the wire engine is closed");
     return NULL;
   }
-  return e;
-}
-
-/* The engine behind `this`, open or closed (its ledger stays readable after close). */
-static Engine *engine_of(napi_env env, napi_callback_info info) {
-  size_t argc = 0;
-  napi_value self;
-  Engine *e;
-  if (napi_get_cb_info(env, info, &argc, NULL, &self, NULL) != napi_ok || napi_unwrap(env, self, (void **)&e) != napi_ok) return NULL;
   return e;
 }
 
@@ -937,7 +936,7 @@ static napi_value SetFault(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2], value, result;
   uint32_t id;
-  Engine *e = unwrap_engine(env, info, &argc, argv);
+  Engine *e = engine_of(env, info, ENGINE_RUNNING, &argc, argv);
   if (!e) return NULL;
   CHECK(napi_get_value_uint32(env, argv[0], &id));
   napi_value spec = argv[1], attrs;
@@ -1003,7 +1002,7 @@ static napi_value RemoveFault(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   uint32_t id;
-  Engine *e = unwrap_engine(env, info, &argc, argv);
+  Engine *e = engine_of(env, info, ENGINE_RUNNING, &argc, argv);
   if (!e) return NULL;
   CHECK(napi_get_value_uint32(env, argv[0], &id));
   if (id == 0 || id > e->nrules) return throw_invalid(env, "removeFault: no such fault");
@@ -1033,7 +1032,7 @@ static napi_value RemoveFault(napi_env env, napi_callback_info info) {
 static napi_value Ledger(napi_env env, napi_callback_info info) {
   napi_value result;
   double *out;
-  Engine *e = engine_of(env, info);
+  Engine *e = engine_of(env, info, ENGINE_OPEN_OR_CLOSED, NULL, NULL);
   if (!e) return NULL;
   /*
    * Allocated before the lock is taken: the packet thread takes it every round, and must not wait
@@ -1061,7 +1060,7 @@ static napi_value Ledger(napi_env env, napi_callback_info info) {
 static napi_value Events(napi_env env, napi_callback_info info) {
   napi_value array, result, lost_value;
   double *data;
-  Engine *e = engine_of(env, info);
+  Engine *e = engine_of(env, info, ENGINE_OPEN_OR_CLOSED, NULL, NULL);
   if (!e) return NULL;
   /*
    * Copied out under the lock, into JavaScript's array after it: the packet thread takes the lock
@@ -1110,7 +1109,7 @@ static napi_value Capture(napi_env env, napi_callback_info info) {
   napi_valuetype type;
   char paths[2][4096];
   size_t len;
-  Engine *e = unwrap_engine(env, info, &argc, argv);
+  Engine *e = engine_of(env, info, ENGINE_RUNNING, &argc, argv);
   if (!e) return NULL;
   CHECK(napi_typeof(env, argv[0], &type));
   FILE *files[2] = {NULL, NULL};
@@ -1146,7 +1145,7 @@ static napi_value KeepRecent(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   double bytes;
-  Engine *e = unwrap_engine(env, info, &argc, argv);
+  Engine *e = engine_of(env, info, ENGINE_RUNNING, &argc, argv);
   if (!e) return NULL;
   CHECK(napi_get_value_double(env, argv[0], &bytes));
   Ring fresh[2] = {{0}, {0}};
@@ -1171,9 +1170,8 @@ static napi_value SaveRecent(napi_env env, napi_callback_info info) {
   size_t argc = 2, len;
   napi_value argv[2];
   char path[4096];
-  Engine *e = engine_of(env, info);
+  Engine *e = engine_of(env, info, ENGINE_OPEN_OR_CLOSED, &argc, argv);
   if (!e) return NULL;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   for (int i = 0; i < 2; i++) {
     /* A copy under the lock, the writing without it: the engine waits for a memcpy only. */
     pthread_mutex_lock(&e->lock);
@@ -1195,7 +1193,7 @@ static napi_value SaveRecent(napi_env env, napi_callback_info info) {
 }
 
 static napi_value Close(napi_env env, napi_callback_info info) {
-  Engine *e = engine_of(env, info);
+  Engine *e = engine_of(env, info, ENGINE_OPEN_OR_CLOSED, NULL, NULL);
   if (!e) return NULL;
   stop_engine(e);
   return NULL;
