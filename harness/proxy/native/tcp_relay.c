@@ -741,7 +741,7 @@ static napi_value Write(napi_env env, napi_callback_info info) {
     return result;
   }
   size_t sent = 0;
-  if (s->head == NULL && s->fd >= 0 && !s->failed) {
+  if (s->head == NULL && s->fd >= 0) {
     for (;;) {
       ssize_t n = send(s->fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n < 0 && errno == EINTR) continue;
