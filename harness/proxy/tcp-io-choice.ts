@@ -4,7 +4,7 @@
  * `js` never loads it. Kept apart from the interface so that the native implementation does not
  * import a file that imports it back (the same split as udp-io-choice.ts).
  */
-import { FaultlineError } from '../core/errors.js';
+import { chooseIo } from './io-choice.js';
 import { jsTcpIo, type TcpIo } from './tcp-io.js';
 import { loadNativeTcpIo } from './tcp-io-native.js';
 
@@ -23,16 +23,11 @@ export function defaultTcpIo(): { io: TcpIo; problem?: string } {
 
 /** `native`, `js`, or auto (undefined / empty): native if the addon loads, else js. */
 export function chooseTcpIo(wanted: string | undefined): { io: TcpIo; problem?: string } {
-  if (wanted === 'js') return { io: jsTcpIo };
-  const native = loadNativeTcpIo();
-  if (wanted === undefined || wanted === '' || wanted === 'auto') {
-    return native.io ? { io: native.io } : { io: jsTcpIo, problem: native.problem! };
-  }
-  if (wanted === 'native') {
-    if (native.io) return { io: native.io };
-    throw new FaultlineError('ENVIRONMENT', `${TCP_IO_ENV}=native, but the native addon is not available: ${native.problem}`, {
-      hint: `rebuild it with "node harness/proxy/native/build.mjs", or unset ${TCP_IO_ENV} to forward through JavaScript`,
-    });
-  }
-  throw new FaultlineError('INVALID_ARGUMENT', `${TCP_IO_ENV}="${wanted}" is not one of native, js, auto`);
+  return chooseIo(wanted, {
+    env: TCP_IO_ENV,
+    fallback: { name: 'js', io: jsTcpIo },
+    loadNative: loadNativeTcpIo,
+    nativeWhat: 'the native addon',
+    fallbackDoes: 'forward through JavaScript',
+  });
 }

@@ -4,7 +4,7 @@
  * loudly where the addon is missing, `dgram` never loads it. Kept apart from the interface so
  * that neither implementation imports a file that imports it back.
  */
-import { FaultlineError } from '../core/errors.js';
+import { chooseIo } from './io-choice.js';
 import type { UdpIo } from './udp-io.js';
 import { dgramUdpIo } from './udp-io-dgram.js';
 import { loadNativeUdpIo } from './udp-io-native.js';
@@ -21,14 +21,11 @@ export function defaultUdpIo(): UdpIo {
 
 /** `native`, `dgram`, or auto (undefined / empty): native if it loads, else dgram. */
 export function chooseUdpIo(wanted: string | undefined): UdpIo {
-  if (wanted === 'dgram') return dgramUdpIo;
-  const native = loadNativeUdpIo();
-  if (wanted === undefined || wanted === '' || wanted === 'auto') return native.io ?? dgramUdpIo;
-  if (wanted === 'native') {
-    if (native.io) return native.io;
-    throw new FaultlineError('ENVIRONMENT', `${UDP_IO_ENV}=native, but the native UDP addon is not available: ${native.problem}`, {
-      hint: `rebuild it with "node harness/proxy/native/build.mjs", or unset ${UDP_IO_ENV} to fall back to dgram`,
-    });
-  }
-  throw new FaultlineError('INVALID_ARGUMENT', `${UDP_IO_ENV}="${wanted}" is not one of native, dgram, auto`);
+  return chooseIo(wanted, {
+    env: UDP_IO_ENV,
+    fallback: { name: 'dgram', io: dgramUdpIo },
+    loadNative: loadNativeUdpIo,
+    nativeWhat: 'the native UDP addon',
+    fallbackDoes: 'fall back to dgram',
+  }).io;
 }
