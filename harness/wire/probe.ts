@@ -129,3 +129,10 @@ function describeFailure(error: NodeJS.ErrnoException, mode: WirePrivilege): str
   }
   return `${step} failed: ${error.message}`;
 }
+
+/** Where a wire path's privileges come from, as `doctor` and `wire probe` say it. */
+export const PRIVILEGE_WORDS: Record<WirePrivilege, string> = {
+  root: 'root (CAP_NET_ADMIN, CAP_SYS_ADMIN)',
+  'user-namespace': 'root of a user namespace of its own (rootless)',
+  none: 'none',
+};

@@ -14,7 +14,7 @@ import { ExitCode } from '../../core/errors.js';
 import { commandOnPath } from '../../core/shell.js';
 import { loadNativeTcpIo } from '../../proxy/tcp-io-native.js';
 import { loadNativeUdpIo } from '../../proxy/udp-io-native.js';
-import { probeWire, type WireSupport } from '../../wire/probe.js';
+import { PRIVILEGE_WORDS, probeWire, type WireSupport } from '../../wire/probe.js';
 import type { CliIo, Register } from '../command.js';
 
 export const register: Register = (program, io, wrap) => {
@@ -58,12 +58,11 @@ export async function runDoctor(options: { json?: boolean }, io: CliIo): Promise
     return ExitCode.ok;
   }
   const { wire } = findings;
-  const privilege = { root: 'root (CAP_NET_ADMIN, CAP_SYS_ADMIN)', 'user-namespace': 'root of a user namespace of its own (rootless)', none: 'none' }[wire.mode];
   const lines = [
     `node: ${findings.node} on ${findings.os}`,
     `native UDP I/O: ${findings.nativeUdpIo.available ? 'yes (batched sockets, timed sends)' : `no, Node's dgram instead (same results, lower rates): ${findings.nativeUdpIo.problem}`}`,
     `native TCP forwarding: ${findings.nativeTcpIo.available ? 'yes (directions without toxics are relayed in C)' : `no, Node's sockets instead (same results, lower rates): ${findings.nativeTcpIo.problem}`}`,
-    `wire layer: ${wire.available ? 'available' : 'unavailable'}; privileges: ${privilege}`,
+    `wire layer: ${wire.available ? 'available' : 'unavailable'}; privileges: ${PRIVILEGE_WORDS[wire.mode]}`,
     ...wire.missing.map((line) => `  missing: ${line}`),
     `  rootless: ${wire.rootless.possible ? 'possible' : 'not possible'}: ${wire.rootless.reason}`,
     `  nsenter: ${findings.nsenter ? 'found (command targets start inside wire paths through it)' : 'missing (util-linux): command targets cannot run behind a wire path; builtin targets can'}`,

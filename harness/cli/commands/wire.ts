@@ -8,7 +8,7 @@
  * never anything no record names. Exit 0, or 3 when something could not be removed.
  */
 import { ExitCode } from '../../core/errors.js';
-import { probeWire } from '../../wire/probe.js';
+import { PRIVILEGE_WORDS, probeWire } from '../../wire/probe.js';
 import { cleanupWire, registryDir } from '../../wire/run-registry.js';
 import type { CliIo, Register } from '../command.js';
 
@@ -32,9 +32,8 @@ export async function runWireProbe(options: { json?: boolean }, io: CliIo): Prom
   if (options.json) {
     io.stdout.write(`${JSON.stringify(support, null, 2)}\n`);
   } else {
-    const privilege = { root: 'root (CAP_NET_ADMIN, CAP_SYS_ADMIN)', 'user-namespace': 'root of a user namespace of its own', none: 'none' }[support.mode];
     io.stdout.write(`wire layer: ${support.available ? 'available' : 'unavailable'}\n`);
-    io.stdout.write(`privileges: ${privilege}\n`);
+    io.stdout.write(`privileges: ${PRIVILEGE_WORDS[support.mode]}\n`);
     for (const line of support.missing) io.stdout.write(`missing: ${line}\n`);
     io.stdout.write(`rootless: ${support.rootless.possible ? 'possible' : 'not possible'}: ${support.rootless.reason}\n`);
   }
