@@ -17,7 +17,7 @@ import type { ProxyInput } from '../../core/spec.js';
 import { FAULTLINE_VERSION } from '../../core/version.js';
 import { BusyPoll, DEFAULT_BUSY_POLL_MS } from '../../proxy/busy-poll.js';
 import { createEmbeddedProxy } from '../../proxy/embedded-proxy.js';
-import { defaultListenBacklog, MAX_LISTEN_BACKLOG } from '../../proxy/listen-backlog.js';
+import { MAX_LISTEN_BACKLOG } from '../../proxy/listen-backlog.js';
 import { defaultTcpIo } from '../../proxy/tcp-io-choice.js';
 import { defaultUdpIo } from '../../proxy/udp-io-choice.js';
 import type { CliIo, Register } from '../command.js';
@@ -58,7 +58,7 @@ export async function runProxyCommand(options: ProxyCommandOptions, io: CliIo): 
   const port = parseIntegerOption('--port', options.port, 65_535);
   const seed = options.seed === undefined ? randomSeed() : parseIntegerOption('--seed', options.seed, MAX_SEED);
   const busyPollMs = parseBusyPoll(options.busyPoll);
-  const listenBacklog = options.backlog === undefined ? defaultListenBacklog() : parseIntegerOption('--backlog', options.backlog, MAX_LISTEN_BACKLOG, 1);
+  const listenBacklog = options.backlog === undefined ? undefined : parseIntegerOption('--backlog', options.backlog, MAX_LISTEN_BACKLOG, 1);
   // A bad FAULTLINE_UDP_IO or FAULTLINE_TCP_IO fails here, before anything listens, not at the
   // first proxy.
   const udpIo = defaultUdpIo();
@@ -70,7 +70,7 @@ export async function runProxyCommand(options: ProxyCommandOptions, io: CliIo): 
     io.stderr.write(`${new Date().toISOString()} ${level === 'warn' ? 'WARN ' : ''}${text}\n`);
   const proxy = createEmbeddedProxy({
     seed,
-    listenBacklog,
+    ...(listenBacklog === undefined ? {} : { listenBacklog }), // else the registry's default, somaxconn
     ...(busyPollMs > 0 ? { busyPoll: new BusyPoll(busyPollMs) } : {}),
     log: (event) => line(`proxy ${event.proxy}: ${event.message}`, event.level),
   });
