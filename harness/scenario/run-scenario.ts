@@ -47,7 +47,7 @@ import type { WorkloadProgress } from '../workload/context.js';
 import { backendUnfit } from './backend-fit.js';
 import { FaultTimeline } from './fault-timeline.js';
 import { addIncidentalLoss } from './incidental-loss.js';
-import { judge, verdict, type Judgement } from './judge.js';
+import { judge, verdict, type Judgement, type Verdict } from './judge.js';
 import { startLiveTarget, targetEndpoint, targetUpstream, type LiveTarget } from './live-targets.js';
 import type { ProxySpec, ScenarioSpec, ScenarioWorkload, StreamProxySpec, WirePathSpec } from './spec.js';
 
@@ -158,6 +158,7 @@ class ScenarioRun {
     let error: SerializedError | undefined;
     let targetOutputs: TargetOutput[] = [];
     let paths: PathResult[] = [];
+    let status: Verdict;
     try {
       const { timeline } = await this.setUp();
       this.setPhase('running');
@@ -183,19 +184,22 @@ class ScenarioRun {
           return [];
         });
       }
-      const passing = verdict(spec.expect, judgement.assertions, { interrupted: this.stopReason !== undefined, ...(error ? { error } : {}) }, []).status === 'passed';
-      if (!passing) await this.saveCaptures(paths);
+      if (this.stopReason === 'timeout') {
+        error ??= serializeError(
+          new FaultlineError('SCENARIO_TIMEOUT', `scenario "${spec.name}" did not finish within its timeout of ${formatDuration(this.timeoutMs)}`, {
+            hint: 'raise `timeout:` in the scenario (or --timeout), or look at the target: a hung server is a finding',
+          }),
+        );
+      }
+      // Decided before teardown (a scenario that did not pass keeps its captures); its notes
+      // follow teardown's, as they always have.
+      const verdictNotes: string[] = [];
+      status = verdict(spec.expect, judgement.assertions, { interrupted: this.stopReason === 'interrupted', ...(error ? { error } : {}) }, verdictNotes);
+      if (status.status !== 'passed') await this.saveCaptures(paths);
       targetOutputs = await this.tearDown();
+      this.notes.push(...verdictNotes);
     }
 
-    if (this.stopReason === 'timeout') {
-      error ??= serializeError(
-        new FaultlineError('SCENARIO_TIMEOUT', `scenario "${spec.name}" did not finish within its timeout of ${formatDuration(this.timeoutMs)}`, {
-          hint: 'raise `timeout:` in the scenario (or --timeout), or look at the target: a hung server is a finding',
-        }),
-      );
-    }
-    const status = verdict(spec.expect, judgement.assertions, { interrupted: this.stopReason === 'interrupted', ...(error ? { error } : {}) }, this.notes);
     const result: ScenarioResult = {
       id: this.input.id,
       name: spec.name,
