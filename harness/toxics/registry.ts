@@ -78,14 +78,7 @@ export function resolveToxic(
   const attributes = checkedAttributes(type, input.attributes, undefined, at('attributes'), problems);
 
   if (problems.length > 0) throw attributeError(problems);
-  for (const existing of existingNames) {
-    if (existing === name) {
-      throw new FaultlineError('ALREADY_EXISTS', `toxic "${name}" already exists`, {
-        where: { path: at('name') },
-        hint: 'toxic names are unique across both directions of a proxy; give this one a "name"',
-      });
-    }
-  }
+  requireUniqueName(name, existingNames, at('name'), 'toxic', 'toxic names are unique across both directions of a proxy; give this one a "name"');
   return { name, type: type.type, stream, toxicity, attributes };
 }
 
@@ -124,6 +117,13 @@ function requireType(protocol: Protocol, value: unknown, path: string): ToxicTyp
       : `invalid toxic type: "${value}"; ${protocol.toUpperCase()} proxies support ${supported.join(', ')}`,
     { where: { path }, ...typoHint(value, supported) },
   );
+}
+
+/** Throws ALREADY_EXISTS (`toxic "x" already exists`, with `hint`) when `name` is among `existing`. */
+export function requireUniqueName(name: string, existing: Iterable<string>, path: string, noun: string, hint: string): void {
+  for (const other of existing) {
+    if (other === name) throw new FaultlineError('ALREADY_EXISTS', `${noun} "${name}" already exists`, { where: { path }, hint });
+  }
 }
 
 /** `{ hint: 'did you mean "latency"?' }` when `value` looks like a misspelt one of `names`. */

@@ -7,7 +7,7 @@
 import { FaultlineError, type Problem } from '../../core/errors.js';
 import type { Direction } from '../../core/spec.js';
 import { describe } from '../../core/describe.js';
-import { attributeError, checkedAttributes, parseName, parseStream, parseToxicity, typoHint } from '../registry.js';
+import { attributeError, checkedAttributes, parseName, parseStream, parseToxicity, requireUniqueName, typoHint } from '../registry.js';
 import { findWireFaultType, wireFaultTypes, type WireFaultType } from './fault-types.js';
 
 export type WireProtocol = 'tcp' | 'udp';
@@ -61,14 +61,7 @@ export function resolveWireFault(input: WireFaultInput, existingNames: Iterable<
   const name = parseName(input.name, `${type.type}_${stream}`, at('name'), problems);
   const attributes = checkedAttributes(type, input.attributes, undefined, at('attributes'), problems);
   if (problems.length > 0) throw attributeError(problems);
-  for (const existing of existingNames) {
-    if (existing === name) {
-      throw new FaultlineError('ALREADY_EXISTS', `wire fault "${name}" already exists`, {
-        where: { path: at('name') },
-        hint: 'fault names are unique across both directions of a wire path; give this one a "name"',
-      });
-    }
-  }
+  requireUniqueName(name, existingNames, at('name'), 'wire fault', 'fault names are unique across both directions of a wire path; give this one a "name"');
   return { name, type: type.type, stream, toxicity, ...match, attributes };
 }
 
