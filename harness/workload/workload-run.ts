@@ -123,7 +123,7 @@ export class WorkloadRun {
    * it closes (destroyed by the workload, by an error, or ended by both sides): `_destroy` is the
    * stream's last step while the descriptor is still open.
    */
-  watchTcpInfo(socket: Socket): void {
+  private watchTcpInfo(socket: Socket): void {
     const place = this.ctx.path?.client;
     if (place === undefined) return;
     const connection = `${formatHostPort({ host: socket.localAddress ?? '?', port: socket.localPort ?? 0 })} → ${formatHostPort(this.ctx.endpoint)}`;
