@@ -3,7 +3,6 @@
  * servers and command targets, unchanged but for where their sockets and processes are created,
  * run over a real path — real namespaces, TUN devices and kernel TCP.
  */
-import { readdirSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
 import { systemClock } from '../core/clock.js';
@@ -16,6 +15,7 @@ import { runTcpEcho } from '../workload/tcp-echo.js';
 import { runTcpStream } from '../workload/tcp-stream.js';
 import { runUdpStream } from '../workload/udp-stream.js';
 import { common, metric, testContext } from '../workload/testing/workload-harness.js';
+import { processesIn } from './run-registry.js';
 import { createWirePath, type WirePath } from './topology.js';
 import { describeWire } from './testing/wire-gate.js';
 
@@ -124,13 +124,7 @@ describeWire('a wire path as places', () => {
 
 /** `pid=N` for each process whose network namespace is `inode` (empty when none). */
 function targetPids(inode: number): string {
-  const found: string[] = [];
-  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    try {
-      if (readlinkSync(`/proc/${pid}/ns/net`) === `net:[${inode}]`) found.push(`pid=${pid}`);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found.join(' ');
+  return processesIn(inode)
+    .map((pid) => `pid=${pid}`)
+    .join(' ');
 }

@@ -211,13 +211,10 @@ export function removeNamespace(runId: string, ns: NamespaceRecord, unmount: (pa
 
 /** SIGKILLs the processes in the namespace (only those marked with `markedRunId`, if given). */
 export function killProcessesIn(inode: number, markedRunId?: string): number {
-  const link = `net:[${inode}]`;
   const victims: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid) || pid === process.pid) continue;
+  for (const pid of processesIn(inode)) {
+    if (pid === process.pid) continue;
     try {
-      if (readlinkSync(`/proc/${pid}/ns/net`) !== link) continue;
       if (markedRunId !== undefined && !readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`${WIRE_RUN_ENV}=${markedRunId}`)) continue;
       process.kill(pid, 'SIGKILL');
       victims.push(pid);
@@ -226,6 +223,22 @@ export function killProcessesIn(inode: number, markedRunId?: string): number {
     }
   }
   return victims.length;
+}
+
+/** The processes whose network namespace is `inode`, as /proc shows them now. */
+export function processesIn(inode: number): number[] {
+  const link = `net:[${inode}]`;
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      if (readlinkSync(`/proc/${pid}/ns/net`) === link) found.push(pid);
+    } catch {
+      // gone meanwhile, or not ours to see
+    }
+  }
+  return found;
 }
 
 function lazyUnmount(path: string): void {

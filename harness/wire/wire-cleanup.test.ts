@@ -5,13 +5,13 @@
  * the path here, so that it can be killed; it runs the built modules (npm test builds first).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
 import { wireAddon } from './native.js';
-import { cleanupWire, processStartTime, type RunRecord } from './run-registry.js';
+import { cleanupWire, processesIn, processStartTime, type RunRecord } from './run-registry.js';
 import { ipNetnsList } from './testing/namespaces.js';
 import { describeWire } from './testing/wire-gate.js';
 
@@ -34,19 +34,6 @@ function startOwner(): { child: ChildProcess; created: Promise<{ names: string[]
     child.once('exit', (code) => reject(new Error(`the owner exited early (${code})`)));
   });
   return { child, created };
-}
-
-function processesIn(inode: number): number[] {
-  return readdirSync('/proc')
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        return readlinkSync(`/proc/${p}/ns/net`) === `net:[${inode}]`;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
 }
 
 async function eventually(check: () => boolean, ms: number): Promise<boolean> {
