@@ -40,6 +40,7 @@
 #include <unistd.h>
 #include "spin_window.h"
 #include "udp_native.h"
+#include "due_heap.h"
 
 typedef struct {
   int64_t due_ns;  /* CLOCK_MONOTONIC */
@@ -54,6 +55,13 @@ typedef struct {
   char data[];
 } Entry;
 
+static int before(const Entry *a, const Entry *b) {
+  return a->due_ns < b->due_ns || (a->due_ns == b->due_ns && a->order < b->order);
+}
+
+/* The heap of waiting datagrams (due_heap.h), by pointer: EntryHeap, entry_heap_push, _pop, _heapify. */
+DUE_HEAP(EntryHeap, entry_heap, Entry *, before, 256)
+
 struct Timed {
   pthread_mutex_t lock;
   pthread_cond_t wake; /* a new earliest entry, or stop */
@@ -61,9 +69,8 @@ struct Timed {
   pthread_t thread;
   int stop;
   int sending;
-  Entry **heap;
-  size_t size, cap;
-  /* heap[0]'s due time (INT64_MAX when empty), read without the lock while the thread polls. */
+  EntryHeap heap;
+  /* heap.items[0]'s due time (INT64_MAX when empty), read without the lock while the thread polls. */
   _Atomic int64_t head_due;
   uint64_t order;
   /* Reports, appended by the thread (and by closing sockets), delivered on the event loop. */
@@ -81,46 +88,18 @@ struct Timed {
 
 // ── the heap ────────────────────────────────────────────────────────────────
 
-static int before(const Entry *a, const Entry *b) {
-  return a->due_ns < b->due_ns || (a->due_ns == b->due_ns && a->order < b->order);
-}
-
-static void sift_down(Timed *t, size_t i) {
-  Entry **h = t->heap;
-  for (;;) {
-    size_t least = i, l = 2 * i + 1, r = l + 1;
-    if (l < t->size && before(h[l], h[least])) least = l;
-    if (r < t->size && before(h[r], h[least])) least = r;
-    if (least == i) return;
-    Entry *tmp = h[i];
-    h[i] = h[least];
-    h[least] = tmp;
-    i = least;
-  }
-}
-
+/* Every change to the heap (push, pop, take_out) ends here, so that head_due stays its head's. */
 static void note_head(Timed *t) {
-  atomic_store_explicit(&t->head_due, t->size > 0 ? t->heap[0]->due_ns : INT64_MAX, memory_order_relaxed);
+  atomic_store_explicit(&t->head_due, t->heap.size > 0 ? t->heap.items[0]->due_ns : INT64_MAX, memory_order_relaxed);
 }
 
 static void push(Timed *t, Entry *e) {
-  if (t->size == t->cap) {
-    t->cap = t->cap ? t->cap * 2 : 256;
-    t->heap = must(realloc(t->heap, t->cap * sizeof *t->heap));
-  }
-  size_t i = t->size++;
-  while (i > 0 && before(e, t->heap[(i - 1) / 2])) {
-    t->heap[i] = t->heap[(i - 1) / 2];
-    i = (i - 1) / 2;
-  }
-  t->heap[i] = e;
+  entry_heap_push(&t->heap, e);
   note_head(t);
 }
 
 static Entry *pop(Timed *t) {
-  Entry *top = t->heap[0];
-  t->heap[0] = t->heap[--t->size];
-  sift_down(t, 0);
+  Entry *top = entry_heap_pop(&t->heap);
   note_head(t);
   return top;
 }
@@ -129,10 +108,10 @@ static Entry *pop(Timed *t) {
 static size_t take_out(Timed *t, int (*take)(const Entry *, const void *), const void *arg, Entry ***out) {
   size_t kept = 0, taken = 0, cap = 0;
   *out = NULL;
-  for (size_t i = 0; i < t->size; i++) {
-    Entry *e = t->heap[i];
+  for (size_t i = 0; i < t->heap.size; i++) {
+    Entry *e = t->heap.items[i];
     if (!take(e, arg)) {
-      t->heap[kept++] = e;
+      t->heap.items[kept++] = e;
       continue;
     }
     if (taken == cap) {
@@ -141,8 +120,8 @@ static size_t take_out(Timed *t, int (*take)(const Entry *, const void *), const
     }
     (*out)[taken++] = e;
   }
-  t->size = kept;
-  for (size_t i = kept / 2; i-- > 0;) sift_down(t, i);
+  t->heap.size = kept;
+  entry_heap_heapify(&t->heap);
   note_head(t);
   return taken;
 }
@@ -189,11 +168,11 @@ static void *run(void *arg) {
   int64_t last_sent_ns = 0; /* when the thread last finished sending */
   pthread_mutex_lock(&t->lock);
   while (!t->stop) {
-    if (t->size == 0) {
+    if (t->heap.size == 0) {
       pthread_cond_wait(&t->wake, &t->lock);
       continue;
     }
-    int64_t now = monotonic_ns(), due = t->heap[0]->due_ns, spin = spin_window_ns(&window, due - last_sent_ns);
+    int64_t now = monotonic_ns(), due = t->heap.items[0]->due_ns, spin = spin_window_ns(&window, due - last_sent_ns);
     if (due - now > spin) {
       int64_t wake = due - spin;
       struct timespec until = {.tv_sec = wake / 1000000000, .tv_nsec = wake % 1000000000};
@@ -217,7 +196,7 @@ static void *run(void *arg) {
       now = monotonic_ns();
     }
     int n = 0;
-    while (n < BATCH && t->size > 0 && t->heap[0]->due_ns <= now) batch[n++] = pop(t);
+    while (n < BATCH && t->heap.size > 0 && t->heap.items[0]->due_ns <= now) batch[n++] = pop(t);
     if (n == 0) continue; /* the head was recalled while we polled */
     t->sending = 1;
     pthread_mutex_unlock(&t->lock);
@@ -297,8 +276,8 @@ static void cleanup(void *arg) {
   pthread_cond_signal(&t->wake);
   pthread_mutex_unlock(&t->lock);
   pthread_join(t->thread, NULL);
-  for (size_t i = 0; i < t->size; i++) free(t->heap[i]);
-  free(t->heap);
+  for (size_t i = 0; i < t->heap.size; i++) free(t->heap.items[i]);
+  free(t->heap.items);
   free(t->done_tickets);
   free(t->done_errnos);
   if (t->on_sent) napi_delete_reference(t->env, t->on_sent);
@@ -381,7 +360,7 @@ napi_value timed_send(napi_env env, napi_callback_info info) {
   pthread_mutex_lock(&t->lock);
   e->order = t->order++;
   push(t, e);
-  if (t->heap[0] == e) pthread_cond_signal(&t->wake);
+  if (t->heap.items[0] == e) pthread_cond_signal(&t->wake);
   pthread_mutex_unlock(&t->lock);
   hold_loop(t, 1);
   return NULL;

@@ -52,6 +52,7 @@
 #include "spin_window.h"
 #include "udp_native.h"
 #include "wire_native.h"
+#include "due_heap.h"
 
 enum { UP = 0, DOWN = 1 };         /* upstream: client → target */
 enum { CLIENT = 0, TARGET = 1 };   /* the two TUN devices */
@@ -181,6 +182,11 @@ typedef struct {
   Packet *p;
 } Held;
 
+static int held_before(Held a, Held b) { return a.due_ns < b.due_ns || (a.due_ns == b.due_ns && a.order < b.order); }
+
+/* The heap of held packets (due_heap.h), by value: HeldHeap, held_heap_push, _pop, _heapify. */
+DUE_HEAP(HeldHeap, held_heap, Held, held_before, 1024)
+
 /* A TCP connection, as far as resets need it; "a" is the client's end. */
 typedef struct {
   int used;
@@ -219,8 +225,7 @@ typedef struct Engine {
   size_t chain_len[2];
   Rule **resets;
   size_t nresets;
-  Held *heap;
-  size_t hsize, hcap;
+  HeldHeap heap;
   uint64_t horder;
   uint64_t dir_counters[2][NPROTO][NDC];
   uint64_t arrivals[2];
@@ -372,48 +377,13 @@ static void drop(Engine *e, Packet *p, Rule *r, int action) {
 
 // ── the heap of held packets ────────────────────────────────────────────────
 
-static int held_before(const Held *a, const Held *b) { return a->due_ns < b->due_ns || (a->due_ns == b->due_ns && a->order < b->order); }
-
-static void heap_sift_down(Engine *e, size_t i) {
-  for (;;) {
-    size_t least = i, l = 2 * i + 1, r = l + 1;
-    if (l < e->hsize && held_before(&e->heap[l], &e->heap[least])) least = l;
-    if (r < e->hsize && held_before(&e->heap[r], &e->heap[least])) least = r;
-    if (least == i) return;
-    Held tmp = e->heap[i];
-    e->heap[i] = e->heap[least];
-    e->heap[least] = tmp;
-    i = least;
-  }
-}
-
-static void heap_push(Engine *e, Held h) {
-  if (e->hsize == e->hcap) {
-    e->hcap = e->hcap ? e->hcap * 2 : 1024;
-    e->heap = must(realloc(e->heap, e->hcap * sizeof *e->heap));
-  }
-  size_t i = e->hsize++;
-  while (i > 0 && held_before(&h, &e->heap[(i - 1) / 2])) {
-    e->heap[i] = e->heap[(i - 1) / 2];
-    i = (i - 1) / 2;
-  }
-  e->heap[i] = h;
-}
-
-static Held heap_pop(Engine *e) {
-  Held top = e->heap[0];
-  e->heap[0] = e->heap[--e->hsize];
-  heap_sift_down(e, 0);
-  return top;
-}
-
 static void hold(Engine *e, Packet *p, Rule *r, int64_t due_ns) {
-  if (e->hsize >= MAX_HELD) {
+  if (e->heap.size >= MAX_HELD) {
     e->dir_counters[p->dir][p->proto][D_DROPPED_OVERFLOW]++;
     free(p);
     return;
   }
-  heap_push(e, (Held){.due_ns = due_ns, .order = e->horder++, .after = r->id, .p = p});
+  held_heap_push(&e->heap, (Held){.due_ns = due_ns, .order = e->horder++, .after = r->id, .p = p});
   e->held[p->dir]++;
 }
 
@@ -571,8 +541,8 @@ static void advance(Engine *e, Packet *p, uint32_t after, int64_t now) {
 /* Releases the held packets that are due: each continues with the fault after the one that held it. */
 static int release_due(Engine *e, int64_t now) {
   int n = 0;
-  while (e->hsize > 0 && e->heap[0].due_ns <= now) {
-    Held h = heap_pop(e);
+  while (e->heap.size > 0 && e->heap.items[0].due_ns <= now) {
+    Held h = held_heap_pop(&e->heap);
     e->held[h.p->dir]--;
     h.p->at_ns = h.due_ns;
     advance(e, h.p, h.after, now);
@@ -748,7 +718,7 @@ static void *run(void *arg) {
     int moved = release_due(e, now);
     moved += read_batch(e, UP);
     moved += read_batch(e, DOWN);
-    int64_t head = e->hsize > 0 ? e->heap[0].due_ns : INT64_MAX;
+    int64_t head = e->heap.size > 0 ? e->heap.items[0].due_ns : INT64_MAX;
     pthread_mutex_unlock(&e->lock);
     now = monotonic_ns();
     if (moved > 0) {
@@ -816,13 +786,13 @@ static void stop_engine(Engine *e) {
   pthread_join(e->thread, NULL);
   e->running = 0;
   /* What was still held never left: dropped as by a path that went down. */
-  for (size_t i = 0; i < e->hsize; i++) {
-    Packet *p = e->heap[i].p;
+  for (size_t i = 0; i < e->heap.size; i++) {
+    Packet *p = e->heap.items[i].p;
     e->dir_counters[p->dir][p->proto][D_DROPPED_DOWN]++;
     e->held[p->dir]--;
     free(p);
   }
-  e->hsize = 0;
+  e->heap.size = 0;
   for (int i = 0; i < 2; i++) {
     if (e->capture[i]) fclose(e->capture[i]);
     e->capture[i] = NULL;
@@ -841,7 +811,7 @@ static void finalize_engine(napi_env env, void *data, void *hint) {
   free(e->chain[0]);
   free(e->chain[1]);
   free(e->resets);
-  free(e->heap);
+  free(e->heap.items);
   free(e->conns);
   free(e->recent[0].buf);
   free(e->recent[1].buf);
@@ -1011,15 +981,13 @@ static napi_value RemoveFault(napi_env env, napi_callback_info info) {
   rebuild_chains(e);
   int64_t now = monotonic_ns();
   int moved = 0;
-  for (size_t i = 0; i < e->hsize; i++) {
-    if (e->heap[i].after == id && e->heap[i].due_ns > now) {
-      e->heap[i].due_ns = now;
+  for (size_t i = 0; i < e->heap.size; i++) {
+    if (e->heap.items[i].after == id && e->heap.items[i].due_ns > now) {
+      e->heap.items[i].due_ns = now;
       moved = 1;
     }
   }
-  if (moved) {
-    for (size_t i = e->hsize / 2; i-- > 0;) heap_sift_down(e, i);
-  }
+  if (moved) held_heap_heapify(&e->heap);
   pthread_mutex_unlock(&e->lock);
   wake(e);
   return NULL;
